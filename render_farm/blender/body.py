@@ -1,0 +1,115 @@
+"""The actor: a baked body mesh skinned to an armature of the canonical skeleton."""
+
+from __future__ import annotations
+
+import bpy
+import numpy as np
+from mathutils import Matrix, Quaternion, Vector
+
+from render_farm.bodies.baked import REGIONS, BakedBody
+from render_farm.core import quaternion as quat
+from render_farm.core.skeleton import JOINT_NAMES, PARENTS, bone_tail
+
+WEIGHT_STEP = 1.0 / 512  # weights are grouped by value to add them in few calls
+
+
+class Actor:
+    def __init__(self, armature: bpy.types.Object, mesh: bpy.types.Object, rest_rotations: np.ndarray):
+        self.armature = armature
+        self.mesh = mesh
+        # Rest orientation of each bone in armature space, (24, 4).
+        self.rest_rotations = rest_rotations
+        self.rest_inverse = quat.conjugate(rest_rotations)
+
+    def set_pose(self, local_rotations: np.ndarray, root_translation: np.ndarray) -> None:
+        """Apply one frame: canonical local rotations (24, 4) and pelvis displacement (3,)."""
+        # A bone's pose rotation is in its own rest frame: B^-1 R B.
+        basis = quat.multiply(self.rest_inverse, quat.multiply(local_rotations, self.rest_rotations))
+        bones = self.armature.pose.bones
+        for j, name in enumerate(JOINT_NAMES):
+            bones[name].rotation_quaternion = Quaternion(basis[j])
+        root_local = quat.rotate(self.rest_inverse[0], root_translation)
+        bones[JOINT_NAMES[0]].location = Vector(root_local)
+
+    def posed_joints(self) -> np.ndarray:
+        """World positions of the joints as Blender evaluates them (for checks)."""
+        bpy.context.view_layer.update()
+        m = self.armature.matrix_world
+        return np.array([tuple(m @ self.armature.pose.bones[n].head) for n in JOINT_NAMES])
+
+
+def _mesh(body: BakedBody, name: str) -> bpy.types.Mesh:
+    mesh = bpy.data.meshes.new(name)
+    v = body.vertices.shape[0]
+    f = body.faces.shape[0]
+    mesh.vertices.add(v)
+    mesh.vertices.foreach_set("co", body.vertices.astype(np.float32).ravel())
+    mesh.loops.add(f * 3)
+    mesh.loops.foreach_set("vertex_index", body.faces.astype(np.int32).ravel())
+    mesh.polygons.add(f)
+    mesh.polygons.foreach_set("loop_start", np.arange(0, f * 3, 3, dtype=np.int32))
+    uv = mesh.uv_layers.new(name="UVMap")
+    uv.data.foreach_set("uv", body.corner_uvs.astype(np.float32).ravel())
+    mesh.update(calc_edges=True)
+    mesh.validate(clean_customdata=False)
+    mesh.polygons.foreach_set("use_smooth", np.ones(f, dtype=bool))
+    return mesh
+
+
+def paint_regions(mesh: bpy.types.Mesh, regions: np.ndarray, colors: dict[str, tuple[float, float, float]]) -> None:
+    """Per-vertex colour attribute 'clothing' from region colours (linear RGB)."""
+    table = np.array([(*colors[r], 1.0) for r in REGIONS], dtype=np.float32)
+    attr = mesh.color_attributes.get("clothing") or mesh.color_attributes.new("clothing", "FLOAT_COLOR", "POINT")
+    attr.data.foreach_set("color", table[regions].ravel())
+    mesh.color_attributes.active_color = attr
+    mesh.color_attributes.render_color_index = mesh.color_attributes.active_color_index
+
+
+def _add_weights(obj: bpy.types.Object, weights: np.ndarray) -> None:
+    for j, name in enumerate(JOINT_NAMES):
+        group = obj.vertex_groups.new(name=name)
+        column = weights[:, j]
+        idx = np.nonzero(column > 1e-4)[0]
+        if idx.size == 0:
+            continue
+        steps = np.round(column[idx] / WEIGHT_STEP).astype(np.int64)
+        order = np.argsort(steps, kind="stable")
+        steps, idx = steps[order], idx[order]
+        cuts = np.nonzero(np.diff(steps))[0] + 1
+        for s_idx, s_val in zip(np.split(idx, cuts), steps[np.r_[0, cuts]]):
+            group.add(s_idx.tolist(), float(s_val * WEIGHT_STEP), "REPLACE")
+
+
+def build_actor(body: BakedBody, colors: dict[str, tuple[float, float, float]], material) -> Actor:
+    scene = bpy.context.scene
+    arm_data = bpy.data.armatures.new("canonical_rig")
+    arm_obj = bpy.data.objects.new("actor_rig", arm_data)
+    scene.collection.objects.link(arm_obj)
+    bpy.context.view_layer.objects.active = arm_obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    edit = arm_data.edit_bones
+    for j, name in enumerate(JOINT_NAMES):
+        bone = edit.new(name)
+        bone.head = Vector(body.rest_joints[j])
+        bone.tail = Vector(bone_tail(body.rest_joints, j))
+        bone.roll = 0.0
+        if PARENTS[j] >= 0:
+            bone.parent = edit[JOINT_NAMES[PARENTS[j]]]
+            bone.use_connect = False
+    bpy.ops.object.mode_set(mode="OBJECT")
+    rest = np.array([tuple(arm_data.bones[n].matrix_local.to_quaternion()) for n in JOINT_NAMES])
+    for pb in arm_obj.pose.bones:
+        pb.rotation_mode = "QUATERNION"
+
+    mesh = _mesh(body, "actor_body")
+    paint_regions(mesh, body.regions, colors)
+    mesh.materials.append(material)
+    mesh_obj = bpy.data.objects.new("actor_body", mesh)
+    scene.collection.objects.link(mesh_obj)
+    _add_weights(mesh_obj, body.joint_weights)
+    mod = mesh_obj.modifiers.new("rig", "ARMATURE")
+    mod.object = arm_obj
+    mod.use_vertex_groups = True
+    mesh_obj.parent = arm_obj
+    mesh_obj.matrix_parent_inverse = Matrix.Identity(4)
+    return Actor(arm_obj, mesh_obj, rest)

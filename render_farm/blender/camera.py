@@ -1,0 +1,27 @@
+"""The camera, placed from a CameraPose computed in plain Python."""
+
+from __future__ import annotations
+
+import bpy
+from mathutils import Matrix
+
+from render_farm.core.camera import SENSOR_WIDTH_MM, CameraPose
+
+
+def camera(pose: CameraPose) -> bpy.types.Object:
+    data = bpy.data.cameras.new("camera")
+    data.lens = pose.focal_mm
+    data.sensor_width = SENSOR_WIDTH_MM
+    data.sensor_fit = "HORIZONTAL"
+    data.clip_start = 0.05
+    data.clip_end = 500.0
+    obj = bpy.data.objects.new("camera", data)
+    m = Matrix.Identity(4)
+    for r in range(3):
+        for c in range(3):
+            m[r][c] = float(pose.rotation[r, c])
+        m[r][3] = float(pose.location[r])
+    obj.matrix_world = m
+    bpy.context.scene.collection.objects.link(obj)
+    bpy.context.scene.camera = obj
+    return obj

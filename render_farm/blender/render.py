@@ -1,0 +1,51 @@
+"""Render a clip's frames and stream them to the encoder."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from render_farm.blender.body import Actor
+from render_farm.core.clip_spec import ClipSpec
+from render_farm.video import ClipEncoder
+
+
+def read_bmp(path: Path) -> np.ndarray:
+    """Blender's uncompressed 24-bit BMP -> (H, W, 3) RGB uint8."""
+    data = Path(path).read_bytes()
+    if data[:2] != b"BM":
+        raise ValueError(f"{path}: not a BMP file")
+    offset = int.from_bytes(data[10:14], "little")
+    width = int.from_bytes(data[18:22], "little", signed=True)
+    height = int.from_bytes(data[22:26], "little", signed=True)
+    bpp = int.from_bytes(data[28:30], "little")
+    channels = bpp // 8
+    if channels not in (3, 4):
+        raise ValueError(f"{path}: {bpp}-bit BMP is not supported")
+    stride = (width * channels + 3) & ~3
+    rows = np.frombuffer(data, dtype=np.uint8, count=stride * abs(height), offset=offset).reshape(abs(height), stride)
+    img = rows[:, : width * channels].reshape(abs(height), width, channels)[:, :, 2::-1]  # BGR(A) -> RGB
+    return img[::-1].copy() if height > 0 else img.copy()  # positive height: bottom-up rows
+
+
+def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder: ClipEncoder, scratch: Path) -> dict:
+    """Render every frame through a scratch file and feed the encoder; returns timings in seconds."""
+    settings = scene.render.image_settings
+    settings.file_format = "BMP"
+    settings.color_mode = "RGB"
+    frame_path = scratch / "frame.bmp"
+    scene.render.filepath = str(frame_path)
+    render_s = encode_s = 0.0
+    for k in range(spec.rotations.shape[0]):
+        actor.set_pose(spec.rotations[k], spec.root_translation[k])
+        t = time.perf_counter()
+        bpy.ops.render.render(write_still=True)
+        render_s += time.perf_counter() - t
+        t = time.perf_counter()
+        encoder.write(read_bmp(frame_path))
+        encode_s += time.perf_counter() - t
+    frame_path.unlink(missing_ok=True)
+    return {"render_s": render_s, "stream_s": encode_s}

@@ -1,0 +1,46 @@
+"""An empty scene with the render settings of a job."""
+
+from __future__ import annotations
+
+import bpy
+
+from render_farm.core.jobs import RenderParams
+
+ENGINES = {"cycles": "CYCLES", "workbench": "BLENDER_WORKBENCH"}
+
+
+def reset() -> bpy.types.Scene:
+    """Start from Blender's factory state with nothing in the scene."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    return bpy.context.scene
+
+
+def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> None:
+    scene.render.engine = ENGINES[params.engine]
+    scene.render.resolution_x = params.width
+    scene.render.resolution_y = params.height
+    scene.render.resolution_percentage = 100
+    scene.render.fps = max(1, round(params.fps))
+    scene.render.film_transparent = False
+    scene.render.threads_mode = "FIXED"
+    scene.render.threads = max(1, threads)
+    # Standard view transform: rendered colours follow the sampled colours.
+    scene.view_settings.view_transform = "Standard"
+    scene.view_settings.look = "None"
+    if params.engine == "cycles":
+        scene.cycles.device = "CPU"
+        scene.cycles.samples = params.samples
+        scene.cycles.use_adaptive_sampling = False
+        scene.cycles.use_denoising = False
+        # Measured: the light tree costs more than it saves with one sun and a world light.
+        scene.cycles.use_light_tree = False
+        scene.cycles.max_bounces = 4
+        scene.cycles.seed = 0
+        scene.render.use_persistent_data = True
+    else:
+        shading = scene.display.shading
+        shading.light = "STUDIO"
+        shading.color_type = "VERTEX"
+        shading.show_shadows = True
+        shading.show_cavity = False
+        scene.display.render_aa = "8"

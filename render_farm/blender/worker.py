@@ -1,0 +1,128 @@
+"""The Blender worker: renders jobs into clips and labels, nothing else.
+
+Runs two ways:
+- in-process with the `bpy` module (the local process pool calls `render_job`);
+- as `blender -b --python render_farm/blender/worker.py -- --jobs JOBS.jsonl --out DIR
+  --bodies DIR [--job JOB_ID ...]` with a Blender installation's own Python, which
+  needs the project (and its Python dependencies, via SYNTHACT_SITE_PACKAGES) on
+  sys.path.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if __name__ == "__main__":  # under `blender --python`, make the project importable first
+    _root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for _p in [os.environ.get("SYNTHACT_SITE_PACKAGES", ""), _root]:
+        if _p and _p not in sys.path:
+            sys.path.insert(0, _p)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402,F811
+import resource  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import bpy  # noqa: E402
+
+from render_farm.blender import camera, lighting, materials, scene  # noqa: E402
+from render_farm.blender.body import build_actor  # noqa: E402
+from render_farm.blender.render import render_frames  # noqa: E402
+from render_farm.bodies.baked import body_key, load_body  # noqa: E402
+from render_farm.core.clip_spec import resolve  # noqa: E402
+from render_farm.core.jobs import Job  # noqa: E402
+from render_farm.core.labels import make_label, write_json_atomic  # noqa: E402
+from render_farm.core.template import load_template  # noqa: E402
+from render_farm.video import ClipEncoder  # noqa: E402
+
+
+def partial_name(path: Path) -> Path:
+    """The temporary name a file has while it is being written (hidden, never listed)."""
+    return path.with_name(f".{path.name}.partial")
+
+
+def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int):
+    template = load_template(out_dir / "templates" / f"{job.template_id}.json")
+    body = load_body(body_dir / f"{body_key(job.body.provider, job.body.phenotype)}.npz")
+    spec = resolve(job, template, body.rest_joints)
+    sc = scene.reset()
+    scene.configure(sc, job.render, threads)
+    actor = build_actor(body, job.appearance.colors, materials.actor_material())
+    materials.ground(job.appearance.ground)
+    lighting.world(job.lighting)
+    lighting.sun(job.lighting)
+    camera.camera(spec.camera)
+    return sc, actor, spec
+
+
+def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dict:
+    """Render one job into OUT/clip_path and OUT/label_path; returns timings.
+
+    The clip is encoded under a temporary name and renamed when complete; the label
+    is written last, so a clip with a label is always whole.
+    """
+    out_dir, body_dir = Path(out_dir), Path(body_dir)
+    t0 = time.perf_counter()
+    sc, actor, spec = build_scene(job, out_dir, body_dir, threads)
+    build_s = time.perf_counter() - t0
+    clip = out_dir / job.clip_path
+    clip.parent.mkdir(parents=True, exist_ok=True)
+    tmp_clip = partial_name(clip)
+    encoder = ClipEncoder(tmp_clip, job.render.width, job.render.height, job.render.fps)
+    try:
+        with tempfile.TemporaryDirectory(prefix="synthact-frames-") as scratch:
+            timings = render_frames(sc, actor, spec, encoder, Path(scratch))
+        t = time.perf_counter()
+        encoder.close()
+        timings["encode_finish_s"] = time.perf_counter() - t
+        os.replace(tmp_clip, clip)
+    except BaseException:
+        encoder.abort()
+        tmp_clip.unlink(missing_ok=True)
+        raise
+    stats = {
+        "build_s": round(build_s, 4),
+        "render_s": round(timings["render_s"], 4),
+        "encode_s": round(timings["stream_s"] + timings["encode_finish_s"], 4),
+        "total_s": round(time.perf_counter() - t0, 4),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+    }
+    label = make_label(job, spec, stats)
+    write_json_atomic(label.model_dump(mode="json"), out_dir / job.label_path)
+    return stats
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="worker.py", description="Render SynthAct jobs with Blender.")
+    parser.add_argument("--jobs", required=True, type=Path, help="jobs.jsonl from `synthact plan`")
+    parser.add_argument("--out", required=True, type=Path, help="dataset output folder")
+    parser.add_argument("--bodies", required=True, type=Path, help="folder of baked bodies")
+    parser.add_argument("--job", action="append", default=[], help="render only this job id (repeatable)")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    wanted = set(args.job)
+    failed = 0
+    for line in args.jobs.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        job = Job.model_validate(json.loads(line))
+        if wanted and job.job_id not in wanted:
+            continue
+        try:
+            stats = render_job(job, args.out, args.bodies, args.threads)
+            print(f"synthact-worker: {job.job_id} ok {json.dumps(stats)}", flush=True)
+        except Exception as exc:  # report and go on with the other jobs
+            failed += 1
+            print(f"synthact-worker: {job.job_id} FAILED {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    argv = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
+    code = main(argv)
+    if bpy.app.background:
+        sys.exit(code)

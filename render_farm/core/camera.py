@@ -1,0 +1,108 @@
+"""Camera placement and projection (numpy only).
+
+Blender's camera looks down its local -Z with +Y up; labels use the OpenCV
+convention (x right, y down, z forward, pixel origin at the top-left corner).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SENSOR_WIDTH_MM = 36.0
+# Joints are points; the body around them is not. Pad each joint by this much when framing.
+BODY_PADDING_M = 0.13
+BLENDER_TO_OPENCV = np.diag([1.0, -1.0, -1.0])
+
+
+@dataclass(frozen=True)
+class CameraPose:
+    location: np.ndarray  # (3,) world
+    rotation: np.ndarray  # (3, 3) Blender camera-to-world rotation
+    focal_mm: float
+    width: int
+    height: int
+
+    @property
+    def intrinsics(self) -> np.ndarray:
+        """3x3 K in pixels (sensor fitted to the image width)."""
+        f = self.focal_mm / SENSOR_WIDTH_MM * self.width
+        return np.array([[f, 0.0, self.width / 2.0], [0.0, f, self.height / 2.0], [0.0, 0.0, 1.0]])
+
+    @property
+    def world_to_camera(self) -> np.ndarray:
+        """4x4 world -> OpenCV camera transform."""
+        r = BLENDER_TO_OPENCV @ self.rotation.T
+        m = np.eye(4)
+        m[:3, :3] = r
+        m[:3, 3] = -r @ self.location
+        return m
+
+    def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel coordinates (..., 2) and camera depth (...,) of world points (..., 3)."""
+        w2c = self.world_to_camera
+        cam = points @ w2c[:3, :3].T + w2c[:3, 3]
+        depth = cam[..., 2]
+        k = self.intrinsics
+        with np.errstate(divide="ignore", invalid="ignore"):
+            uv = cam[..., :2] / depth[..., None]
+        return uv * np.array([k[0, 0], k[1, 1]]) + k[:2, 2], depth
+
+
+def look_at(location: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Camera-to-world rotation of a Blender camera at location looking at target, Z up."""
+    forward = target - location
+    forward = forward / np.linalg.norm(forward)
+    right = np.cross(forward, [0.0, 0.0, 1.0])
+    if np.linalg.norm(right) < 1e-6:  # looking straight down or up
+        right = np.array([1.0, 0.0, 0.0])
+    right = right / np.linalg.norm(right)
+    up = np.cross(right, forward)
+    # Columns: camera +X (right), +Y (up), +Z (backwards).
+    return np.stack([right, up, -forward], axis=1)
+
+
+def padded(points: np.ndarray, padding: float = BODY_PADDING_M) -> np.ndarray:
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    offsets = np.concatenate([np.eye(3), -np.eye(3)]) * padding
+    return (pts[:, None, :] + offsets[None]).reshape(-1, 3)
+
+
+def frame_points(
+    points: np.ndarray,
+    azimuth_deg: float,
+    elevation_deg: float,
+    focal_mm: float,
+    width: int,
+    height: int,
+    fill: float = 0.85,
+) -> CameraPose:
+    """Place a camera that sees every point, the set filling `fill` of the tighter image side.
+
+    Azimuth 0 looks at the actor's front (the camera on the -Y side), positive azimuth
+    moves the camera round to the actor's left; elevation lifts it above the target.
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    target = (pts.min(axis=0) + pts.max(axis=0)) / 2.0
+    az, el = np.radians(azimuth_deg), np.radians(elevation_deg)
+    direction = np.array([np.sin(az) * np.cos(el), -np.cos(az) * np.cos(el), np.sin(el)])
+    rotation = look_at(target + direction, target)
+
+    def fits(distance: float) -> bool:
+        pose = CameraPose(target + direction * distance, rotation, focal_mm, width, height)
+        uv, depth = pose.project(pts)
+        if np.any(depth < 0.1):
+            return False
+        half = np.array([width, height]) / 2.0
+        return bool(np.all(np.abs(uv - half) <= half * fill))
+
+    lo, hi = 0.1, 1.0
+    while not fits(hi):
+        hi *= 2.0
+        if hi > 1e4:
+            raise ValueError("cannot frame the actor: points do not fit at any distance")
+    for _ in range(40):
+        mid = (lo + hi) / 2.0
+        lo, hi = (lo, mid) if fits(mid) else (mid, hi)
+    return CameraPose(target + direction * hi, rotation, focal_mm, width, height)

@@ -1,0 +1,21 @@
+"""Errors the command line reports as one line and a non-zero exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+
+class SynthActError(Exception):
+    """A problem with user input, reported without a traceback."""
+
+
+def describe_validation_error(source: str | Path, exc: ValidationError) -> str:
+    """One line naming the source and the first failing field, e.g. `a.yaml: clips_per_action: ...`."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    more = len(exc.errors()) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{source}: {loc}: {msg}{tail}"

@@ -1,0 +1,76 @@
+"""A job: everything needed to render one clip, on any worker, on any machine."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JOB_SCHEMA_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BodyParams(_Strict):
+    provider: Literal["anny"] = "anny"
+    phenotype: dict[str, float]
+
+
+class MotionParams(_Strict):
+    speed: float = Field(gt=0)
+    mirror: bool
+    heading_deg: float
+    start_offset: float = Field(ge=0, description="Template frames skipped at the start (looping actions).")
+
+
+class CameraParams(_Strict):
+    azimuth_deg: float
+    elevation_deg: float
+    focal_mm: float = Field(gt=0)
+
+
+class LightingParams(_Strict):
+    hdri: str
+    hdri_rotation_deg: float
+    strength: float = Field(ge=0)
+    sun_azimuth_deg: float
+    sun_elevation_deg: float
+    sun_strength: float = Field(ge=0)
+
+
+class AppearanceParams(_Strict):
+    """Linear RGB colour per body region (see bodies.baked.REGIONS)."""
+
+    colors: dict[str, tuple[float, float, float]]
+    ground: tuple[float, float, float]
+
+
+class RenderParams(_Strict):
+    engine: Literal["cycles", "workbench"]
+    samples: int = Field(ge=1)
+    width: int
+    height: int
+    frames: int = Field(ge=1)
+    fps: float = Field(gt=0)
+
+
+class Job(_Strict):
+    schema_version: Literal[1] = JOB_SCHEMA_VERSION
+    job_id: str
+    action_id: str
+    action_label: str
+    class_index: int = Field(ge=0)
+    clip_index: int = Field(ge=0)
+    seed: int = Field(ge=0)
+    split: Literal["train", "val"]
+    template_id: str
+    clip_path: str = Field(description="Relative to the output folder.")
+    label_path: str = Field(description="Relative to the output folder.")
+    render: RenderParams
+    body: BodyParams
+    motion: MotionParams
+    camera: CameraParams
+    lighting: LightingParams
+    appearance: AppearanceParams

@@ -1,0 +1,107 @@
+"""The clip label: what a clip shows, how it was made, and per-frame ground truth."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from render_farm.core.clip_spec import ClipSpec
+from render_farm.core.jobs import Job
+from render_farm.core.skeleton import JOINT_NAMES
+
+LABEL_SCHEMA_VERSION = 1
+
+
+class CameraLabel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    intrinsics: list[list[float]] = Field(description="3x3 K in pixels, OpenCV convention.")
+    world_to_camera: list[list[list[float]]] = Field(
+        description="Per frame, 4x4 world -> camera (OpenCV: x right, y down, z forward)."
+    )
+    focal_mm: float
+    sensor_width_mm: float
+    location: list[float] = Field(description="Camera centre in world coordinates (Z up).")
+
+
+class ClipLabel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = LABEL_SCHEMA_VERSION
+    clip: str = Field(description="Clip path relative to the dataset folder.")
+    job_id: str
+    action_id: str
+    action_label: str
+    class_index: int
+    template_id: str
+    seed: int
+    split: Literal["train", "val"]
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+    params: dict = Field(description="The job: every randomized parameter used.")
+    camera: CameraLabel
+    joint_names: list[str]
+    joints_3d: list[list[list[float]]] = Field(description="Per frame, per joint: world x, y, z in metres.")
+    joints_2d: list[list[list[float]]] = Field(description="Per frame, per joint: pixel x, y (top-left origin).")
+    source_frames: list[float] = Field(description="Template frame (fractional) shown at each clip frame.")
+    render_stats: dict[str, float] = Field(default_factory=dict, description="Timings in seconds.")
+
+
+def _r(a, nd: int = 5):
+    return [[round(float(x), nd) for x in row] for row in a]
+
+
+def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None = None) -> ClipLabel:
+    pose = spec.camera
+    w2c = pose.world_to_camera
+    frames = job.render.frames
+    return ClipLabel(
+        clip=job.clip_path,
+        job_id=job.job_id,
+        action_id=job.action_id,
+        action_label=job.action_label,
+        class_index=job.class_index,
+        template_id=job.template_id,
+        seed=job.seed,
+        split=job.split,
+        fps=job.render.fps,
+        frame_count=frames,
+        width=job.render.width,
+        height=job.render.height,
+        params=job.model_dump(mode="json"),
+        camera=CameraLabel(
+            intrinsics=_r(pose.intrinsics),
+            world_to_camera=[_r(w2c, 6)] * frames,
+            focal_mm=pose.focal_mm,
+            sensor_width_mm=36.0,
+            location=[round(float(x), 6) for x in pose.location],
+        ),
+        joint_names=list(JOINT_NAMES),
+        joints_3d=[_r(f) for f in spec.joints_3d],
+        joints_2d=[_r(f, 3) for f in spec.joints_2d],
+        source_frames=[round(float(x), 4) for x in spec.source_frames],
+        render_stats=render_stats or {},
+    )
+
+
+def write_json_atomic(data: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, separators=(",", ":"))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_label(path: Path) -> ClipLabel:
+    return ClipLabel.model_validate_json(Path(path).read_text(encoding="utf-8"))

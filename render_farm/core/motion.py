@@ -1,0 +1,92 @@
+"""Motion maths on numpy arrays: resampling a template to a clip, mirroring, heading, retargeting.
+
+Everything here is independent of Blender; the worker receives the finished
+per-frame rotations and translations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from render_farm.core import quaternion as quat
+from render_farm.core.skeleton import MIRROR_INDEX, REFERENCE_PELVIS_HEIGHT
+from render_farm.core.template import ActionTemplate
+
+
+def source_frames(template: ActionTemplate, frames: int, fps: float, speed: float, start_offset: float) -> np.ndarray:
+    """Fractional template frame shown at each clip frame.
+
+    A looping action plays at `speed` times its authored rate from `start_offset`
+    (template frames) and wraps; a one-shot action is fitted into the clip (its
+    first frame at the clip's first, its last at the clip's last for speed 1), the
+    last pose held if a faster speed finishes early.
+    """
+    n = template.frame_count
+    k = np.arange(frames, dtype=np.float64)
+    if template.loops:
+        return start_offset + k / fps * speed * template.fps
+    if frames == 1 or n == 1:
+        return np.zeros(frames)
+    return np.clip(k / (frames - 1) * (n - 1) * speed, 0.0, n - 1)
+
+
+def _cycle_delta(translation: np.ndarray) -> np.ndarray:
+    """Horizontal root displacement over one loop of a looping template."""
+    n = translation.shape[0]
+    delta = np.zeros(3)
+    if n > 1:
+        delta[:2] = (translation[-1, :2] - translation[0, :2]) * n / (n - 1)
+    return delta
+
+
+def resample(template: ActionTemplate, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotations (T, 24, 4) and root translations (T, 3) at fractional template frames."""
+    rot = template.rotation_array()
+    trans = template.translation_array()
+    n = template.frame_count
+    positions = np.asarray(positions, dtype=np.float64)
+    if template.loops:
+        cycles = np.floor(positions / n)
+        f = positions - cycles * n
+        i0 = np.floor(f).astype(int) % n
+        i1 = (i0 + 1) % n
+        t = f - np.floor(f)
+        delta = _cycle_delta(trans)
+        # Interpolating from the last frame to the first crosses into the next cycle.
+        t1 = trans[i1] + np.where((i1 == 0)[:, None], delta, 0.0)
+        out_trans = (1 - t)[:, None] * trans[i0] + t[:, None] * t1 + cycles[:, None] * delta
+    else:
+        f = np.clip(positions, 0, n - 1)
+        i0 = np.floor(f).astype(int)
+        i1 = np.minimum(i0 + 1, n - 1)
+        t = f - i0
+        out_trans = (1 - t)[:, None] * trans[i0] + t[:, None] * trans[i1]
+    out_rot = quat.slerp(rot[i0], rot[i1], np.broadcast_to(t[:, None], rot[i0].shape[:2]))
+    return out_rot, out_trans
+
+
+def mirror(rotations: np.ndarray, translation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Swap left and right and reflect through the body's sagittal (YZ) plane."""
+    rot = rotations[:, list(MIRROR_INDEX)] * np.array([1.0, 1.0, -1.0, -1.0])
+    trans = translation * np.array([-1.0, 1.0, 1.0])
+    return rot, trans
+
+
+def apply_heading(rotations: np.ndarray, translation: np.ndarray, heading_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Turn the whole motion about the vertical axis through the origin."""
+    q = quat.from_axis_angle([0.0, 0.0, 1.0], np.radians(heading_deg))
+    rot = rotations.copy()
+    rot[:, 0] = quat.multiply(q, rotations[:, 0])
+    return rot, quat.rotate(q, translation)
+
+
+def retarget_translation(translation: np.ndarray, pelvis_height: float) -> np.ndarray:
+    """Scale root motion authored on the reference body to a body of another size."""
+    return translation * (pelvis_height / REFERENCE_PELVIS_HEIGHT)
+
+
+def centre_horizontally(translation: np.ndarray) -> np.ndarray:
+    """Shift the root path so its horizontal mean is over the origin (the actor stays in the set)."""
+    out = translation.copy()
+    out[:, :2] -= translation[:, :2].mean(axis=0)
+    return out

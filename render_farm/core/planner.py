@@ -1,0 +1,153 @@
+"""The planner: config + master seed -> fully specified jobs, one per clip.
+
+Each job's seed comes from the master seed and the job's identity (action, clip
+index); each randomization axis draws from its own stream of that seed. So a
+job's parameters never depend on which other actions or clips are in the config.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import json
+from collections.abc import Iterable
+
+import numpy as np
+
+from render_farm.core.config import DatasetConfig
+from render_farm.core.jobs import (
+    AppearanceParams,
+    BodyParams,
+    CameraParams,
+    Job,
+    LightingParams,
+    MotionParams,
+    RenderParams,
+)
+from render_farm.core.seeding import derive_seed, rng_for, unit_hash
+from render_farm.core.template import ActionTemplate
+
+PHENOTYPE_STEP = 0.05  # phenotypes are quantized so baked bodies are shared between jobs
+
+
+def _uniform(rng: np.random.Generator, r: tuple[float, float]) -> float:
+    return float(rng.uniform(r[0], r[1])) if r[1] > r[0] else float(r[0])
+
+
+def _quantize(x: float, step: float) -> float:
+    return round(round(x / step) * step, 6)
+
+
+def _hsv(rng: np.random.Generator, hue: tuple[float, float], sat: tuple[float, float], val: tuple[float, float]):
+    rgb = colorsys.hsv_to_rgb(_uniform(rng, hue) % 1.0, _uniform(rng, sat), _uniform(rng, val))
+    return tuple(round(c ** 2.2, 5) for c in rgb)  # sRGB-ish -> linear
+
+
+def job_id(action_id: str, clip_index: int) -> str:
+    return f"{action_id}_{clip_index:05d}"
+
+
+def sample_job(
+    config: DatasetConfig, template: ActionTemplate, class_index: int, clip_index: int, split: str
+) -> Job:
+    seed = derive_seed(config.seed, template.id, clip_index)
+    jid = job_id(template.id, clip_index)
+
+    rng = rng_for(seed, "body")
+    phenotype = {
+        name: _quantize(_uniform(rng, getattr(config.body, name)), PHENOTYPE_STEP)
+        for name in ("gender", "age", "muscle", "weight", "height", "proportions")
+    }
+
+    rng = rng_for(seed, "motion")
+    allowed = template.randomization
+    motion = MotionParams(
+        speed=round(_uniform(rng, allowed.speed), 6),
+        mirror=bool(allowed.mirror and rng.random() < 0.5),
+        heading_deg=round(_uniform(rng, (-30.0, 30.0)), 4),
+        start_offset=round(_uniform(rng, (0.0, float(template.frame_count))), 4) if template.loops else 0.0,
+    )
+
+    rng = rng_for(seed, "camera")
+    camera = CameraParams(
+        azimuth_deg=round(_uniform(rng, config.camera.azimuth_deg), 4),
+        elevation_deg=round(_uniform(rng, config.camera.elevation_deg), 4),
+        focal_mm=round(_uniform(rng, config.camera.focal_mm), 4),
+    )
+
+    rng = rng_for(seed, "lighting")
+    lighting = LightingParams(
+        hdri=str(config.lighting.hdris[int(rng.integers(len(config.lighting.hdris)))]),
+        hdri_rotation_deg=round(_uniform(rng, (0.0, 360.0)), 4),
+        strength=round(_uniform(rng, config.lighting.strength), 4),
+        sun_azimuth_deg=round(_uniform(rng, (0.0, 360.0)), 4),
+        sun_elevation_deg=round(_uniform(rng, (25.0, 75.0)), 4),
+        sun_strength=round(_uniform(rng, config.lighting.sun_strength), 4),
+    )
+
+    rng = rng_for(seed, "appearance")
+    skin = _hsv(rng, (0.03, 0.09), (0.25, 0.6), (0.35, 0.95))
+    appearance = AppearanceParams(
+        colors={
+            "skin": skin,
+            "shirt": _hsv(rng, (0.0, 1.0), (0.2, 0.9), (0.25, 0.95)),
+            "trousers": _hsv(rng, (0.0, 1.0), (0.1, 0.7), (0.15, 0.7)),
+            "shoes": _hsv(rng, (0.0, 1.0), (0.0, 0.5), (0.05, 0.6)),
+            "hair": _hsv(rng, (0.02, 0.12), (0.3, 0.9), (0.05, 0.6)),
+        },
+        ground=_hsv(rng, (0.0, 1.0), (0.0, 0.35), (0.25, 0.7)),
+    )
+
+    width, height = config.resolution
+    return Job(
+        job_id=jid,
+        action_id=template.id,
+        action_label=template.label,
+        class_index=class_index,
+        clip_index=clip_index,
+        seed=seed,
+        split=split,
+        template_id=template.id,
+        clip_path=f"clips/{template.id}/{jid}.mp4",
+        label_path=f"labels/{template.id}/{jid}.json",
+        render=RenderParams(
+            engine=config.engine, samples=config.samples, width=width, height=height,
+            frames=config.frames, fps=config.fps,
+        ),
+        body=BodyParams(phenotype=phenotype),
+        motion=motion,
+        camera=camera,
+        lighting=lighting,
+        appearance=appearance,
+    )
+
+
+def val_clips(config: DatasetConfig, action_id: str) -> set[int]:
+    """Clip indices of an action that go to the validation split.
+
+    Clips are ranked by a hash of (seed, action, index); the lowest-ranked
+    round(n * val_fraction) clips (at least one when n >= 2 and the fraction is
+    positive) form the validation split, so every class is in both splits.
+    """
+    n = config.clips_per_action
+    if config.val_fraction <= 0 or n < 2:
+        return set()
+    k = min(n - 1, max(1, round(n * config.val_fraction)))
+    ranked = sorted(range(n), key=lambda i: unit_hash(config.seed, action_id, i, "split"))
+    return set(ranked[:k])
+
+
+def plan(config: DatasetConfig, templates: Iterable[ActionTemplate]) -> list[Job]:
+    """Jobs for every (action, clip), actions in config order, class index = position in `actions`."""
+    by_id = {t.id: t for t in templates}
+    jobs = []
+    for class_index, action_id in enumerate(config.actions):
+        template = by_id[action_id]
+        val = val_clips(config, action_id)
+        for clip_index in range(config.clips_per_action):
+            split = "val" if clip_index in val else "train"
+            jobs.append(sample_job(config, template, class_index, clip_index, split))
+    return jobs
+
+
+def jobs_jsonl(jobs: Iterable[Job]) -> str:
+    return "".join(json.dumps(j.model_dump(mode="json"), sort_keys=True) + "\n" for j in jobs)

@@ -1,0 +1,173 @@
+"""The action template: a labelled motion on the canonical skeleton, stored as versioned JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from render_farm.core.errors import SynthActError, describe_validation_error
+from render_farm.core.skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS
+
+TEMPLATE_SCHEMA_VERSION = 1
+UNIT_TOLERANCE = 1e-3
+ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+Quaternion = Annotated[list[float], Field(min_length=4, max_length=4)]
+Vector3 = Annotated[list[float], Field(min_length=3, max_length=3)]
+
+
+class TemplateError(SynthActError):
+    pass
+
+
+class RandomizationRanges(BaseModel):
+    """What the author allows the renderer to vary."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speed: tuple[float, float] = Field((0.9, 1.1), description="Playback speed factor range [min, max].")
+    mirror: bool = Field(True, description="Whether the motion may be mirrored left/right.")
+    joint_noise_deg: float = Field(3.0, ge=0.0, le=45.0, description="Largest per-joint noise angle, degrees.")
+
+    @field_validator("speed")
+    @classmethod
+    def _speed(cls, v: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = v
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0:
+            raise ValueError("speed range must be finite and positive")
+        if lo > hi:
+            raise ValueError(f"speed range min {lo} is greater than max {hi}")
+        return v
+
+
+class ActionTemplate(BaseModel):
+    """One action on the canonical skeleton.
+
+    rotations[joint][frame] is the joint's local rotation (w, x, y, z) relative to the
+    canonical rest pose; joints left out stay at rest. root_translation[frame] is the
+    pelvis displacement from its rest position in metres, authored on the reference
+    body and scaled to each body's size when rendered.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = TEMPLATE_SCHEMA_VERSION
+    id: str = Field(pattern=ID_PATTERN, description="Stable identifier, e.g. 'jumping_jacks'.")
+    label: str = Field(min_length=1, description="Human-readable class name.")
+    description: str = ""
+    fps: float = Field(gt=0, le=1000)
+    frame_count: int = Field(ge=1)
+    loops: bool = False
+    rotations: dict[str, list[Quaternion]]
+    root_translation: list[Vector3]
+    randomization: RandomizationRanges = Field(default_factory=RandomizationRanges)
+
+    @field_validator("rotations")
+    @classmethod
+    def _joints_known(cls, v: dict[str, list[list[float]]]) -> dict[str, list[list[float]]]:
+        for name in v:
+            if name not in JOINT_INDEX:
+                raise ValueError(f"unknown joint {name!r} (canonical joints: {', '.join(JOINT_NAMES)})")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ActionTemplate:
+        n = self.frame_count
+        if len(self.root_translation) != n:
+            raise ValueError(f"root_translation has {len(self.root_translation)} frames, frame_count is {n}")
+        if not np.all(np.isfinite(np.asarray(self.root_translation, dtype=np.float64))):
+            raise ValueError("root_translation contains NaN or infinite values")
+        for name, frames in self.rotations.items():
+            if len(frames) != n:
+                raise ValueError(f"rotations.{name} has {len(frames)} frames, frame_count is {n}")
+            q = np.asarray(frames, dtype=np.float64)
+            bad = ~np.all(np.isfinite(q), axis=1)
+            if bad.any():
+                raise ValueError(f"rotations.{name}[{int(np.argmax(bad))}] contains NaN or infinite values")
+            norms = np.linalg.norm(q, axis=1)
+            off = np.abs(norms - 1.0) > UNIT_TOLERANCE
+            if off.any():
+                i = int(np.argmax(off))
+                raise ValueError(f"rotations.{name}[{i}] is not a unit quaternion (norm {norms[i]:.4f})")
+        return self
+
+    @property
+    def duration(self) -> float:
+        return self.frame_count / self.fps
+
+    def rotation_array(self) -> np.ndarray:
+        """Local rotations (frames, 24, 4); joints left out are identity."""
+        out = np.zeros((self.frame_count, NUM_JOINTS, 4))
+        out[..., 0] = 1.0
+        for name, frames in self.rotations.items():
+            out[:, JOINT_INDEX[name]] = np.asarray(frames, dtype=np.float64)
+        return out
+
+    def translation_array(self) -> np.ndarray:
+        return np.asarray(self.root_translation, dtype=np.float64)
+
+
+def parse_template(data: object, source: str | Path) -> ActionTemplate:
+    try:
+        return ActionTemplate.model_validate(data)
+    except ValidationError as exc:
+        raise TemplateError(describe_validation_error(source, exc)) from None
+
+
+def load_template(path: str | Path) -> ActionTemplate:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TemplateError(f"{path}: template file not found") from None
+    except OSError as exc:
+        raise TemplateError(f"{path}: cannot read template ({exc.strerror})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TemplateError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    return parse_template(data, path)
+
+
+def template_json(template: ActionTemplate) -> str:
+    """Canonical text of a template: rounded numbers, stable key order."""
+    data = template.model_dump(mode="json")
+    data["rotations"] = {
+        k: [[round(float(c), 6) for c in q] for q in frames] for k, frames in sorted(data["rotations"].items())
+    }
+    data["root_translation"] = [[round(float(c), 6) for c in t] for t in data["root_translation"]]
+    # One line per field and per joint: readable diffs without a line per number.
+    lines = []
+    for key, value in data.items():
+        if key == "rotations":
+            inner = ",\n".join(f"  {json.dumps(j)}: {json.dumps(f, separators=(',', ':'))}" for j, f in value.items())
+            lines.append(f' "rotations": {{\n{inner}\n }}')
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def save_template(template: ActionTemplate, path: str | Path) -> None:
+    """Write atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(template_json(template))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def template_json_schema() -> dict:
+    return ActionTemplate.model_json_schema()
