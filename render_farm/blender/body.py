@@ -48,6 +48,8 @@ def _mesh(body: BakedBody, name: str) -> bpy.types.Mesh:
     mesh.loops.foreach_set("vertex_index", body.faces.astype(np.int32).ravel())
     mesh.polygons.add(f)
     mesh.polygons.foreach_set("loop_start", np.arange(0, f * 3, 3, dtype=np.int32))
+    if bpy.app.version < (4, 0, 0):  # loop_total became derived (read-only) in 4.0
+        mesh.polygons.foreach_set("loop_total", np.full(f, 3, dtype=np.int32))
     uv = mesh.uv_layers.new(name="UVMap")
     uv.data.foreach_set("uv", body.corner_uvs.astype(np.float32).ravel())
     mesh.update(calc_edges=True)

@@ -26,7 +26,8 @@ def world(params: LightingParams) -> bpy.types.World:
         raise AssetError(f"{path}: HDRI {params.hdri!r} is missing from this Blender installation")
     w = bpy.data.worlds.new("world")
     bpy.context.scene.world = w
-    w.use_nodes = True
+    if w.node_tree is None:  # Blender < 5 creates node trees on request
+        w.use_nodes = True
     nodes, links = w.node_tree.nodes, w.node_tree.links
     background = nodes.get("Background")
     coords = nodes.new("ShaderNodeTexCoord")

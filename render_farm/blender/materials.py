@@ -8,7 +8,8 @@ import bpy
 def actor_material() -> bpy.types.Material:
     """Principled BSDF coloured by the body's 'clothing' colour attribute."""
     mat = bpy.data.materials.new("actor")
-    mat.use_nodes = True
+    if mat.node_tree is None:  # Blender < 5 creates node trees on request
+        mat.use_nodes = True
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     bsdf = nodes.get("Principled BSDF")
     attr = nodes.new("ShaderNodeVertexColor")
@@ -26,18 +27,20 @@ def ground(color: tuple[float, float, float], size: float = 60.0) -> bpy.types.O
     obj = bpy.data.objects.new("ground", mesh)
     bpy.context.scene.collection.objects.link(obj)
     mat = bpy.data.materials.new("ground")
-    mat.use_nodes = True
+    if mat.node_tree is None:  # Blender < 5 creates node trees on request
+        mat.use_nodes = True
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     bsdf = nodes.get("Principled BSDF")
     noise = nodes.new("ShaderNodeTexNoise")
     noise.inputs["Scale"].default_value = 3.0
-    mix = nodes.new("ShaderNodeMix")
-    mix.data_type = "RGBA"
-    mix.inputs["Factor"].default_value = 0.25
-    mix.inputs["A"].default_value = (*color, 1.0)
-    mix.inputs["B"].default_value = tuple(c * 0.5 for c in color) + (1.0,)
-    links.new(noise.outputs["Fac"], mix.inputs["Factor"])
-    links.new(mix.outputs["Result"], bsdf.inputs["Base Color"])
+    # A colour ramp (in every Blender version) turns the noise into light and dark patches.
+    ramp = nodes.new("ShaderNodeValToRGB")
+    ramp.color_ramp.elements[0].position = 0.3
+    ramp.color_ramp.elements[0].color = tuple(c * 0.6 for c in color) + (1.0,)
+    ramp.color_ramp.elements[1].position = 0.7
+    ramp.color_ramp.elements[1].color = (*color, 1.0)
+    links.new(noise.outputs["Fac"], ramp.inputs["Fac"])
+    links.new(ramp.outputs["Color"], bsdf.inputs["Base Color"])
     bsdf.inputs["Roughness"].default_value = 0.9
     mat.diffuse_color = (*color, 1.0)  # what Workbench shows
     mesh.materials.append(mat)

@@ -33,7 +33,8 @@ def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> Non
         scene.cycles.use_adaptive_sampling = False
         scene.cycles.use_denoising = False
         # Measured: the light tree costs more than it saves with one sun and a world light.
-        scene.cycles.use_light_tree = False
+        if hasattr(scene.cycles, "use_light_tree"):  # Blender >= 3.5
+            scene.cycles.use_light_tree = False
         scene.cycles.max_bounces = 4
         scene.cycles.seed = 0
         scene.render.use_persistent_data = True

@@ -32,7 +32,8 @@ import bpy  # noqa: E402
 from render_farm.blender import camera, lighting, materials, scene  # noqa: E402
 from render_farm.blender.body import build_actor  # noqa: E402
 from render_farm.blender.render import render_frames  # noqa: E402
-from render_farm.bodies.baked import body_key, load_body  # noqa: E402
+from render_farm.bodies.baked import load_body  # noqa: E402
+from render_farm.bodies.cache import body_path  # noqa: E402
 from render_farm.core.clip_spec import resolve  # noqa: E402
 from render_farm.core.jobs import Job  # noqa: E402
 from render_farm.core.labels import make_label, write_json_atomic  # noqa: E402
@@ -47,7 +48,7 @@ def partial_name(path: Path) -> Path:
 
 def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int):
     template = load_template(out_dir / "templates" / f"{job.template_id}.json")
-    body = load_body(body_dir / f"{body_key(job.body.provider, job.body.phenotype)}.npz")
+    body = load_body(body_path(body_dir, job.body))
     spec = resolve(job, template, body.rest_joints)
     sc = scene.reset()
     scene.configure(sc, job.render, threads)

@@ -1,0 +1,107 @@
+"""The assets manifest: every third-party or authored asset SynthAct uses, with licence and checksum.
+
+Locations are symbolic so the manifest holds on any machine:
+- `repo:PATH`: a file in this repository;
+- `python:PACKAGE/PATH`: a file or folder inside an installed Python package (found without importing it);
+- `blender:PATH`: a file in the bpy module's datafiles folder.
+A folder's checksum is the SHA-256 of the sorted lines `relative/path sha256` of its files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from render_farm.core.errors import SynthActError, describe_validation_error
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Asset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    kind: str
+    source: str
+    location: str
+    licence: str
+    sha256: str | None = None
+
+
+class AssetsManifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assets: list[Asset]
+
+    def by_id(self) -> dict[str, Asset]:
+        return {a.id: a for a in self.assets}
+
+
+def package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SynthActError(f"Python package {name!r} is not installed")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def blender_datafiles() -> Path:
+    root = package_dir("bpy")
+    found = sorted(root.glob("*/datafiles"))
+    if not found:
+        raise SynthActError(f"{root}: no datafiles folder in the bpy module")
+    return found[-1]
+
+
+def resolve(location: str) -> Path:
+    scheme, _, rest = location.partition(":")
+    if scheme == "repo":
+        return REPO_ROOT / rest
+    if scheme == "python":
+        package, _, sub = rest.partition("/")
+        return package_dir(package) / sub
+    if scheme == "blender":
+        return blender_datafiles() / rest
+    raise SynthActError(f"unknown asset location scheme in {location!r}")
+
+
+def sha256_of(path: Path) -> str:
+    if path.is_dir():
+        lines = [f"{p.relative_to(path).as_posix()} {sha256_of(p)}\n" for p in sorted(path.rglob("*")) if p.is_file()]
+        return hashlib.sha256("".join(lines).encode()).hexdigest()
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_manifest(path: Path) -> AssetsManifest:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SynthActError(f"{path}: assets manifest not found") from None
+    except yaml.YAMLError as exc:
+        raise SynthActError(f"{path}: malformed YAML ({str(exc).splitlines()[0]})") from None
+    try:
+        return AssetsManifest.model_validate(data)
+    except ValidationError as exc:
+        raise SynthActError(describe_validation_error(path, exc)) from None
+
+
+def check_assets(path: Path) -> tuple[list[str], int]:
+    """Problems (missing files, checksum mismatches) and the number of assets checked."""
+    manifest = load_manifest(path)
+    problems = []
+    for a in manifest.assets:
+        try:
+            target = resolve(a.location)
+        except SynthActError as exc:
+            problems.append(f"{a.id}: {exc}")
+            continue
+        if not target.exists():
+            problems.append(f"{a.id}: {target} does not exist")
+        elif a.sha256 and sha256_of(target) != a.sha256:
+            problems.append(f"{a.id}: {target} does not match its sha256")
+    return problems, len(manifest.assets)

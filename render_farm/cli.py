@@ -1,0 +1,140 @@
+"""The `synthact` command: thin, it parses arguments and delegates."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from render_farm.core.errors import SynthActError
+
+app = typer.Typer(help="SynthAct: synthetic human-action video datasets.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+templates_app = typer.Typer(help="The action template library.", no_args_is_help=True)
+assets_app = typer.Typer(help="Third-party assets and their licences.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+app.add_typer(assets_app, name="assets")
+
+console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> None:
+    console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def render(
+    config: Annotated[Path, typer.Argument(help="Dataset config (YAML).")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (overrides the config's).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Worker processes (default: one per core).", min=1)] = None,
+    engine: Annotated[Optional[str], typer.Option(help="Override the config's engine: cycles or workbench.")] = None,
+    bodies: Annotated[Optional[Path], typer.Option(help="Baked body cache folder.")] = None,
+) -> None:
+    """Render a dataset config into clips, labels and split lists."""
+    from render_farm import pipeline
+    from render_farm.bodies.cache import default_cache_dir
+    from render_farm.core.config import load_config, parse_config
+
+    try:
+        cfg = load_config(config)
+        if engine is not None:
+            cfg = parse_config({**cfg.model_dump(mode="json"), "engine": engine}, f"--engine {engine}")
+        out_dir = out or cfg.output
+        summary = pipeline.render(cfg, out_dir, bodies or default_cache_dir(), workers, console)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    console.print(
+        f"{summary.rendered} clips rendered, {summary.skipped} already present, {len(summary.failed)} failed; "
+        f"train {summary.counts['train']}, val {summary.counts['val']} -> {out_dir}", highlight=False,
+    )
+    if summary.failed:
+        fail(f"{len(summary.failed)} of {summary.planned} clips failed (see {out_dir / 'failures.jsonl'})", 1)
+
+
+@templates_app.command("list")
+def templates_list(
+    template_dir: Annotated[list[Path], typer.Option("--dir", help="Extra template folder (repeatable).")] = [],  # noqa: B006
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the available action templates."""
+    from render_farm.templates import load_library
+
+    try:
+        library = load_library(template_dir)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        rows = [{"id": t.id, "label": t.label, "frames": t.frame_count, "fps": t.fps, "loops": t.loops,
+                 "description": t.description} for t in library]
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+        return
+    table = Table(title=f"{len(library)} action templates")
+    for col in ("id", "label", "frames", "seconds", "loops", "description"):
+        table.add_column(col)
+    for t in library:
+        table.add_row(t.id, t.label, str(t.frame_count), f"{t.duration:.2f}", "yes" if t.loops else "no",
+                      t.description)
+    Console().print(table)
+
+
+@templates_app.command("validate")
+def templates_validate(paths: Annotated[list[Path], typer.Argument(help="Template JSON files.")]) -> None:
+    """Check template files against the schema; exits non-zero on the first bad one."""
+    from render_farm.core.template import load_template
+
+    for p in paths:
+        try:
+            t = load_template(p)
+        except SynthActError as exc:
+            fail(str(exc))
+            return
+        console.print(f"ok {p} ({t.id}, {t.frame_count} frames)", highlight=False)
+
+
+@templates_app.command("schema")
+def templates_schema(
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the template JSON Schema."""
+    from render_farm.core.template import template_json_schema
+
+    text = json.dumps(template_json_schema(), indent=2) + "\n"
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@assets_app.command("check")
+def assets_check(
+    manifest: Annotated[Path, typer.Option(help="Assets manifest.")] = Path("assets_manifest.yaml"),
+) -> None:
+    """Verify every asset in the manifest: present, and matching its checksum."""
+    from render_farm.assets import check_assets
+
+    try:
+        problems, checked = check_assets(manifest)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    for p in problems:
+        console.print(f"[red]{p}[/red]", highlight=False)
+    if problems:
+        fail(f"{len(problems)} asset problem(s) in {manifest}", 1)
+    console.print(f"{checked} assets ok", highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""From a dataset config to a folder of clips, labels and split lists.
+
+Stages, each rerunnable from its files: plan (jobs.jsonl, templates/), bodies
+(baked into the cache), render (clips/, labels/), manifest (classes.txt,
+train.txt, val.txt).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from render_farm.bodies.cache import bake_bodies, missing_bodies
+from render_farm.core.config import DatasetConfig
+from render_farm.core.errors import SynthActError
+from render_farm.core.jobs import Job
+from render_farm.core.manifest import write_manifest, write_text_atomic
+from render_farm.core.planner import jobs_jsonl, plan
+from render_farm.core.template import template_json
+from render_farm.executors.local import JobOutcome, default_workers, run_local
+from render_farm.templates import find_template
+
+
+@dataclass
+class RenderSummary:
+    planned: int
+    skipped: int
+    rendered: int
+    failed: list[JobOutcome]
+    counts: dict[str, int]
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=False,
+    )
+
+
+def prepare(config: DatasetConfig, out_dir: Path) -> list[Job]:
+    """Validate the actions, plan the jobs and write the plan and the templates it uses."""
+    templates = [find_template(a, config.template_dirs) for a in config.actions]
+    jobs = plan(config, templates)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for t in templates:
+            write_text_atomic(out_dir / "templates" / f"{t.id}.json", template_json(t))
+        write_text_atomic(out_dir / "jobs.jsonl", jobs_jsonl(jobs))
+    except OSError as exc:
+        raise SynthActError(f"{exc.filename or out_dir}: cannot write the output folder ({exc.strerror})") from None
+    return jobs
+
+
+def load_jobs(out_dir: Path) -> list[Job]:
+    path = out_dir / "jobs.jsonl"
+    jobs = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                jobs.append(Job.model_validate(json.loads(line)))
+            except ValueError as exc:
+                raise SynthActError(f"{path}: line {n}: not a valid job ({str(exc).splitlines()[0]})") from None
+    return jobs
+
+
+def is_complete(out_dir: Path, job: Job) -> bool:
+    """A clip counts once its label exists: the label is written after the MP4 is renamed into place."""
+    return (out_dir / job.label_path).is_file() and (out_dir / job.clip_path).is_file()
+
+
+def ensure_bodies(jobs: list[Job], body_dir: Path, console: Console) -> None:
+    missing = missing_bodies(body_dir, [j.body for j in jobs])
+    if not missing:
+        return
+    with _progress(console) as progress:
+        task = progress.add_task("baking bodies", total=len(missing))
+        bake_bodies(body_dir, missing, on_baked=lambda _b: progress.advance(task))
+
+
+def execute(
+    jobs: list[Job], out_dir: Path, body_dir: Path, workers: int | None = None, console: Console | None = None
+) -> RenderSummary:
+    console = console or Console(stderr=True)
+    todo = [j for j in jobs if not is_complete(out_dir, j)]
+    ensure_bodies(todo, body_dir, console)
+    failed: list[JobOutcome] = []
+    with _progress(console) as progress:
+        task = progress.add_task("rendering clips", total=len(todo))
+
+        def on_done(outcome: JobOutcome) -> None:
+            progress.advance(task)
+            if not outcome.ok:
+                failed.append(outcome)
+                progress.console.print(f"[red]failed[/red] {outcome.job_id}: {outcome.error}")
+
+        run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done)
+    complete = {j.job_id for j in jobs if is_complete(out_dir, j)}
+    counts = write_manifest(out_dir, jobs, complete)
+    failures = out_dir / "failures.jsonl"
+    if failed:
+        write_text_atomic(failures, "".join(json.dumps({"job_id": f.job_id, "error": f.error}) + "\n" for f in failed))
+    else:
+        failures.unlink(missing_ok=True)
+    return RenderSummary(len(jobs), len(jobs) - len(todo), len(todo) - len(failed), failed, counts)
+
+
+def render(config: DatasetConfig, out_dir: Path, body_dir: Path, workers: int | None = None,
+           console: Console | None = None) -> RenderSummary:
+    jobs = prepare(config, out_dir)
+    return execute(jobs, out_dir, body_dir, workers or config.workers, console)

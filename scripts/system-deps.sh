@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages SynthAct needs, only when they are missing.
+# ffmpeg encodes clips; bpy needs a few X/GL client libraries on minimal images.
+set -euo pipefail
+need=()
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+for lib in libxrender1 libxxf86vm1 libxfixes3 libxi6 libxkbcommon0 libsm6 libgl1 libegl1; do
+    dpkg -s "$lib" >/dev/null 2>&1 || need+=("$lib")
+done
+if [ ${#need[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "installing Debian packages: ${need[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "error: need root (or sudo) to install: ${need[*]}" >&2; exit 1; }
+    SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

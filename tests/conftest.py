@@ -1,0 +1,47 @@
+"""Shared fixtures. Tests use real Blender (bpy), real ffmpeg, real PyAV and real anny bodies."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# Before torch or numpy libraries start threads: 2 threads on 2 busy cores run far slower than 1.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault("SYNTHACT_CACHE", str(REPO / ".cache" / "synthact"))
+
+DEFAULT_PHENOTYPE = {"gender": 0.5, "age": 0.5, "muscle": 0.5, "weight": 0.5, "height": 0.5, "proportions": 0.5}
+
+
+@pytest.fixture(scope="session")
+def body_dir() -> Path:
+    """The shared body cache (bodies are baked once per machine and reused)."""
+    from render_farm.bodies.cache import default_cache_dir
+
+    path = default_cache_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def default_body(body_dir):
+    """anny's default phenotype, baked (the first bake on a machine builds the anny model)."""
+    from render_farm.bodies.baked import load_body
+    from render_farm.bodies.cache import bake_bodies, body_path, missing_bodies
+    from render_farm.core.jobs import BodyParams
+
+    params = BodyParams(phenotype=DEFAULT_PHENOTYPE)
+    bake_bodies(body_dir, missing_bodies(body_dir, [params]))
+    return load_body(body_path(body_dir, params))
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 900):
+    """Run the installed `synthact` command as a user would."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("synthact")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd or REPO, timeout=timeout)

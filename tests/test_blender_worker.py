@@ -1,0 +1,143 @@
+"""The Blender worker, in-process with the real bpy module."""
+
+import shutil
+
+import av
+import numpy as np
+import pytest
+
+from render_farm.core.config import parse_config
+from render_farm.core.labels import ClipLabel, load_label
+from render_farm.core.planner import plan
+from render_farm.core.template import template_json
+from render_farm.templates import find_template
+from tests.conftest import DEFAULT_PHENOTYPE
+
+bpy = pytest.importorskip("bpy")  # installed by every test setup; see the Makefile
+
+from render_farm.blender import worker  # noqa: E402
+from render_farm.blender.render import read_bmp  # noqa: E402
+
+pytestmark = pytest.mark.blender
+
+
+def make_jobs(out, actions, engine="workbench", frames=8, size=(128, 96), samples=4, clips=1):
+    body = {k: [v, v] for k, v in DEFAULT_PHENOTYPE.items()}  # the session's baked body
+    config = parse_config(
+        {"seed": 5, "actions": actions, "clips_per_action": clips, "frames": frames, "fps": 16,
+         "resolution": list(size), "engine": engine, "samples": samples, "body": body}, "test")
+    templates = [find_template(a) for a in actions]
+    (out / "templates").mkdir(parents=True, exist_ok=True)
+    for t in templates:
+        (out / "templates" / f"{t.id}.json").write_text(template_json(t))
+    return plan(config, templates)
+
+
+def decode(path):
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+        return frames, float(stream.average_rate), stream.codec_context.pix_fmt
+
+
+def box_blur(img, r=2):
+    """Mean over a (2r+1)^2 window: Cycles noise differs between renders, a person does not."""
+    pad = np.pad(img.astype(np.float64), ((r, r), (r, r), (0, 0)), mode="edge")
+    c = pad.cumsum(0).cumsum(1)
+    c = np.pad(c, ((1, 0), (1, 0), (0, 0)))
+    n = 2 * r + 1
+    return (c[n:, n:] - c[:-n, n:] - c[n:, :-n] + c[:-n, :-n]) / n**2
+
+
+def render_still(path):
+    bpy.context.scene.render.filepath = str(path)
+    bpy.ops.render.render(write_still=True)
+    return read_bmp(path).astype(np.int16)
+
+
+def test_render_job_writes_clip_and_label(tmp_path, default_body, body_dir):
+    job = make_jobs(tmp_path, ["jumping_jacks"])[0]
+    stats = worker.render_job(job, tmp_path, body_dir)
+    frames, fps, pix_fmt = decode(tmp_path / job.clip_path)
+    assert len(frames) == 8 and frames[0].shape == (96, 128, 3)
+    assert fps == 16.0 and pix_fmt == "yuv420p"
+    label = load_label(tmp_path / job.label_path)
+    assert isinstance(label, ClipLabel)
+    assert label.seed == job.seed and label.params["motion"] == job.motion.model_dump(mode="json")
+    assert np.array(label.joints_3d).shape == (8, 24, 3) and np.array(label.joints_2d).shape == (8, 24, 2)
+    uv = np.array(label.joints_2d)
+    assert np.all((uv >= 0) & (uv <= [128, 96]))
+    assert stats["render_s"] > 0 and stats["total_s"] >= stats["render_s"]
+    # The motion is visible: frames differ from each other.
+    assert np.abs(frames[0].astype(int) - frames[4].astype(int)).mean() > 0.5
+    # Nothing else is left in the clip folder.
+    assert sorted(p.name for p in (tmp_path / job.clip_path).parent.iterdir()) == [f"{job.job_id}.mp4"]
+
+
+def test_blender_pose_and_projection_match_the_label_maths(tmp_path, default_body, body_dir):
+    from bpy_extras.object_utils import world_to_camera_view
+
+    job = make_jobs(tmp_path, ["kick"], frames=6)[0]
+    scene, actor, spec = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    w, h = job.render.width, job.render.height
+    for k in range(6):
+        actor.set_pose(spec.rotations[k], spec.root_translation[k])
+        np.testing.assert_allclose(actor.posed_joints(), spec.joints_3d[k], atol=1e-4)
+        ndc = np.array([tuple(world_to_camera_view(scene, scene.camera, bpy_vec(p))) for p in spec.joints_3d[k]])
+        blender_px = np.stack([ndc[:, 0] * w, (1.0 - ndc[:, 1]) * h], axis=1)
+        np.testing.assert_allclose(blender_px, spec.joints_2d[k], atol=1e-3)
+
+
+def bpy_vec(p):
+    from mathutils import Vector
+
+    return Vector(tuple(float(x) for x in p))
+
+
+@pytest.mark.parametrize("engine", ["workbench", "cycles"])
+def test_body_pixels_differ_from_background_where_the_joints_are(tmp_path, default_body, body_dir, engine):
+    job = make_jobs(tmp_path, ["wave"], engine=engine, size=(160, 160), samples=16)[0]
+    scene, actor, spec = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    scene.render.image_settings.file_format = "BMP"
+    scene.render.image_settings.color_mode = "RGB"
+    k = 4
+    actor.set_pose(spec.rotations[k], spec.root_translation[k])
+    with_actor = render_still(tmp_path / "with.bmp")
+    actor.mesh.hide_render = True
+    without = render_still(tmp_path / "without.bmp")
+    mask = np.abs(box_blur(with_actor) - box_blur(without)).max(axis=2) > 12
+    assert 0.02 < mask.mean() < 0.6, mask.mean()  # a person-sized region, not the whole frame
+    # Most projected joints fall on the person (mask grown by 2 px for joints at the silhouette).
+    grown = mask.copy()
+    for dy in (-2, 0, 2):
+        for dx in (-2, 0, 2):
+            grown |= np.roll(np.roll(mask, dy, 0), dx, 1)
+    u, v = spec.joints_2d[k].round().astype(int).T
+    inside = grown[np.clip(v, 0, 159), np.clip(u, 0, 159)]
+    assert inside.mean() >= 0.85, inside.mean()
+
+
+def test_failed_render_leaves_no_clip_or_label(tmp_path, default_body, body_dir, monkeypatch):
+    job = make_jobs(tmp_path, ["clap"])[0]
+    real = worker.render_frames
+
+    def dies_mid_clip(scene, actor, spec, encoder, scratch):
+        short = type(spec)(spec.rotations[:3], spec.root_translation[:3], spec.joints_3d[:3], spec.camera,
+                           spec.source_frames[:3])
+        real(scene, actor, short, encoder, scratch)
+        raise RuntimeError("renderer crashed on frame 4")
+
+    monkeypatch.setattr(worker, "render_frames", dies_mid_clip)
+    with pytest.raises(RuntimeError, match="frame 4"):
+        worker.render_job(job, tmp_path, body_dir)
+    clip_dir = (tmp_path / job.clip_path).parent
+    assert list(clip_dir.iterdir()) == []
+    assert not (tmp_path / job.label_path).exists()
+
+
+def test_missing_template_in_output_is_reported(tmp_path, default_body, body_dir):
+    job = make_jobs(tmp_path, ["squat"])[0]
+    shutil.rmtree(tmp_path / "templates")
+    with pytest.raises(Exception, match=r"templates/squat.json: template file not found"):
+        worker.render_job(job, tmp_path, body_dir)
+    assert not (tmp_path / "clips").exists() or not any((tmp_path / "clips").rglob("*.mp4"))

@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+
+from render_farm.core.config import ConfigError, load_config, parse_config
+from render_farm.core.planner import jobs_jsonl, plan
+from render_farm.templates import find_template
+
+
+def cfg(**over):
+    base = {"seed": 11, "actions": ["walk", "wave", "squat"], "clips_per_action": 4}
+    base.update(over)
+    return parse_config(base, "test.yaml")
+
+
+def templates_for(config):
+    return [find_template(a) for a in config.actions]
+
+
+def test_quickstart_config_loads():
+    c = load_config("examples/quickstart.yaml")
+    assert len(c.actions) >= 4 and c.clips_per_action >= 2
+    assert (c.frames, c.fps, c.resolution) == (32, 16.0, (224, 224))
+
+
+@pytest.mark.parametrize(
+    "over,expected",
+    [
+        ({"frames": -3}, "test.yaml: frames: Input should be greater than or equal to 1"),
+        ({"camera": {"focal_mm": [-5, 20]}}, "test.yaml: camera.focal_mm: focal length must be positive"),
+        ({"body": {"age": [0.9, 0.2]}}, "test.yaml: body.age: range min 0.9 is greater than max 0.2"),
+        ({"lighting": {"hdris": ["moon"]}}, "test.yaml: lighting.hdris: unknown HDRI 'moon'"),
+        ({"resolution": [225, 224]}, "test.yaml: resolution: resolution must be even"),
+        ({"engine": "eevee"}, "test.yaml: engine: Input should be 'cycles' or 'workbench'"),
+        ({"colour": "red"}, "test.yaml: colour: Extra inputs are not permitted"),
+        ({"actions": ["walk", "walk"]}, "action 'walk' is listed twice"),
+    ],
+)
+def test_bad_configs_name_the_field(over, expected):
+    with pytest.raises(ConfigError) as err:
+        cfg(**over)
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("seed: 1\nactions: [walk, wave\nframes: 3\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: malformed YAML \(line 3"):
+        load_config(p)
+    p.write_text("- just\n- a list\n")
+    with pytest.raises(ConfigError, match="must be a YAML mapping"):
+        load_config(p)
+
+
+def test_plan_is_byte_identical_for_same_config_and_seed():
+    c = cfg()
+    assert jobs_jsonl(plan(c, templates_for(c))) == jobs_jsonl(plan(cfg(), templates_for(c)))
+    other = cfg(seed=12)
+    assert jobs_jsonl(plan(other, templates_for(other))) != jobs_jsonl(plan(c, templates_for(c)))
+
+
+def test_adding_an_action_or_clips_leaves_existing_jobs_unchanged():
+    c = cfg()
+    before = {j.job_id: j for j in plan(c, templates_for(c))}
+    bigger = cfg(actions=["walk", "wave", "squat", "kick"], clips_per_action=6)
+    after = {j.job_id: j for j in plan(bigger, templates_for(bigger))}
+    for job_id, job in before.items():
+        a = after[job_id]
+        for part in ("seed", "body", "motion", "camera", "lighting", "appearance", "class_index"):
+            assert getattr(a, part) == getattr(job, part), (job_id, part)
+
+
+def test_jobs_vary_and_record_their_seed():
+    c = cfg(clips_per_action=8)
+    jobs = plan(c, templates_for(c))
+    assert len({j.seed for j in jobs}) == len(jobs)
+    assert len({j.camera.azimuth_deg for j in jobs}) == len(jobs)
+    assert len({j.lighting.hdri for j in jobs}) > 2
+    assert len({tuple(j.appearance.colors["shirt"]) for j in jobs}) == len(jobs)
+    ages = [j.body.phenotype["age"] for j in jobs]
+    assert min(ages) >= 0.5 and max(ages) <= 0.95 and np.std(ages) > 0.05
+    for j in jobs:
+        lo, hi = find_template(j.action_id).randomization.speed
+        assert lo <= j.motion.speed <= hi
+
+
+def test_split_is_deterministic_and_covers_every_class():
+    c = cfg(clips_per_action=4, val_fraction=0.25)
+    jobs = plan(c, templates_for(c))
+    for action in c.actions:
+        splits = [j.split for j in jobs if j.action_id == action]
+        assert splits.count("val") == 1 and splits.count("train") == 3
+    assert [j.split for j in jobs] == [j.split for j in plan(c, templates_for(c))]
+    assert all(j.split == "train" for j in plan(cfg(val_fraction=0.0), templates_for(c)))
+
+
+def test_non_mirrorable_template_is_never_mirrored():
+    c = cfg(actions=["squat"], clips_per_action=16)
+    assert not find_template("squat").randomization.mirror
+    assert not any(j.motion.mirror for j in plan(c, templates_for(c)))
+    c = cfg(actions=["wave"], clips_per_action=16)
+    mirrored = [j.motion.mirror for j in plan(c, templates_for(c))]
+    assert any(mirrored) and not all(mirrored)

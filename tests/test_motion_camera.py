@@ -1,0 +1,92 @@
+import numpy as np
+import pytest
+
+from render_farm.core import motion
+from render_farm.core import quaternion as quat
+from render_farm.core.camera import frame_points, look_at, padded
+from render_farm.core.skeleton import REFERENCE_PELVIS_HEIGHT
+from render_farm.templates import find_template
+
+
+@pytest.fixture(scope="module")
+def walk():
+    return find_template("walk")
+
+
+@pytest.fixture(scope="module")
+def jump():
+    return find_template("jump")
+
+
+def test_mirror_twice_is_identity(walk):
+    rot, trans = walk.rotation_array(), walk.translation_array()
+    r2, t2 = motion.mirror(*motion.mirror(rot, trans))
+    np.testing.assert_allclose(r2, rot)
+    np.testing.assert_allclose(t2, trans)
+
+
+def test_mirror_swaps_sides(walk):
+    rot, trans = walk.rotation_array(), walk.translation_array()
+    mrot, _ = motion.mirror(rot, trans)
+    from render_farm.core.skeleton import JOINT_INDEX
+
+    left, right = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
+    # The mirrored left hip does what the right hip did, reflected (x axis kept, y and z flipped).
+    np.testing.assert_allclose(mrot[:, left], rot[:, right] * [1, 1, -1, -1])
+
+
+def test_resample_at_integer_frames_reproduces_template(walk, jump):
+    for t in (walk, jump):
+        rot, trans = motion.resample(t, np.arange(t.frame_count, dtype=float))
+        np.testing.assert_allclose(rot, t.rotation_array(), atol=2e-6)  # stored with 6 decimals
+        np.testing.assert_allclose(trans, t.translation_array(), atol=1e-9)
+
+
+def test_one_shot_fits_into_clip_first_and_last_pose(jump):
+    frames = motion.source_frames(jump, 32, 16.0, speed=1.0, start_offset=0.0)
+    assert frames[0] == 0 and frames[-1] == pytest.approx(jump.frame_count - 1)
+    faster = motion.source_frames(jump, 32, 16.0, speed=1.2, start_offset=0.0)
+    assert faster.max() == jump.frame_count - 1  # the last pose is held, never extrapolated
+
+
+def test_looping_root_keeps_walking_across_cycles(walk):
+    n = walk.frame_count
+    _, trans = motion.resample(walk, np.array([0.0, float(n), 2.0 * n]))
+    step = trans[1] - trans[0]
+    assert step[1] < -0.5  # a stride forward (-Y) per cycle
+    np.testing.assert_allclose(trans[2] - trans[1], step, atol=1e-9)
+    # Continuity across the wrap: half a frame before the cycle ends lies between its neighbours.
+    _, t = motion.resample(walk, np.array([n - 1.0, n - 0.5, float(n)]))
+    assert t[0, 1] > t[1, 1] > t[2, 1]
+
+
+def test_heading_turns_translation_and_root(walk):
+    rot, trans = walk.rotation_array(), walk.translation_array()
+    hrot, htrans = motion.apply_heading(rot, trans, 90.0)
+    np.testing.assert_allclose(htrans[:, 0], -trans[:, 1], atol=1e-9)
+    np.testing.assert_allclose(quat.angle(quat.multiply(quat.conjugate(rot[0, 0]), hrot[0, 0])), np.pi / 2, atol=1e-9)
+
+
+def test_retarget_scales_with_pelvis_height(walk):
+    trans = walk.translation_array()
+    np.testing.assert_allclose(motion.retarget_translation(trans, REFERENCE_PELVIS_HEIGHT / 2), trans / 2)
+
+
+def test_look_at_points_camera_minus_z_at_target():
+    r = look_at(np.array([0.0, -5.0, 1.0]), np.array([0.0, 0.0, 1.0]))
+    np.testing.assert_allclose(r @ [0, 0, -1], [0, 1, 0], atol=1e-12)
+    np.testing.assert_allclose(r.T @ r, np.eye(3), atol=1e-12)
+
+
+@pytest.mark.parametrize("az,el,focal", [(0, 0, 35), (60, 15, 50), (-45, 30, 85)])
+def test_framing_keeps_every_point_in_frame(az, el, focal):
+    pts = np.random.default_rng(1).uniform([-1, -1, 0], [1, 1, 1.8], size=(200, 3))
+    pose = frame_points(padded(pts), az, el, focal, 224, 160)
+    uv, depth = pose.project(pts)
+    assert np.all(depth > 0)
+    assert np.all((uv >= 0) & (uv <= [224, 160]))
+    # Tight: the padded set reaches close to the fill margin on some side.
+    uvp, _ = pose.project(padded(pts))
+    assert np.max(np.abs(uvp - [112, 80]) / [112, 80]) > 0.8
+    centre, _ = pose.project((padded(pts).min(0) + padded(pts).max(0)) / 2)
+    np.testing.assert_allclose(centre, [112, 80], atol=1e-6)
