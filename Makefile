@@ -5,10 +5,13 @@ BIN := $(VENV)/bin
 # Baked bodies and Blender's caches stay inside the checkout.
 export SYNTHACT_CACHE ?= $(CURDIR)/.cache/synthact
 
-.PHONY: demo test system-deps lint bench templates schema clean
+.PHONY: demo test system-deps test-system-deps lint bench templates clean
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+test-system-deps:
+	@bash scripts/system-deps.sh --test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +28,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 demo: system-deps $(VENV)/.render-installed
 	$(BIN)/synthact render examples/quickstart.yaml
 
-test: system-deps $(VENV)/.dev-installed
+test: test-system-deps $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev-installed

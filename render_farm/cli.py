@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -31,10 +31,10 @@ def fail(message: str, code: int = 2) -> None:
 @app.command()
 def render(
     config: Annotated[Path, typer.Argument(help="Dataset config (YAML).")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (overrides the config's).")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Worker processes (default: one per core).", min=1)] = None,
-    engine: Annotated[Optional[str], typer.Option(help="Override the config's engine: cycles or workbench.")] = None,
-    bodies: Annotated[Optional[Path], typer.Option(help="Baked body cache folder.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder (overrides the config's).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).", min=1)] = None,
+    engine: Annotated[str | None, typer.Option(help="Override the config's engine: cycles or workbench.")] = None,
+    bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
 ) -> None:
     """Render a dataset config into clips, labels and split lists."""
     from render_farm import pipeline
@@ -101,7 +101,7 @@ def templates_validate(paths: Annotated[list[Path], typer.Argument(help="Templat
 
 @templates_app.command("schema")
 def templates_schema(
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file instead of stdout.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Print the template JSON Schema."""
     from render_farm.core.template import template_json_schema

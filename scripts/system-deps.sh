@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages SynthAct needs, only when they are missing.
 # ffmpeg encodes clips; bpy needs a few X/GL client libraries on minimal images.
+# --test also installs Debian's Blender application, to test the `blender -b --python` worker.
 set -euo pipefail
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+if [ "${1:-}" = "--test" ]; then
+    command -v blender >/dev/null 2>&1 || need+=(blender)
+fi
 for lib in libxrender1 libxxf86vm1 libxfixes3 libxi6 libxkbcommon0 libsm6 libgl1 libegl1; do
     dpkg -s "$lib" >/dev/null 2>&1 || need+=("$lib")
 done

@@ -3,20 +3,18 @@
 import shutil
 
 import av
+import bpy
 import numpy as np
 import pytest
 
+from render_farm.blender import worker
+from render_farm.blender.render import read_bmp
 from render_farm.core.config import parse_config
 from render_farm.core.labels import ClipLabel, load_label
 from render_farm.core.planner import plan
 from render_farm.core.template import template_json
 from render_farm.templates import find_template
 from tests.conftest import DEFAULT_PHENOTYPE
-
-bpy = pytest.importorskip("bpy")  # installed by every test setup; see the Makefile
-
-from render_farm.blender import worker  # noqa: E402
-from render_farm.blender.render import read_bmp  # noqa: E402
 
 pytestmark = pytest.mark.blender
 

@@ -78,7 +78,7 @@ def _add_weights(obj: bpy.types.Object, weights: np.ndarray) -> None:
         order = np.argsort(steps, kind="stable")
         steps, idx = steps[order], idx[order]
         cuts = np.nonzero(np.diff(steps))[0] + 1
-        for s_idx, s_val in zip(np.split(idx, cuts), steps[np.r_[0, cuts]]):
+        for s_idx, s_val in zip(np.split(idx, cuts), steps[np.r_[0, cuts]], strict=True):
             group.add(s_idx.tolist(), float(s_val * WEIGHT_STEP), "REPLACE")
 
 

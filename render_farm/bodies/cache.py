@@ -34,7 +34,9 @@ def missing_bodies(cache_dir: Path, bodies: Iterable[BodyParams]) -> list[BodyPa
     return missing
 
 
-def bake_bodies(cache_dir: Path, bodies: list[BodyParams], on_baked: Callable[[BodyParams], None] | None = None) -> None:
+def bake_bodies(
+    cache_dir: Path, bodies: list[BodyParams], on_baked: Callable[[BodyParams], None] | None = None
+) -> None:
     """Bake bodies into the cache (imports torch through the provider)."""
     if not bodies:
         return

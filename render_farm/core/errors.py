@@ -14,8 +14,9 @@ class SynthActError(Exception):
 def describe_validation_error(source: str | Path, exc: ValidationError) -> str:
     """One line naming the source and the first failing field, e.g. `a.yaml: clips_per_action: ...`."""
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    loc = ".".join(str(p) for p in err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
     more = len(exc.errors()) - 1
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{source}: {loc}: {msg}{tail}"
+    # Whole-model checks name their field inside the message.
+    return f"{source}: {loc}: {msg}{tail}" if loc else f"{source}: {msg}{tail}"

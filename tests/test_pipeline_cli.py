@@ -1,0 +1,177 @@
+"""End to end through the `synthact` command: real Blender, real ffmpeg, decoded with PyAV."""
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import yaml
+
+from render_farm.core.config import load_config
+from render_farm.core.labels import ClipLabel
+from tests.conftest import DEFAULT_PHENOTYPE, REPO, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def decode(path):
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(s)]
+        return frames, float(s.average_rate)
+
+
+def small_config(tmp_path: Path, name="small.yaml", **over) -> Path:
+    data = {
+        "seed": 3, "actions": ["punch", "turn_around"], "clips_per_action": 2, "frames": 6, "fps": 12,
+        "resolution": [64, 48], "engine": "workbench", "samples": 1, "val_fraction": 0.5,
+        "body": {k: [v, v] for k, v in DEFAULT_PHENOTYPE.items()},
+    }
+    data.update(over)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory):
+    out = tmp_path_factory.mktemp("quickstart")
+    result = run_cli("render", "examples/quickstart.yaml", "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, result
+
+
+def test_quickstart_renders_every_clip_to_spec(quickstart):
+    out, result = quickstart
+    config = load_config(REPO / "examples" / "quickstart.yaml")
+    assert "8 clips rendered, 0 already present, 0 failed" in result.stderr
+    classes = (out / "classes.txt").read_text().split()
+    assert classes == config.actions
+    listed = {}
+    for split in ("train", "val"):
+        for line in (out / f"{split}.txt").read_text().splitlines():
+            path, idx = line.split(" ")
+            listed[path] = (split, int(idx))
+    assert len(listed) == len(config.actions) * config.clips_per_action
+    for path, (split, idx) in listed.items():
+        frames, fps = decode(out / path)
+        assert len(frames) == config.frames and fps == config.fps
+        assert frames[0].shape == (224, 224, 3)
+        label_path = out / path.replace("clips/", "labels/", 1).replace(".mp4", ".json")
+        label = ClipLabel.model_validate_json(label_path.read_text())
+        assert (label.split, label.class_index, label.action_id) == (split, idx, classes[idx])
+        assert label.frame_count == len(frames) and label.fps == fps
+        # Joints project inside the frame; the body is visible where they are.
+        uv = np.array(label.joints_2d)
+        assert np.all((uv >= 0) & (uv <= 224)), path
+        stack = np.stack(frames).astype(np.float64)
+        assert stack.std() > 10, f"{path} looks blank"
+        # Pixels around the projected pelvis change across the clip or differ from the frame corners.
+        k = len(frames) // 2
+        u, v = uv[k, 0].round().astype(int)
+        patch = stack[k, max(v - 3, 0):v + 4, max(u - 3, 0):u + 4].mean(axis=(0, 1))
+        corner = stack[k, :8, :8].mean(axis=(0, 1))
+        assert np.abs(patch - corner).max() > 8, path
+    # No temporary files anywhere.
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+
+
+def test_same_config_and_seed_give_identical_labels(tmp_path):
+    cfg = small_config(tmp_path)
+    labels = []
+    for run in ("a", "b"):
+        result = run_cli("render", str(cfg), "--out", str(tmp_path / run), "--workers", "1")
+        assert result.returncode == 0, result.stderr[-3000:]
+        labels.append({p.name: json.loads(p.read_text()) for p in sorted((tmp_path / run).rglob("labels/*/*.json"))})
+    assert len(labels[0]) == 4 and labels[0].keys() == labels[1].keys()
+    for name in labels[0]:
+        a, b = labels[0][name], labels[1][name]
+        a.pop("render_stats")
+        b.pop("render_stats")
+        assert a == b, name
+    assert (tmp_path / "a" / "jobs.jsonl").read_bytes() == (tmp_path / "b" / "jobs.jsonl").read_bytes()
+
+
+def test_rerun_skips_complete_clips(tmp_path):
+    cfg = small_config(tmp_path, actions=["clap"], clips_per_action=2)
+    out = tmp_path / "out"
+    assert run_cli("render", str(cfg), "--out", str(out)).returncode == 0
+    (out / "labels" / "clap" / "clap_00001.json").unlink()  # as if killed before the label was written
+    again = run_cli("render", str(cfg), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "1 clips rendered, 1 already present, 0 failed" in again.stderr
+    assert len((out / "train.txt").read_text().splitlines() + (out / "val.txt").read_text().splitlines()) == 2
+
+
+def _error_line(result) -> str:
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "over,expected",
+    [
+        ({"actions": ["walk", "moonwalk"]}, "error: unknown action 'moonwalk'"),
+        ({"frames": -4}, "small.yaml: frames: Input should be greater than or equal to 1"),
+        ({"template_dirs": ["/nonexistent/templates"]}, "error: /nonexistent/templates: template folder not found"),
+    ],
+)
+def test_bad_input_gives_one_line_error_and_no_output(tmp_path, over, expected):
+    out = tmp_path / "out"
+    result = run_cli("render", str(small_config(tmp_path, **over)), "--out", str(out))
+    assert result.returncode == 2
+    assert expected in _error_line(result)
+    assert not (out / "clips").exists()
+
+
+def test_malformed_yaml_and_nan_template(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("actions: [walk\nseed: 1\n")
+    result = run_cli("render", str(bad), "--out", str(tmp_path / "o1"))
+    assert result.returncode == 2 and "bad.yaml: malformed YAML (line 2" in _error_line(result)
+
+    tdir = tmp_path / "templates"
+    tdir.mkdir()
+    data = json.loads((REPO / "render_farm/templates/library/clap.json").read_text())
+    data["rotations"]["left_elbow"][2] = [float("nan"), 0, 0, 0]
+    (tdir / "clap.json").write_text(json.dumps(data))
+    result = run_cli("render", str(small_config(tmp_path, actions=["clap"], template_dirs=[str(tdir)])),
+                     "--out", str(tmp_path / "o2"))
+    assert result.returncode == 2
+    assert "clap.json: rotations.left_elbow[2] contains NaN or infinite values" in _error_line(result)
+    assert not (tmp_path / "o2" / "clips").exists()
+
+
+def test_a_failing_clip_is_reported_and_the_others_complete(tmp_path, body_dir):
+    from rich.console import Console
+
+    from render_farm import pipeline
+    from render_farm.core.config import load_config
+
+    config = load_config(small_config(tmp_path, actions=["punch", "kick"], clips_per_action=2))
+    out = tmp_path / "out"
+    jobs = pipeline.prepare(config, out)
+    (out / "templates" / "kick.json").write_text("{ truncated")  # broken after planning
+    summary = pipeline.execute(jobs, out, body_dir, workers=2, console=Console(file=open("/dev/null", "w")))
+    assert sorted(f.job_id for f in summary.failed) == ["kick_00000", "kick_00001"]
+    assert "kick.json: not valid JSON" in summary.failed[0].error
+    assert summary.rendered == 2
+    assert sorted(p.name for p in out.rglob("*.mp4")) == ["punch_00000.mp4", "punch_00001.mp4"]
+    listed = (out / "train.txt").read_text() + (out / "val.txt").read_text()
+    assert "kick" not in listed and len(listed.splitlines()) == 2
+    failures = [json.loads(line) for line in (out / "failures.jsonl").read_text().splitlines()]
+    assert {f["job_id"] for f in failures} == {"kick_00000", "kick_00001"}
+    assert not [p for p in out.rglob("*") if p.name.startswith(".") and p.is_file()]
+
+
+def test_cli_lists_templates_and_checks_assets():
+    result = run_cli("templates", "list", "--json")
+    assert result.returncode == 0
+    ids = {row["id"] for row in json.loads(result.stdout)}
+    assert {"walk", "run", "jump", "wave", "clap", "squat", "sit_down", "stand_up", "punch", "kick"} <= ids
+    assert run_cli("--help").stdout.count("render") >= 1
+    assets = run_cli("assets", "check")
+    assert assets.returncode == 0, assets.stderr
+    assert "23 assets ok" in assets.stderr
