@@ -139,3 +139,14 @@ def test_missing_template_in_output_is_reported(tmp_path, default_body, body_dir
     with pytest.raises(Exception, match=r"templates/squat.json: template file not found"):
         worker.render_job(job, tmp_path, body_dir)
     assert not (tmp_path / "clips").exists() or not any((tmp_path / "clips").rglob("*.mp4"))
+
+
+def test_missing_hdri_names_the_file(tmp_path, default_body, body_dir, monkeypatch):
+    from render_farm.blender import lighting
+
+    job = make_jobs(tmp_path, ["clap"])[0]
+    monkeypatch.setattr(lighting, "hdri_path", lambda name: str(tmp_path / "gone" / f"{name}.exr"))
+    hdri = job.lighting.hdri
+    with pytest.raises(lighting.AssetError, match=rf"gone/{hdri}.exr: HDRI '{hdri}' is missing"):
+        worker.render_job(job, tmp_path, body_dir)
+    assert not any(tmp_path.rglob("*.mp4"))

@@ -155,7 +155,7 @@ def test_a_failing_clip_is_reported_and_the_others_complete(tmp_path, body_dir):
     jobs = pipeline.prepare(config, out)
     (out / "templates" / "kick.json").write_text("{ truncated")  # broken after planning
     summary = pipeline.execute(jobs, out, body_dir, workers=2, console=Console(file=open("/dev/null", "w")))
-    assert sorted(f.job_id for f in summary.failed) == ["kick_00000", "kick_00001"]
+    assert sorted(f.job_id for f in summary.failed) == ["kick_00000", "kick_00001"], [f.error for f in summary.failed]
     assert "kick.json: not valid JSON" in summary.failed[0].error
     assert summary.rendered == 2
     assert sorted(p.name for p in out.rglob("*.mp4")) == ["punch_00000.mp4", "punch_00001.mp4"]

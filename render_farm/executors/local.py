@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -21,7 +22,15 @@ class JobOutcome:
     stats: dict = field(default_factory=dict)
 
 
+def _drop_blender_script_paths() -> None:
+    """A parent that imported bpy hands its sys.path to spawned children; Blender's script folders in it
+    hold a pure-Python `bpy` package that would shadow the bpy module ("No module named '_bpy'")."""
+    marker = f"{os.sep}bpy{os.sep}"
+    sys.path[:] = [p for p in sys.path if not (marker in p and f"{os.sep}scripts" in p)]
+
+
 def _init_worker(log_dir: str) -> None:
+    _drop_blender_script_paths()
     # One render thread per process; stop numeric libraries from oversubscribing the cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
