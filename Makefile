@@ -41,6 +41,7 @@ bench: system-deps $(VENV)/.dev-installed
 templates: $(VENV)/.render-installed
 	$(BIN)/python -m render_farm.templates.authoring
 	$(BIN)/synthact templates schema --out docs/template.schema.json
+	$(BIN)/synthact assets refresh
 
 clean:
 	rm -rf output .pytest_cache .ruff_cache

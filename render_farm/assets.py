@@ -105,3 +105,22 @@ def check_assets(path: Path) -> tuple[list[str], int]:
         elif a.sha256 and sha256_of(target) != a.sha256:
             problems.append(f"{a.id}: {target} does not match its sha256")
     return problems, len(manifest.assets)
+
+
+def refresh_repo_checksums(path: Path) -> list[str]:
+    """Recompute the checksums of assets authored in this repository (`repo:` locations) in place.
+
+    Third-party entries are left alone: their checksum is what was vetted, and a change there is a
+    problem for `check_assets` to report, not something to paper over.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    manifest = load_manifest(path)
+    changed = []
+    for a in manifest.assets:
+        if a.location.startswith("repo:") and a.sha256:
+            new = sha256_of(resolve(a.location))
+            if new != a.sha256:
+                text = text.replace(a.sha256, new)
+                changed.append(a.id)
+    Path(path).write_text(text, encoding="utf-8")
+    return changed

@@ -132,6 +132,21 @@ def assets_check(
     console.print(f"{checked} assets ok", highlight=False)
 
 
+@assets_app.command("refresh")
+def assets_refresh(
+    manifest: Annotated[Path, typer.Option(help="Assets manifest.")] = Path("assets_manifest.yaml"),
+) -> None:
+    """Update the checksums of assets authored in this repository (templates) after editing them."""
+    from render_farm.assets import refresh_repo_checksums
+
+    try:
+        changed = refresh_repo_checksums(manifest)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    console.print(f"updated {len(changed)} checksum(s): {', '.join(changed) or 'none'}", highlight=False)
+
+
 def main() -> None:
     app()
 

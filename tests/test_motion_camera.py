@@ -90,3 +90,21 @@ def test_framing_keeps_every_point_in_frame(az, el, focal):
     assert np.max(np.abs(uvp - [112, 80]) / [112, 80]) > 0.8
     centre, _ = pose.project((padded(pts).min(0) + padded(pts).max(0)) / 2)
     np.testing.assert_allclose(centre, [112, 80], atol=1e-6)
+
+
+@pytest.mark.parametrize("action,tracking", [("run", True), ("walk", True), ("wave", False), ("squat", False)])
+def test_travelling_actors_are_tracked_and_fill_the_frame(action, tracking):
+    from render_farm.core.clip_spec import resolve
+    from render_farm.core.config import parse_config
+    from render_farm.core.planner import plan
+    from render_farm.core.skeleton import REFERENCE_REST_JOINTS
+
+    config = parse_config({"actions": [action], "clips_per_action": 3, "frames": 32, "fps": 16}, "t")
+    for job in plan(config, [find_template(action)]):
+        spec = resolve(job, find_template(action), REFERENCE_REST_JOINTS)
+        assert spec.tracking is tracking
+        uv = spec.joints_2d
+        assert np.all((uv >= 0) & (uv <= 224))
+        heights = uv[..., 1].max(axis=1) - uv[..., 1].min(axis=1)
+        assert heights.mean() > 0.35 * 224, (job.job_id, heights.mean())
+        assert len({tuple(c.location) for c in spec.cameras}) == (32 if tracking else 1)

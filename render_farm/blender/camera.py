@@ -8,6 +8,15 @@ from mathutils import Matrix
 from render_farm.core.camera import SENSOR_WIDTH_MM, CameraPose
 
 
+def place(obj: bpy.types.Object, pose: CameraPose) -> None:
+    m = Matrix.Identity(4)
+    for r in range(3):
+        for c in range(3):
+            m[r][c] = float(pose.rotation[r, c])
+        m[r][3] = float(pose.location[r])
+    obj.matrix_world = m
+
+
 def camera(pose: CameraPose) -> bpy.types.Object:
     data = bpy.data.cameras.new("camera")
     data.lens = pose.focal_mm
@@ -16,12 +25,7 @@ def camera(pose: CameraPose) -> bpy.types.Object:
     data.clip_start = 0.05
     data.clip_end = 500.0
     obj = bpy.data.objects.new("camera", data)
-    m = Matrix.Identity(4)
-    for r in range(3):
-        for c in range(3):
-            m[r][c] = float(pose.rotation[r, c])
-        m[r][3] = float(pose.location[r])
-    obj.matrix_world = m
+    place(obj, pose)
     bpy.context.scene.collection.objects.link(obj)
     bpy.context.scene.camera = obj
     return obj

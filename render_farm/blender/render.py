@@ -8,6 +8,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
+from render_farm.blender import camera
 from render_farm.blender.body import Actor
 from render_farm.core.clip_spec import ClipSpec
 from render_farm.video import ClipEncoder
@@ -31,6 +32,13 @@ def read_bmp(path: Path) -> np.ndarray:
     return img[::-1].copy() if height > 0 else img.copy()  # positive height: bottom-up rows
 
 
+def apply_frame(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, k: int) -> None:
+    """Pose the actor and place the camera for clip frame k."""
+    actor.set_pose(spec.rotations[k], spec.root_translation[k])
+    if spec.tracking:
+        camera.place(scene.camera, spec.cameras[k])
+
+
 def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder: ClipEncoder, scratch: Path) -> dict:
     """Render every frame through a scratch file and feed the encoder; returns timings in seconds."""
     settings = scene.render.image_settings
@@ -40,7 +48,7 @@ def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder:
     scene.render.filepath = str(frame_path)
     render_s = encode_s = 0.0
     for k in range(spec.rotations.shape[0]):
-        actor.set_pose(spec.rotations[k], spec.root_translation[k])
+        apply_frame(scene, actor, spec, k)
         t = time.perf_counter()
         bpy.ops.render.render(write_still=True)
         render_s += time.perf_counter() - t

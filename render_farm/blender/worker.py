@@ -56,7 +56,7 @@ def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int):
     materials.ground(job.appearance.ground)
     lighting.world(job.lighting)
     lighting.sun(job.lighting)
-    camera.camera(spec.camera)
+    camera.camera(spec.cameras[0])
     return sc, actor, spec
 
 

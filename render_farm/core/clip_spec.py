@@ -15,24 +15,52 @@ from render_farm.core.camera import CameraPose, frame_points, padded
 from render_farm.core.jobs import Job
 from render_farm.core.template import ActionTemplate
 
+# An actor whose pelvis travels further than this over a clip is followed by the camera
+# (a dolly keeping its offset), so a runner is not a speck in a frame wide enough for the path.
+TRACKING_THRESHOLD_M = 1.0
+TRACKING_SMOOTHING_S = 0.5
+
 
 @dataclass(frozen=True)
 class ClipSpec:
     rotations: np.ndarray  # (T, 24, 4) local joint rotations
     root_translation: np.ndarray  # (T, 3) pelvis displacement from rest, metres
     joints_3d: np.ndarray  # (T, 24, 3) world positions
-    camera: CameraPose
+    cameras: tuple[CameraPose, ...]  # one per frame
     source_frames: np.ndarray  # (T,) fractional template frame shown at each clip frame
+    tracking: bool  # whether the camera follows the actor
 
     @property
     def joints_2d(self) -> np.ndarray:
-        uv, _ = self.camera.project(self.joints_3d)
-        return uv
+        return np.stack([cam.project(j)[0] for cam, j in zip(self.cameras, self.joints_3d, strict=True)])
 
-    @property
-    def joint_depth(self) -> np.ndarray:
-        _, depth = self.camera.project(self.joints_3d)
-        return depth
+
+def _smoothed(path: np.ndarray, window: int) -> np.ndarray:
+    """Moving average with edge padding: the camera glides instead of swaying with each step."""
+    if window <= 1:
+        return path
+    pad = window // 2
+    padded_path = np.pad(path, ((pad, window - 1 - pad), (0, 0)), mode="edge")
+    kernel = np.ones(window) / window
+    return np.stack([np.convolve(padded_path[:, i], kernel, mode="valid") for i in range(path.shape[1])], axis=1)
+
+
+def place_cameras(joints: np.ndarray, job: Job) -> tuple[tuple[CameraPose, ...], bool]:
+    """Frame the actor for the whole clip: static, or tracking a travelling actor."""
+    r, c = job.render, job.camera
+    pelvis = joints[:, 0, :2]
+    travel = float(np.max(np.ptp(pelvis, axis=0)))
+    if travel <= TRACKING_THRESHOLD_M:
+        pose = frame_points(padded(joints), c.azimuth_deg, c.elevation_deg, c.focal_mm, r.width, r.height)
+        return (pose,) * joints.shape[0], False
+    anchor = np.zeros((joints.shape[0], 3))
+    anchor[:, :2] = _smoothed(pelvis, max(1, round(TRACKING_SMOOTHING_S * r.fps)))
+    relative = joints - anchor[:, None, :]
+    pose = frame_points(padded(relative), c.azimuth_deg, c.elevation_deg, c.focal_mm, r.width, r.height)
+    cameras = tuple(
+        CameraPose(pose.location + a, pose.rotation, pose.focal_mm, pose.width, pose.height) for a in anchor
+    )
+    return cameras, True
 
 
 def resolve(job: Job, template: ActionTemplate, rest_joints: np.ndarray) -> ClipSpec:
@@ -45,6 +73,5 @@ def resolve(job: Job, template: ActionTemplate, rest_joints: np.ndarray) -> Clip
     trans = motion.centre_horizontally(trans)
     rot, trans = motion.apply_heading(rot, trans, job.motion.heading_deg)
     joints, _ = kinematics.forward_kinematics(rest_joints, rot, trans)
-    c = job.camera
-    camera = frame_points(padded(joints), c.azimuth_deg, c.elevation_deg, c.focal_mm, r.width, r.height)
-    return ClipSpec(rot, trans, joints, camera, frames)
+    cameras, tracking = place_cameras(joints, job)
+    return ClipSpec(rot, trans, joints, cameras, frames, tracking)

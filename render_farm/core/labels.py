@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from render_farm.core.camera import SENSOR_WIDTH_MM
 from render_farm.core.clip_spec import ClipSpec
 from render_farm.core.jobs import Job
 from render_farm.core.skeleton import JOINT_NAMES
@@ -25,7 +26,8 @@ class CameraLabel(BaseModel):
     )
     focal_mm: float
     sensor_width_mm: float
-    location: list[float] = Field(description="Camera centre in world coordinates (Z up).")
+    location: list[list[float]] = Field(description="Per frame, camera centre in world coordinates (Z up).")
+    tracking: bool = Field(description="Whether the camera follows a travelling actor (else it is static).")
 
 
 class ClipLabel(BaseModel):
@@ -58,9 +60,7 @@ def _r(a, nd: int = 5):
 
 
 def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None = None) -> ClipLabel:
-    pose = spec.camera
-    w2c = pose.world_to_camera
-    frames = job.render.frames
+    pose = spec.cameras[0]
     return ClipLabel(
         clip=job.clip_path,
         job_id=job.job_id,
@@ -71,16 +71,17 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None =
         seed=job.seed,
         split=job.split,
         fps=job.render.fps,
-        frame_count=frames,
+        frame_count=job.render.frames,
         width=job.render.width,
         height=job.render.height,
         params=job.model_dump(mode="json"),
         camera=CameraLabel(
             intrinsics=_r(pose.intrinsics),
-            world_to_camera=[_r(w2c, 6)] * frames,
+            world_to_camera=[_r(cam.world_to_camera, 6) for cam in spec.cameras],
             focal_mm=pose.focal_mm,
-            sensor_width_mm=36.0,
-            location=[round(float(x), 6) for x in pose.location],
+            sensor_width_mm=SENSOR_WIDTH_MM,
+            location=_r([cam.location for cam in spec.cameras], 6),
+            tracking=spec.tracking,
         ),
         joint_names=list(JOINT_NAMES),
         joints_3d=[_r(f) for f in spec.joints_3d],

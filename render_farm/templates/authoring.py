@@ -261,7 +261,7 @@ def clap() -> ActionTemplate:
 
     return keyframed(
         "clap", "clap", "Clapping the hands in front of the chest, repeatedly.", 0.6,
-        [(0.0, arms(1.2)), (0.5, arms(0.55)), (1.0, arms(1.2))],
+        [(0.0, arms(0.95)), (0.5, arms(-0.4)), (1.0, arms(0.95))],
         loops=True,
         randomization=RandomizationRanges(speed=(0.8, 1.3), mirror=True, joint_noise_deg=2.0),
     )
