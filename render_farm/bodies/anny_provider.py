@@ -69,8 +69,11 @@ def anny_version() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _model():
-    import anny
     import torch
+    import warp
+
+    warp.config.quiet = True  # anny's kernels use warp; its banner would land on our stdout
+    import anny
 
     torch.set_num_threads(1)
     return anny.Anny()

@@ -1,0 +1,1 @@
+"""Datasets: list formats, decoding and clip sampling, transforms."""

@@ -1,0 +1,122 @@
+"""Clip datasets: PyAV decoding through pytorchvideo's EncodedVideo and its clip samplers.
+
+Map-style, so samplers (random, distributed, sharded) index it directly. Randomness
+(clip start, crop, flip) comes from a generator seeded by (seed, epoch, index): the
+same sample whatever process or worker draws it, which makes resumed runs exact.
+An unreadable video yields a marked-bad sample that `collate` drops and counts.
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+from typing import Literal
+
+import torch
+from pytorchvideo.data.clip_sampling import ConstantClipsPerVideoSampler, RandomClipSampler
+from pytorchvideo.data.encoded_video import EncodedVideo
+
+from training.data import transforms as T
+from training.data.lists import VideoList
+
+FrameMode = Literal["motion", "static", "shuffled"]
+
+
+def _sample_seed(*parts: int) -> int:
+    h = 1469598103934665603
+    for p in parts:
+        h = ((h ^ (p & 0xFFFFFFFFFFFF)) * 1099511628211) & 0x7FFFFFFFFFFFFFFF
+    return h
+
+
+class VideoClipDataset(torch.utils.data.Dataset):
+    def __init__(
+        self,
+        videos: VideoList,
+        train: bool,
+        num_frames: int = 8,
+        crop_size: int = 112,
+        clip_seconds: float = 2.0,
+        clips_per_video: int = 1,
+        crops: int = 1,
+        flip: bool = True,
+        seed: int = 0,
+        frame_mode: FrameMode = "motion",
+    ):
+        self.videos = videos
+        self.train = train
+        self.num_frames = num_frames
+        self.crop_size = crop_size
+        self.clip_seconds = clip_seconds
+        self.clips_per_video = clips_per_video
+        self.crops = crops
+        self.flip = flip
+        self.seed = seed
+        self.frame_mode = frame_mode
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.videos.items)
+
+    def _frames(self, clip: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+        """Apply the bias-analysis frame mode to a (C, T, H, W) clip."""
+        if self.frame_mode == "static":
+            return clip[:, clip.shape[1] // 2:clip.shape[1] // 2 + 1].expand(-1, clip.shape[1], -1, -1)
+        if self.frame_mode == "shuffled":
+            return clip[:, torch.randperm(clip.shape[1], generator=g)]
+        return clip
+
+    def __getitem__(self, index: int) -> dict:
+        path, label = self.videos.items[index]
+        g = torch.Generator().manual_seed(_sample_seed(self.seed, self.epoch, index))
+        try:
+            video = EncodedVideo.from_path(str(path), decoder="pyav", decode_audio=False)
+            duration = float(video.duration)
+            if self.train:
+                # RandomClipSampler draws from Python's random: seed it for this sample only.
+                state = random.getstate()
+                random.seed(int(torch.randint(0, 2**31, (1,), generator=g)))
+                try:
+                    info = RandomClipSampler(min(self.clip_seconds, duration))(0.0, duration, None)
+                finally:
+                    random.setstate(state)
+                spans = [(info.clip_start_sec, info.clip_end_sec)]
+            else:
+                sampler = ConstantClipsPerVideoSampler(min(self.clip_seconds, duration), self.clips_per_video)
+                spans = []
+                for _ in range(self.clips_per_video):
+                    info = sampler(0.0, duration, None)
+                    spans.append((info.clip_start_sec, info.clip_end_sec))
+            views = []
+            for start, end in spans:
+                data = video.get_clip(start, end)["video"]
+                if data is None or data.shape[1] == 0:
+                    raise ValueError(f"no frames decoded between {float(start):.2f} s and {float(end):.2f} s")
+                clip = self._frames(T.temporal_subsample(data / 255.0, self.num_frames), g)
+                if self.train:
+                    views.append(T.train_transform(clip, self.num_frames, self.crop_size, g, self.flip))
+                else:
+                    views.extend(T.eval_views(clip, self.num_frames, self.crop_size, self.crops))
+            video.close()
+        except Exception as exc:  # corrupt, truncated or unreadable: skipped and counted by collate
+            warnings.warn(f"skipping unreadable video {path}: {type(exc).__name__}: {exc}", stacklevel=1)
+            return {"bad": True, "path": str(path), "index": index}
+        x = views[0] if self.train else torch.stack(views)
+        return {"bad": False, "video": x, "label": label, "index": index}
+
+
+def collate(samples: list[dict]) -> dict:
+    good = [s for s in samples if not s["bad"]]
+    out = {
+        "bad": len(samples) - len(good),
+        "bad_paths": [s["path"] for s in samples if s["bad"]],
+        "count": len(good),
+    }
+    if good:
+        out["video"] = torch.stack([s["video"] for s in good])
+        out["label"] = torch.tensor([s["label"] for s in good])
+        out["index"] = torch.tensor([s["index"] for s in good])
+    return out
