@@ -19,6 +19,12 @@ templates_app = typer.Typer(help="The action template library.", no_args_is_help
 assets_app = typer.Typer(help="Third-party assets and their licences.", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
 app.add_typer(assets_app, name="assets")
+try:  # the training commands need the `train` extra; a render node may not have it
+    from training.cli import app as train_app
+
+    app.add_typer(train_app, name="train")
+except ImportError:  # pragma: no cover - depends on the install
+    pass
 
 console = Console(stderr=True)
 

@@ -15,10 +15,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from render_farm.bodies.cache import bake_bodies, missing_bodies
+from render_farm.core.atomic import write_text_atomic
 from render_farm.core.config import DatasetConfig
 from render_farm.core.errors import SynthActError
 from render_farm.core.jobs import Job
-from render_farm.core.manifest import write_manifest, write_text_atomic
+from render_farm.core.manifest import write_manifest
 from render_farm.core.planner import jobs_jsonl, plan
 from render_farm.core.template import template_json
 from render_farm.executors.local import JobOutcome, default_workers, run_local

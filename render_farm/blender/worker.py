@@ -34,9 +34,10 @@ from render_farm.blender.body import build_actor  # noqa: E402
 from render_farm.blender.render import render_frames  # noqa: E402
 from render_farm.bodies.baked import load_body  # noqa: E402
 from render_farm.bodies.cache import body_path  # noqa: E402
+from render_farm.core.atomic import write_json_atomic  # noqa: E402
 from render_farm.core.clip_spec import resolve  # noqa: E402
 from render_farm.core.jobs import Job  # noqa: E402
-from render_farm.core.labels import make_label, write_json_atomic  # noqa: E402
+from render_farm.core.labels import make_label  # noqa: E402
 from render_farm.core.template import load_template  # noqa: E402
 from render_farm.video import ClipEncoder  # noqa: E402
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from render_farm.core.atomic import write_text_atomic
 from render_farm.core.errors import SynthActError, describe_validation_error
 from render_farm.core.skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS
 
@@ -156,17 +155,7 @@ def template_json(template: ActionTemplate) -> str:
 
 def save_template(template: ActionTemplate, path: str | Path) -> None:
     """Write atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(template_json(template))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(Path(path), template_json(template))
 
 
 def template_json_schema() -> dict:

@@ -1,0 +1,101 @@
+"""`synthact train ...`: thin; torch is imported only inside the commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from render_farm.core.errors import SynthActError
+
+app = typer.Typer(help="Train and evaluate video models on rendered or real datasets.", no_args_is_help=True)
+console = Console(stderr=True)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Training config (YAML).")]
+DataOpt = Annotated[Path | None, typer.Option("--data", help="Dataset folder or list file.")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="small, x3d_xs, x3d_s, x3d_m, slow_r50, r2plus1d_r50.")]
+EpochsOpt = Annotated[int | None, typer.Option("--epochs", min=1)]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Run folder (checkpoints, metrics).")]
+BatchOpt = Annotated[int | None, typer.Option("--batch-size", min=1)]
+LrOpt = Annotated[float | None, typer.Option("--lr")]
+CkptOpt = Annotated[Path | None, typer.Option("--checkpoint", help="Weights to start from / evaluate.")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override any config field: key=value.")]
+ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue from OUT/last.pt if it exists.")]
+DeviceOpt = Annotated[str | None, typer.Option("--device", help="auto, cpu or cuda.")]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _train(mode: str, config, data, model, epochs, out, batch_size, lr, checkpoint, sets, resume, device) -> None:
+    from training.config import build_config
+    from training.engine.loop import train
+
+    try:
+        cfg = build_config(config, {"mode": mode, "data": data, "model": model, "epochs": epochs, "out": out,
+                                    "batch_size": batch_size, "lr": lr, "checkpoint": checkpoint,
+                                    "device": device}, sets)
+        train(cfg, resume=resume, console=console)
+    except SynthActError as exc:
+        _fail(str(exc))
+    except ValueError as exc:  # dataset lists, models
+        _fail(str(exc))
+
+
+@app.command()
+def pretrain(config: ConfigOpt = None, data: DataOpt = None, model: ModelOpt = None, epochs: EpochsOpt = None,
+             out: OutOpt = None, batch_size: BatchOpt = None, lr: LrOpt = None, set_: SetOpt = None,
+             resume: ResumeOpt = False, device: DeviceOpt = None) -> None:
+    """Train from scratch (e.g. on a synthetic dataset)."""
+    _train("pretrain", config, data, model, epochs, out, batch_size, lr, None, set_, resume, device)
+
+
+@app.command()
+def finetune(config: ConfigOpt = None, data: DataOpt = None, checkpoint: CkptOpt = None, model: ModelOpt = None,
+             epochs: EpochsOpt = None, out: OutOpt = None, batch_size: BatchOpt = None, lr: LrOpt = None,
+             set_: SetOpt = None, resume: ResumeOpt = False, device: DeviceOpt = None) -> None:
+    """Train all weights from a checkpoint, with a new classifier for the dataset's classes."""
+    _train("finetune", config, data, model, epochs, out, batch_size, lr, checkpoint, set_, resume, device)
+
+
+@app.command("linear-probe")
+def linear_probe(config: ConfigOpt = None, data: DataOpt = None, checkpoint: CkptOpt = None,
+                 model: ModelOpt = None, epochs: EpochsOpt = None, out: OutOpt = None, batch_size: BatchOpt = None,
+                 lr: LrOpt = None, set_: SetOpt = None, resume: ResumeOpt = False, device: DeviceOpt = None) -> None:
+    """Train only a new classifier on a frozen backbone."""
+    _train("linear-probe", config, data, model, epochs, out, batch_size, lr, checkpoint, set_, resume, device)
+
+
+@app.command("eval")
+def eval_(checkpoint: Annotated[Path, typer.Option("--checkpoint", help="Checkpoint to evaluate.")],
+          data: DataOpt = None, split: Annotated[str, typer.Option(help="Split to evaluate.")] = "val",
+          out: OutOpt = None, clips: Annotated[int | None, typer.Option(min=1, help="Clips per video.")] = None,
+          crops: Annotated[int | None, typer.Option(min=1, help="Crops per clip.")] = None,
+          device: DeviceOpt = None) -> None:
+    """Top-1, top-5, mean class accuracy, per-class accuracy and the confusion matrix."""
+    from training.engine.loop import run_eval
+
+    try:
+        run_eval(checkpoint, data, split, out, {"eval_clips": clips, "eval_crops": crops, "device": device},
+                 console=console)
+    except (SynthActError, ValueError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def bias(checkpoint: Annotated[Path, typer.Option("--checkpoint", help="A model trained on the dataset.")],
+         data: DataOpt = None, split: Annotated[str, typer.Option(help="Split to measure on.")] = "val",
+         out: OutOpt = None,
+         image_weights: Annotated[Path | None, typer.Option(help="Local ResNet-18 weights for the "
+                                                                    "single-frame linear probe.")] = None) -> None:
+    """Scene/object bias: accuracy from static appearance vs real motion, per dataset and class."""
+    from training.analysis.bias import bias_analysis
+
+    try:
+        bias_analysis(checkpoint, data, split, out, image_weights, console=console)
+    except (SynthActError, ValueError) as exc:
+        _fail(str(exc))
