@@ -88,7 +88,9 @@ def pick_device_for_checkpoint() -> torch.device:
 
 def _middle_frames(videos: VideoList, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Middle frame of each video at 224 px (one view), with labels."""
-    ds = VideoClipDataset(videos, train=False, num_frames=1, crop_size=224, clips_per_video=1, crops=1, seed=seed)
+    # "static" repeats the middle of the sampled frames; its first frame is that middle frame.
+    ds = VideoClipDataset(videos, train=False, num_frames=9, crop_size=224, clips_per_video=1, crops=1, seed=seed,
+                          frame_mode="static")
     batch = collate([ds[i] for i in range(len(ds))])
     if not batch["count"]:
         raise SynthActError(f"{videos.source}: no readable videos")

@@ -185,7 +185,7 @@ def _train(cfg: TrainConfig, resume: bool, console: Console, device: torch.devic
                     with torch.autocast(device.type, enabled=cfg.amp and device.type == "cuda"):
                         loss = loss_fn(ddp_model(x), y)
                     scaler.scale(loss / cfg.grad_accum).backward()
-                    loss_sum += torch.tensor([float(loss) * batch["count"], batch["count"]], dtype=torch.float64)
+                    loss_sum += torch.tensor([loss.item() * batch["count"], batch["count"]], dtype=torch.float64)
                 if (i + 1) % cfg.grad_accum == 0 or i + 1 == len(loader):
                     scaler.step(opt)
                     scaler.update()
