@@ -175,3 +175,17 @@ def test_cli_lists_templates_and_checks_assets():
     assets = run_cli("assets", "check")
     assert assets.returncode == 0, assets.stderr
     assert "23 assets ok" in assets.stderr
+
+
+def test_training_runs_on_the_rendered_quickstart_as_it_stands(quickstart, tmp_path):
+    out, _ = quickstart
+    run = tmp_path / "run"
+    trained = run_cli("train", "pretrain", "--data", str(out), "--model", "small", "--epochs", "1",
+                      "--out", str(run))
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    record = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    assert record["train_clips"] == 4 and record["val"]["clips"] == 4 and record["bad_videos"] == 0
+    evaluated = run_cli("train", "eval", "--data", str(out), "--checkpoint", str(run / "last.pt"))
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    metrics = json.loads((run / "eval-val" / "metrics.json").read_text())
+    assert metrics["clips"] == 4 and set(metrics["per_class"]) == {"walk", "wave", "squat", "jumping_jacks"}

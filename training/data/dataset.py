@@ -95,7 +95,8 @@ class VideoClipDataset(torch.utils.data.Dataset):
                 data = video.get_clip(start, end)["video"]
                 if data is None or data.shape[1] == 0:
                     raise ValueError(f"no frames decoded between {float(start):.2f} s and {float(end):.2f} s")
-                clip = self._frames(T.temporal_subsample(data / 255.0, self.num_frames), g)
+                # Subsample before converting: only the frames kept are scaled.
+                clip = self._frames(T.temporal_subsample(data, self.num_frames).div_(255.0), g)
                 if self.train:
                     views.append(T.train_transform(clip, self.num_frames, self.crop_size, g, self.flip))
                 else:
