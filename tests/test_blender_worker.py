@@ -20,11 +20,11 @@ from tests.conftest import DEFAULT_PHENOTYPE
 pytestmark = pytest.mark.blender
 
 
-def make_jobs(out, actions, engine="workbench", frames=8, size=(128, 96), samples=4, clips=1):
+def make_jobs(out, actions, engine="workbench", frames=8, size=(128, 96), samples=4, clips=1, **extra):
     body = {k: [v, v] for k, v in DEFAULT_PHENOTYPE.items()}  # the session's baked body
     config = parse_config(
         {"seed": 5, "actions": actions, "clips_per_action": clips, "frames": frames, "fps": 16,
-         "resolution": list(size), "engine": engine, "samples": samples, "body": body}, "test")
+         "resolution": list(size), "engine": engine, "samples": samples, "body": body, **extra}, "test")
     templates = [find_template(a) for a in actions]
     (out / "templates").mkdir(parents=True, exist_ok=True)
     for t in templates:
@@ -73,11 +73,12 @@ def test_render_job_writes_clip_and_label(tmp_path, default_body, body_dir):
     assert sorted(p.name for p in (tmp_path / job.clip_path).parent.iterdir()) == [f"{job.job_id}.mp4"]
 
 
-@pytest.mark.parametrize("action", ["kick", "run"])  # a static and a tracking camera
-def test_blender_pose_and_projection_match_the_label_maths(tmp_path, default_body, body_dir, action):
+@pytest.mark.parametrize("action,camera_motion", [("kick", "static"), ("run", "static"), ("wave", "orbit"),
+                                                  ("clap", "shake")])
+def test_blender_pose_and_projection_match_the_label_maths(tmp_path, default_body, body_dir, action, camera_motion):
     from bpy_extras.object_utils import world_to_camera_view
 
-    job = make_jobs(tmp_path, [action], frames=6)[0]
+    job = make_jobs(tmp_path, [action], frames=6, camera={"motion": {"choice": [camera_motion]}})[0]
     scene, actor, spec = worker.build_scene(job, tmp_path, body_dir, threads=1)
     w, h = job.render.width, job.render.height
     for k in range(6):

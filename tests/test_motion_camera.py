@@ -107,4 +107,50 @@ def test_travelling_actors_are_tracked_and_fill_the_frame(action, tracking):
         assert np.all((uv >= 0) & (uv <= 224))
         heights = uv[..., 1].max(axis=1) - uv[..., 1].min(axis=1)
         assert heights.mean() > 0.35 * 224, (job.job_id, heights.mean())
-        assert len({tuple(c.location) for c in spec.cameras}) == (32 if tracking else 1)
+        moving = tracking or job.camera.motion in ("orbit",)
+        assert len({tuple(c.location) for c in spec.cameras}) == (32 if moving else 1)
+
+
+def test_time_warp_keeps_first_and_last_pose_and_never_runs_backwards():
+    u = np.linspace(0, 1, 101)
+    for a1, a2 in [(0.3, 0.1), (-0.45, 0.0), (0.2, -0.25)]:
+        w = motion.time_warp(u, a1, a2)
+        assert w[0] == 0.0 and w[-1] == pytest.approx(1.0)
+        assert np.all(np.diff(w) > 0)
+        assert np.abs(w - u).max() > 0.01
+    with pytest.raises(ValueError, match="time warp amplitudes"):
+        motion.time_warp(u, 0.7, 0.4)
+    jump = find_template("jump")
+    plain = motion.source_frames(jump, 32, 16, 1.0, 0.0)
+    warped = motion.warped_source_frames(jump, 32, 16, 1.0, 0.0, 0.3, -0.1)
+    assert warped[0] == plain[0] and warped[-1] == pytest.approx(plain[-1])
+    assert not np.allclose(warped, plain)
+
+
+def test_joint_noise_stays_within_its_amplitude_and_is_smooth(walk):
+    rot = walk.rotation_array()
+    noisy = motion.joint_noise(rot, np.random.default_rng(3), 5.0)
+    delta = quat.angle(quat.multiply(quat.conjugate(rot), noisy))
+    assert np.degrees(delta[:, 1:].max()) == pytest.approx(5.0, abs=1e-6)  # reaches, never exceeds
+    assert np.all(delta[:, 0] < 1e-9)  # the root is left alone
+    step = np.degrees(np.abs(np.diff(delta, axis=0))).max()
+    assert step < 2.0  # smooth over time: small change from frame to frame
+    np.testing.assert_array_equal(motion.joint_noise(rot, np.random.default_rng(3), 0.0), rot)
+
+
+@pytest.mark.parametrize("kind", ["pan", "orbit", "shake"])
+def test_moving_cameras_keep_the_actor_framed(kind):
+    from render_farm.core.clip_spec import resolve
+    from render_farm.core.config import parse_config
+    from render_farm.core.planner import plan
+    from render_farm.core.skeleton import REFERENCE_REST_JOINTS
+
+    config = parse_config({"actions": ["wave"], "clips_per_action": 3, "camera": {"motion": {"choice": [kind]}}},
+                          "t")
+    for job in plan(config, [find_template("wave")]):
+        assert job.camera.motion == kind and job.camera.motion_deg > 0
+        spec = resolve(job, find_template("wave"), REFERENCE_REST_JOINTS)
+        uv = spec.joints_2d
+        assert np.all((uv >= 0) & (uv <= 224))
+        rotations = {c.rotation.tobytes() for c in spec.cameras}
+        assert len(rotations) == 32  # the view changes every frame

@@ -35,8 +35,7 @@ def read_bmp(path: Path) -> np.ndarray:
 def apply_frame(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, k: int) -> None:
     """Pose the actor and place the camera for clip frame k."""
     actor.set_pose(spec.rotations[k], spec.root_translation[k])
-    if spec.tracking:
-        camera.place(scene.camera, spec.cameras[k])
+    camera.place(scene.camera, spec.cameras[k])  # tracking, panning, orbiting or shaking cameras move
 
 
 def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder: ClipEncoder, scratch: Path) -> dict:

@@ -106,3 +106,45 @@ def frame_points(
         mid = (lo + hi) / 2.0
         lo, hi = (lo, mid) if fits(mid) else (mid, hi)
     return CameraPose(target + direction * hi, rotation, focal_mm, width, height)
+
+
+def _rot_z(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def _rot_xyz(rx: float, ry: float, rz: float) -> np.ndarray:
+    cx, sx, cy, sy = np.cos(rx), np.sin(rx), np.cos(ry), np.sin(ry)
+    mx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
+    my = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    return _rot_z(rz) @ my @ mx
+
+
+def moving_camera(base: CameraPose, target: np.ndarray, motion: str, degrees: float, frames: int,
+                  shake: np.ndarray | None = None) -> list[CameraPose]:
+    """Per-frame poses of a camera that pans, orbits or shakes around its base pose.
+
+    pan: turns about the vertical through its own centre, from -degrees/2 to +degrees/2;
+    orbit: circles the target on the vertical axis through it, over the same angles, looking at it;
+    shake: small smooth rotations, `shake` (frames, 3) in [-1, 1] scaled by degrees.
+    """
+    u = np.linspace(-0.5, 0.5, frames) if frames > 1 else np.zeros(1)
+    poses = []
+    for k in range(frames):
+        loc, rot = base.location, base.rotation
+        if motion == "pan":
+            rot = _rot_z(np.radians(degrees * u[k])) @ base.rotation
+        elif motion == "orbit":
+            loc = target + _rot_z(np.radians(degrees * u[k])) @ (base.location - target)
+            rot = look_at(loc, target)
+        elif motion == "shake" and shake is not None:
+            rx, ry, rz = np.radians(degrees * shake[k])
+            rot = base.rotation @ _rot_xyz(rx, ry, rz)
+        poses.append(CameraPose(loc, rot, base.focal_mm, base.width, base.height))
+    return poses
+
+
+def in_frame(pose: CameraPose, points: np.ndarray, fill: float = 0.95) -> bool:
+    uv, depth = pose.project(points)
+    half = np.array([pose.width, pose.height]) / 2.0
+    return bool(np.all(depth > 0.1) and np.all(np.abs(uv - half) <= half * fill))

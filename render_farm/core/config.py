@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from render_farm.core.distributions import Dist, check_support
 from render_farm.core.errors import SynthActError, describe_validation_error
 
 HDRIS: tuple[str, ...] = ("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset")
@@ -18,69 +18,99 @@ class ConfigError(SynthActError):
     pass
 
 
-Range = tuple[float, float]
-
-
-def _check_range(v: Range, lo: float | None = None, hi: float | None = None) -> Range:
-    a, b = v
-    if not (math.isfinite(a) and math.isfinite(b)):
-        raise ValueError("range bounds must be finite numbers")
-    if a > b:
-        raise ValueError(f"range min {a} is greater than max {b}")
-    if lo is not None and a < lo:
-        raise ValueError(f"range min {a} is below {lo}")
-    if hi is not None and b > hi:
-        raise ValueError(f"range max {b} is above {hi}")
-    return v
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _d(value) -> Dist:
+    return Dist.model_validate(value)
 
 
 class BodyRanges(_Strict):
     """anny phenotype parameters, each in [0, 1] (age: 0 baby, 1/3 child, 2/3 young adult, 1 elder)."""
 
-    gender: Range = (0.0, 1.0)
-    age: Range = (0.5, 0.95)
-    muscle: Range = (0.2, 0.8)
-    weight: Range = (0.2, 0.8)
-    height: Range = (0.2, 0.8)
-    proportions: Range = (0.2, 0.8)
+    gender: Dist = _d([0.0, 1.0])
+    age: Dist = _d([0.5, 0.95])
+    muscle: Dist = _d([0.2, 0.8])
+    weight: Dist = _d([0.2, 0.8])
+    height: Dist = _d([0.2, 0.8])
+    proportions: Dist = _d([0.2, 0.8])
+    skin_tone: Dist = Field(_d([0.0, 1.0]), description="0 lightest to 1 darkest skin colour.")
 
     @field_validator("*")
     @classmethod
-    def _unit(cls, v: Range) -> Range:
-        return _check_range(v, 0.0, 1.0)
+    def _unit(cls, v: Dist) -> Dist:
+        return check_support(v, 0.0, 1.0)
+
+
+class MotionRanges(_Strict):
+    heading_deg: Dist = Field(_d([-30.0, 30.0]), description="Turn of the whole motion about the vertical.")
+    time_warp: Dist = Field(_d([0.0, 0.15]), description="Strength of smooth time warping (0 = none).")
+    joint_noise: Dist = Field(_d([0.0, 1.0]), description="Fraction of the template's joint_noise_deg used.")
+    root_offset_m: Dist = Field(_d([0.0, 0.3]), description="Distance of the actor from the set's centre.")
+    mirror_probability: float = Field(0.5, ge=0.0, le=1.0)
+
+    @field_validator("time_warp")
+    @classmethod
+    def _warp(cls, v: Dist) -> Dist:
+        return check_support(v, 0.0, 0.45)
+
+    @field_validator("joint_noise")
+    @classmethod
+    def _noise(cls, v: Dist) -> Dist:
+        return check_support(v, 0.0, 1.0)
+
+    @field_validator("root_offset_m")
+    @classmethod
+    def _offset(cls, v: Dist) -> Dist:
+        return check_support(v, 0.0, 10.0)
+
+
+CAMERA_MOTIONS = ("static", "pan", "orbit", "shake")
 
 
 class CameraRanges(_Strict):
-    azimuth_deg: Range = (-60.0, 60.0)
-    elevation_deg: Range = (0.0, 20.0)
-    focal_mm: Range = (35.0, 60.0)
+    azimuth_deg: Dist = _d([-60.0, 60.0])
+    elevation_deg: Dist = _d([0.0, 20.0])
+    focal_mm: Dist = _d([35.0, 60.0])
+    motion: Dist = Field(_d({"choice": list(CAMERA_MOTIONS), "weights": [4, 2, 2, 2]}),
+                         description="static, pan, orbit or shake.")
+    pan_deg: Dist = Field(_d([3.0, 12.0]), description="Total pan over the clip.")
+    orbit_deg: Dist = Field(_d([10.0, 40.0]), description="Total orbit over the clip.")
+    shake_deg: Dist = Field(_d([0.2, 0.8]), description="Handheld shake amplitude.")
 
     @field_validator("azimuth_deg")
     @classmethod
-    def _az(cls, v: Range) -> Range:
-        return _check_range(v, -360.0, 360.0)
+    def _az(cls, v: Dist) -> Dist:
+        return check_support(v, -360.0, 360.0)
 
     @field_validator("elevation_deg")
     @classmethod
-    def _el(cls, v: Range) -> Range:
-        return _check_range(v, -30.0, 80.0)
+    def _el(cls, v: Dist) -> Dist:
+        return check_support(v, -30.0, 80.0)
 
     @field_validator("focal_mm")
     @classmethod
-    def _focal(cls, v: Range) -> Range:
-        if v[0] <= 0:
-            raise ValueError("focal length must be positive")
-        return _check_range(v, 1.0, 500.0)
+    def _focal(cls, v: Dist) -> Dist:
+        return check_support(v, 1.0, 500.0, "focal length", strictly_positive=True)
+
+    @field_validator("motion")
+    @classmethod
+    def _motion(cls, v: Dist) -> Dist:
+        if v.kind != "choice" or any(m not in CAMERA_MOTIONS for m in v.values):
+            raise ValueError(f"camera motion must be a choice of {', '.join(CAMERA_MOTIONS)}")
+        return v
+
+    @field_validator("pan_deg", "orbit_deg", "shake_deg")
+    @classmethod
+    def _angles(cls, v: Dist) -> Dist:
+        return check_support(v, 0.0, 180.0)
 
 
 class LightingRanges(_Strict):
     hdris: list[str] = Field(default_factory=lambda: [h for h in HDRIS if h != "night"], min_length=1)
-    strength: Range = (0.7, 1.4)
-    sun_strength: Range = (1.0, 4.0)
+    strength: Dist = _d([0.7, 1.4])
+    sun_strength: Dist = _d([1.0, 4.0])
 
     @field_validator("hdris")
     @classmethod
@@ -92,8 +122,8 @@ class LightingRanges(_Strict):
 
     @field_validator("strength", "sun_strength")
     @classmethod
-    def _positive(cls, v: Range) -> Range:
-        return _check_range(v, 0.0, 100.0)
+    def _positive(cls, v: Dist) -> Dist:
+        return check_support(v, 0.0, 100.0)
 
 
 class DatasetConfig(_Strict):
@@ -110,6 +140,7 @@ class DatasetConfig(_Strict):
     val_fraction: float = Field(0.25, ge=0.0, lt=1.0)
     workers: int | None = Field(None, ge=1)
     body: BodyRanges = Field(default_factory=BodyRanges)
+    motion: MotionRanges = Field(default_factory=MotionRanges)
     camera: CameraRanges = Field(default_factory=CameraRanges)
     lighting: LightingRanges = Field(default_factory=LightingRanges)
 

@@ -23,12 +23,18 @@ class MotionParams(_Strict):
     mirror: bool
     heading_deg: float
     start_offset: float = Field(ge=0, description="Template frames skipped at the start (looping actions).")
+    time_warp: tuple[float, float] = Field((0.0, 0.0), description="Warp amplitudes a1, a2 (|a1| + |a2| < 1).")
+    joint_noise_deg: float = Field(0.0, ge=0, description="Largest per-joint noise angle.")
+    root_offset_m: float = Field(0.0, ge=0)
+    root_offset_angle_deg: float = 0.0
 
 
 class CameraParams(_Strict):
     azimuth_deg: float
     elevation_deg: float
     focal_mm: float = Field(gt=0)
+    motion: Literal["static", "pan", "orbit", "shake"] = "static"
+    motion_deg: float = Field(0.0, ge=0, description="Pan or orbit angle over the clip, or shake amplitude.")
 
 
 class LightingParams(_Strict):
@@ -45,6 +51,7 @@ class AppearanceParams(_Strict):
 
     colors: dict[str, tuple[float, float, float]]
     ground: tuple[float, float, float]
+    skin_tone: float = Field(0.5, ge=0, le=1)
 
 
 class RenderParams(_Strict):

@@ -90,3 +90,66 @@ def centre_horizontally(translation: np.ndarray) -> np.ndarray:
     out = translation.copy()
     out[:, :2] -= translation[:, :2].mean(axis=0)
     return out
+
+
+def time_warp(u: np.ndarray, a1: float, a2: float) -> np.ndarray:
+    """A smooth monotonic warp of normalized time u in [0, 1] that keeps both ends fixed.
+
+    w(u) = u + a1 sin(2 pi u) / (2 pi) + a2 sin(4 pi u) / (4 pi); its slope 1 + a1 cos + a2 cos
+    stays positive while |a1| + |a2| < 1, so time never runs backwards.
+    """
+    if abs(a1) + abs(a2) >= 1.0:
+        raise ValueError("time warp amplitudes must satisfy |a1| + |a2| < 1")
+    u = np.asarray(u, dtype=np.float64)
+    return u + a1 * np.sin(2 * np.pi * u) / (2 * np.pi) + a2 * np.sin(4 * np.pi * u) / (4 * np.pi)
+
+
+def warped_source_frames(template: ActionTemplate, frames: int, fps: float, speed: float, start_offset: float,
+                         a1: float, a2: float) -> np.ndarray:
+    """source_frames with the clip's time warped: the first and last source frames are unchanged."""
+    plain = source_frames(template, frames, fps, speed, start_offset)
+    if frames < 2 or (a1 == 0 and a2 == 0):
+        return plain
+    # Source time is linear in clip time (or clamped at the end for a one-shot that finishes early):
+    # warp the clip time, then read the same mapping.
+    u = time_warp(np.linspace(0.0, 1.0, frames), a1, a2)
+    return np.interp(u, np.linspace(0.0, 1.0, frames), plain)
+
+
+def smooth_noise(rng: np.random.Generator, frames: int, channels: int, cycles: float = 1.5) -> np.ndarray:
+    """Band-limited noise (frames, channels): a few low-frequency sinusoids with random phases,
+    scaled so that its largest value per channel has magnitude 1."""
+    t = np.linspace(0.0, 1.0, frames)[:, None]
+    out = np.zeros((frames, channels))
+    for k in (1, 2, 3):
+        phase = rng.uniform(0, 2 * np.pi, size=channels)
+        weight = rng.normal(size=channels) / k
+        out += weight * np.sin(2 * np.pi * (cycles * k / 2.0) * t + phase)
+    peak = np.abs(out).max(axis=0)
+    return out / np.where(peak > 0, peak, 1.0)
+
+
+def joint_noise(rotations: np.ndarray, rng: np.random.Generator, amplitude_deg: float) -> np.ndarray:
+    """Perturb every joint but the root by a smooth rotation of at most amplitude_deg."""
+    if amplitude_deg <= 0:
+        return rotations
+    frames, joints = rotations.shape[:2]
+    vec = smooth_noise(rng, frames, (joints - 1) * 3).reshape(frames, joints - 1, 3)
+    norms = np.linalg.norm(vec, axis=-1, keepdims=True)
+    peak = norms.max(axis=0, keepdims=True)
+    vec = vec / np.where(peak > 0, peak, 1.0) * np.radians(amplitude_deg)  # largest angle per joint = amplitude
+    angles = np.linalg.norm(vec, axis=-1)
+    axes = np.where(angles[..., None] > 1e-12, vec / np.maximum(angles[..., None], 1e-12), [1.0, 0.0, 0.0])
+    q = quat.from_axis_angle(axes, angles)
+    out = rotations.copy()
+    out[:, 1:] = quat.normalize(quat.multiply(rotations[:, 1:], q))
+    return out
+
+
+def offset_root(translation: np.ndarray, distance: float, angle_deg: float) -> np.ndarray:
+    """Move the whole motion `distance` metres from the set's centre, in direction angle_deg."""
+    out = translation.copy()
+    a = np.radians(angle_deg)
+    out[:, 0] += distance * np.cos(a)
+    out[:, 1] += distance * np.sin(a)
+    return out

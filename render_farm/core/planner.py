@@ -33,6 +33,13 @@ def _uniform(rng: np.random.Generator, r: tuple[float, float]) -> float:
     return float(rng.uniform(r[0], r[1])) if r[1] > r[0] else float(r[0])
 
 
+def skin_color(tone: float) -> tuple[float, float, float]:
+    """Linear RGB skin colour from 0 (lightest) to 1 (darkest), between measured-looking anchors."""
+    light = np.array([0.92, 0.72, 0.60]) ** 2.2
+    dark = np.array([0.30, 0.18, 0.12]) ** 2.2
+    return tuple(round(float(c), 5) for c in light + (dark - light) * tone)
+
+
 def _quantize(x: float, step: float) -> float:
     return round(round(x / step) * step, 6)
 
@@ -54,39 +61,54 @@ def sample_job(
 
     rng = rng_for(seed, "body")
     phenotype = {
-        name: _quantize(_uniform(rng, getattr(config.body, name)), PHENOTYPE_STEP)
+        name: _quantize(getattr(config.body, name).sample(rng), PHENOTYPE_STEP)
         for name in ("gender", "age", "muscle", "weight", "height", "proportions")
     }
 
     rng = rng_for(seed, "motion")
     allowed = template.randomization
+    m = config.motion
+    warp = m.time_warp.sample(rng)
+    share = float(rng.uniform(0.0, 1.0))
+    signs = rng.choice([-1.0, 1.0], size=2)
     motion = MotionParams(
         speed=round(_uniform(rng, allowed.speed), 6),
-        mirror=bool(allowed.mirror and rng.random() < 0.5),
-        heading_deg=round(_uniform(rng, (-30.0, 30.0)), 4),
+        mirror=bool(allowed.mirror and rng.random() < m.mirror_probability),
+        heading_deg=round(float(m.heading_deg.sample(rng)), 4),
         start_offset=round(_uniform(rng, (0.0, float(template.frame_count))), 4) if template.loops else 0.0,
+        time_warp=(round(float(signs[0] * warp * share), 5), round(float(signs[1] * warp * (1 - share)), 5)),
+        joint_noise_deg=round(float(m.joint_noise.sample(rng)) * allowed.joint_noise_deg, 4),
+        root_offset_m=round(float(m.root_offset_m.sample(rng)), 4),
+        root_offset_angle_deg=round(_uniform(rng, (0.0, 360.0)), 4),
     )
 
     rng = rng_for(seed, "camera")
+    c = config.camera
+    camera_motion = str(c.motion.sample(rng))
+    amount = {"pan": c.pan_deg, "orbit": c.orbit_deg, "shake": c.shake_deg}.get(camera_motion)
     camera = CameraParams(
-        azimuth_deg=round(_uniform(rng, config.camera.azimuth_deg), 4),
-        elevation_deg=round(_uniform(rng, config.camera.elevation_deg), 4),
-        focal_mm=round(_uniform(rng, config.camera.focal_mm), 4),
+        azimuth_deg=round(float(c.azimuth_deg.sample(rng)), 4),
+        elevation_deg=round(float(c.elevation_deg.sample(rng)), 4),
+        focal_mm=round(float(c.focal_mm.sample(rng)), 4),
+        motion=camera_motion,
+        motion_deg=round(float(amount.sample(rng)), 4) if amount else 0.0,
     )
 
     rng = rng_for(seed, "lighting")
     lighting = LightingParams(
         hdri=str(config.lighting.hdris[int(rng.integers(len(config.lighting.hdris)))]),
         hdri_rotation_deg=round(_uniform(rng, (0.0, 360.0)), 4),
-        strength=round(_uniform(rng, config.lighting.strength), 4),
+        strength=round(float(config.lighting.strength.sample(rng)), 4),
         sun_azimuth_deg=round(_uniform(rng, (0.0, 360.0)), 4),
         sun_elevation_deg=round(_uniform(rng, (25.0, 75.0)), 4),
-        sun_strength=round(_uniform(rng, config.lighting.sun_strength), 4),
+        sun_strength=round(float(config.lighting.sun_strength.sample(rng)), 4),
     )
 
     rng = rng_for(seed, "appearance")
-    skin = _hsv(rng, (0.03, 0.09), (0.25, 0.6), (0.35, 0.95))
+    tone = round(float(config.body.skin_tone.sample(rng)), 4)
+    skin = skin_color(tone)
     appearance = AppearanceParams(
+        skin_tone=tone,
         colors={
             "skin": skin,
             "shirt": _hsv(rng, (0.0, 1.0), (0.2, 0.9), (0.25, 0.95)),
