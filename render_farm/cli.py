@@ -34,9 +34,55 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _print_summary(summary: dict) -> None:
+    table = Table(title=f"{summary['clips']} clips")
+    table.add_column("action")
+    table.add_column("train")
+    table.add_column("val")
+    for action, n in summary["per_action"].items():
+        table.add_row(action, str(n["train"]), str(n["val"]))
+    Console().print(table)
+    params = Table(title="sampled parameters")
+    params.add_column("parameter")
+    params.add_column("range or counts")
+    for name, p in summary["parameters"].items():
+        if "counts" in p:
+            text = ", ".join(f"{k}: {v}" for k, v in sorted(p["counts"].items()))
+        else:
+            text = f"{p['min']:.4g} .. {p['max']:.4g} (mean {p['mean']:.4g})"
+        params.add_row(name, text)
+    Console().print(params)
+
+
+@app.command()
+def plan(
+    config: Annotated[Path, typer.Argument(help="Dataset config (YAML).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder (overrides the config's).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Expand a config into OUT/jobs.jsonl (one fully specified job per clip) and summarize it."""
+    from render_farm import pipeline
+    from render_farm.core.config import load_config
+    from render_farm.core.planner import summarize
+
+    try:
+        cfg = load_config(config)
+        out_dir = out or cfg.output
+        jobs = pipeline.prepare(cfg, out_dir)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    summary = summarize(jobs)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=1) + "\n")
+    else:
+        _print_summary(summary)
+    console.print(f"{len(jobs)} jobs -> {out_dir / 'jobs.jsonl'}", highlight=False)
+
+
 @app.command()
 def render(
-    config: Annotated[Path, typer.Argument(help="Dataset config (YAML).")],
+    config: Annotated[Path, typer.Argument(help="Dataset config (YAML), or a plan (jobs.jsonl) from `synthact plan`.")],
     out: Annotated[Path | None, typer.Option("--out", help="Output folder (overrides the config's).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).", min=1)] = None,
     engine: Annotated[str | None, typer.Option(help="Override the config's engine: cycles or workbench.")] = None,
@@ -48,11 +94,16 @@ def render(
     from render_farm.core.config import load_config, parse_config
 
     try:
-        cfg = load_config(config)
-        if engine is not None:
-            cfg = parse_config({**cfg.model_dump(mode="json"), "engine": engine}, f"--engine {engine}")
-        out_dir = out or cfg.output
-        summary = pipeline.render(cfg, out_dir, bodies or default_cache_dir(), workers, console)
+        if config.suffix == ".jsonl":
+            if engine is not None:
+                fail("--engine applies to configs; a plan's jobs already name their engine")
+            summary, out_dir = pipeline.render_plan(config, out, bodies or default_cache_dir(), workers, console)
+        else:
+            cfg = load_config(config)
+            if engine is not None:
+                cfg = parse_config({**cfg.model_dump(mode="json"), "engine": engine}, f"--engine {engine}")
+            out_dir = out or cfg.output
+            summary = pipeline.render(cfg, out_dir, bodies or default_cache_dir(), workers, console)
     except SynthActError as exc:
         fail(str(exc))
         return
@@ -62,6 +113,25 @@ def render(
     )
     if summary.failed:
         fail(f"{len(summary.failed)} of {summary.planned} clips failed (see {out_dir / 'failures.jsonl'})", 1)
+
+
+@app.command()
+def verify(dataset: Annotated[Path, typer.Argument(help="A rendered dataset folder.")]) -> None:
+    """Decode every clip and check it, its label and the split lists; exits non-zero listing every problem."""
+    from rich.progress import Progress
+
+    from render_farm.verify import verify_dataset
+
+    if not dataset.is_dir():
+        fail(f"{dataset}: dataset folder not found")
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("verifying clips", total=None)
+        problems, checked = verify_dataset(dataset, on_clip=lambda: progress.advance(task))
+    for p in problems:
+        console.print(p, highlight=False, soft_wrap=True)
+    if problems:
+        fail(f"{len(problems)} problem(s) in {dataset} ({checked} labelled clips checked)", 1)
+    console.print(f"{checked} clips ok in {dataset}", highlight=False)
 
 
 @templates_app.command("list")

@@ -57,7 +57,10 @@ def prepare(config: DatasetConfig, out_dir: Path) -> list[Job]:
 
 
 def load_jobs(out_dir: Path) -> list[Job]:
-    path = out_dir / "jobs.jsonl"
+    return load_jobs_file(out_dir / "jobs.jsonl")
+
+
+def load_jobs_file(path: Path) -> list[Job]:
     jobs = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
@@ -113,3 +116,23 @@ def render(config: DatasetConfig, out_dir: Path, body_dir: Path, workers: int | 
            console: Console | None = None) -> RenderSummary:
     jobs = prepare(config, out_dir)
     return execute(jobs, out_dir, body_dir, workers or config.workers, console)
+
+
+def render_plan(plan_file: Path, out_dir: Path | None, body_dir: Path, workers: int | None = None,
+                console: Console | None = None) -> tuple[RenderSummary, Path]:
+    """Render a plan written by `synthact plan`; its folder (with templates/) is the output folder."""
+    plan_file = Path(plan_file)
+    if not plan_file.is_file():
+        raise SynthActError(f"{plan_file}: plan file not found")
+    jobs = load_jobs_file(plan_file)
+    source = plan_file.parent
+    out_dir = Path(out_dir or source)
+    for template_id in sorted({j.template_id for j in jobs}):
+        src = source / "templates" / f"{template_id}.json"
+        if not src.is_file():
+            raise SynthActError(f"{src}: template of the plan not found (plan folders hold templates/)")
+        if out_dir != source:
+            write_text_atomic(out_dir / "templates" / src.name, src.read_text(encoding="utf-8"))
+    if out_dir != source:
+        write_text_atomic(out_dir / "jobs.jsonl", plan_file.read_text(encoding="utf-8"))
+    return execute(jobs, out_dir, body_dir, workers, console), out_dir

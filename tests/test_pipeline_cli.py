@@ -189,3 +189,58 @@ def test_training_runs_on_the_rendered_quickstart_as_it_stands(quickstart, tmp_p
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     metrics = json.loads((run / "eval-val" / "metrics.json").read_text())
     assert metrics["clips"] == 4 and set(metrics["per_class"]) == {"walk", "wave", "squat", "jumping_jacks"}
+
+
+@pytest.fixture(scope="module")
+def small_dataset(tmp_path_factory):
+    """A tiny dataset rendered from a plan: `synthact plan`, then `synthact render jobs.jsonl`."""
+    root = tmp_path_factory.mktemp("small")
+    cfg = small_config(root, actions=["wave", "squat"], clips_per_action=2)
+    planned = run_cli("plan", str(cfg), "--out", str(root / "data"), "--json")
+    assert planned.returncode == 0, planned.stderr
+    summary = json.loads(planned.stdout)
+    assert summary["clips"] == 4 and summary["per_action"] == {"wave": {"train": 1, "val": 1},
+                                                              "squat": {"train": 1, "val": 1}}
+    assert "camera.motion" in summary["parameters"] and "motion.time_warp[0]" in summary["parameters"]
+    rendered = run_cli("render", str(root / "data" / "jobs.jsonl"))
+    assert rendered.returncode == 0, rendered.stderr[-3000:]
+    return root / "data"
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_verify_passes_a_sound_dataset(small_dataset):
+    result = run_cli("verify", str(small_dataset))
+    assert result.returncode == 0, result.stderr
+    assert "4 clips ok" in result.stderr
+
+
+def test_verify_finds_truncated_clip_missing_label_and_wrong_frame_count(small_dataset, tmp_path):
+    data = _copy(small_dataset, tmp_path / "d")
+    clip = data / "clips/wave/wave_00000.mp4"
+    clip.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
+    (data / "labels/squat/squat_00001.json").unlink()
+    label_path = data / "labels/wave/wave_00001.json"
+    label = json.loads(label_path.read_text())
+    label["frame_count"] = 9
+    label_path.write_text(json.dumps(label))
+    result = run_cli("verify", str(data))
+    assert result.returncode == 1
+    err = result.stderr
+    assert "clips/wave/wave_00000.mp4: " in err and ("does not decode" in err or "frames decoded, label says 6" in err)
+    assert "clips/squat/squat_00001.mp4: clip has no label" in err
+    assert "has no valid label" in err
+    assert "clips/wave/wave_00001.mp4: 6 frames decoded, label says 9" in err
+    assert "problem(s) in" in err.strip().splitlines()[-1]
+
+
+def test_plan_then_render_matches_direct_render(small_dataset, tmp_path):
+    direct = tmp_path / "direct"
+    cfg = small_config(tmp_path, actions=["wave", "squat"], clips_per_action=2)
+    assert run_cli("plan", str(cfg), "--out", str(direct)).returncode == 0
+    assert (direct / "jobs.jsonl").read_bytes() == (small_dataset / "jobs.jsonl").read_bytes()

@@ -173,3 +173,46 @@ def plan(config: DatasetConfig, templates: Iterable[ActionTemplate]) -> list[Job
 
 def jobs_jsonl(jobs: Iterable[Job]) -> str:
     return "".join(json.dumps(j.model_dump(mode="json"), sort_keys=True) + "\n" for j in jobs)
+
+
+def _flatten(prefix: str, value, out: dict) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else k, v, out)
+    elif isinstance(value, list | tuple) and value and all(isinstance(x, int | float) for x in value):
+        for i, v in enumerate(value):
+            out[f"{prefix}[{i}]"] = v
+    else:
+        out[prefix] = value
+
+
+SAMPLED_PARTS = ("body", "motion", "camera", "lighting", "appearance")
+
+
+def sampled_parameters(job: Job) -> dict:
+    """Every randomized value of a job, flattened to dotted names."""
+    flat: dict = {}
+    for part in SAMPLED_PARTS:
+        _flatten(part, getattr(job, part).model_dump(mode="json"), flat)
+    return flat
+
+
+def summarize(jobs: list[Job]) -> dict:
+    """Clips per action and split, and the range (numbers) or counts (categories) of every parameter."""
+    per_action: dict[str, dict[str, int]] = {}
+    for j in jobs:
+        per_action.setdefault(j.action_id, {"train": 0, "val": 0})[j.split] += 1
+    values: dict[str, list] = {}
+    for j in jobs:
+        for k, v in sampled_parameters(j).items():
+            values.setdefault(k, []).append(v)
+    params = {}
+    for k, vs in sorted(values.items()):
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in vs):
+            params[k] = {"min": min(vs), "max": max(vs), "mean": sum(vs) / len(vs)}
+        else:
+            counts: dict[str, int] = {}
+            for v in vs:
+                counts[str(v)] = counts.get(str(v), 0) + 1
+            params[k] = {"counts": counts}
+    return {"clips": len(jobs), "per_action": per_action, "parameters": params}
