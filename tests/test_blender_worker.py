@@ -79,7 +79,7 @@ def test_blender_pose_and_projection_match_the_label_maths(tmp_path, default_bod
     from bpy_extras.object_utils import world_to_camera_view
 
     job = make_jobs(tmp_path, [action], frames=6, camera={"motion": {"choice": [camera_motion]}})[0]
-    scene, actor, spec = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    scene, actor, spec, _ = worker.build_scene(job, tmp_path, body_dir, threads=1)
     w, h = job.render.width, job.render.height
     for k in range(6):
         apply_frame(scene, actor, spec, k)
@@ -99,7 +99,7 @@ def bpy_vec(p):
 @pytest.mark.parametrize("engine", ["workbench", "cycles"])
 def test_body_pixels_differ_from_background_where_the_joints_are(tmp_path, default_body, body_dir, engine):
     job = make_jobs(tmp_path, ["wave"], engine=engine, size=(160, 160), samples=16)[0]
-    scene, actor, spec = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    scene, actor, spec, _ = worker.build_scene(job, tmp_path, body_dir, threads=1)
     scene.render.image_settings.file_format = "BMP"
     scene.render.image_settings.color_mode = "RGB"
     k = 4
@@ -123,9 +123,9 @@ def test_failed_render_leaves_no_clip_or_label(tmp_path, default_body, body_dir,
     job = make_jobs(tmp_path, ["clap"])[0]
     real = worker.render_frames
 
-    def dies_mid_clip(scene, actor, spec, encoder, scratch):
+    def dies_mid_clip(scene, actor, spec, encoder, scratch, annotate=None):
         short = dataclasses.replace(spec, rotations=spec.rotations[:3])
-        real(scene, actor, short, encoder, scratch)
+        real(scene, actor, short, encoder, scratch, annotate)
         raise RuntimeError("renderer crashed on frame 4")
 
     monkeypatch.setattr(worker, "render_frames", dies_mid_clip)
@@ -153,3 +153,38 @@ def test_missing_hdri_names_the_file(tmp_path, default_body, body_dir, monkeypat
     with pytest.raises(lighting.AssetError, match=rf"gone/{hdri}.exr: HDRI '{hdri}' is missing"):
         worker.render_job(job, tmp_path, body_dir)
     assert not any(tmp_path.rglob("*.mp4"))
+
+
+def test_label_has_keypoints_boxes_and_visibility(tmp_path, default_body, body_dir):
+    # Seen from the actor's side (azimuth 90), the far arm is hidden behind the body.
+    job = make_jobs(tmp_path, ["clap"], frames=4, size=(160, 160),
+                    camera={"azimuth_deg": 90, "elevation_deg": 0, "motion": {"choice": ["static"]}},
+                    motion={"heading_deg": 0, "root_offset_m": 0})[0]
+    worker.render_job(job, tmp_path, body_dir)
+    label = load_label(tmp_path / job.label_path)
+    assert label.keypoint_names[:5] == ["nose", "left_eye", "right_eye", "left_ear", "right_ear"]
+    names = label.joint_names
+    kp2d, j2d = np.array(label.keypoints_2d), np.array(label.joints_2d)
+    assert kp2d.shape == (4, len(label.keypoint_names), 2)
+    # COCO keypoints sit near the canonical joints they correspond to.
+    for coco, joint in [("left_wrist", "left_wrist"), ("right_knee", "right_knee"), ("left_hip", "left_hip")]:
+        d = np.linalg.norm(kp2d[:, label.keypoint_names.index(coco)] - j2d[:, names.index(joint)], axis=1)
+        assert d.max() < 12, (coco, d)
+    # The box holds every visible joint and lies inside the image.
+    for f in range(4):
+        x0, y0, x1, y1 = label.bbox[f]
+        assert 0 <= x0 < x1 <= 160 and 0 <= y0 < y1 <= 160
+        vis = np.array(label.joint_visibility[f])
+        pts = j2d[f][vis]
+        assert np.all((pts[:, 0] >= x0 - 1) & (pts[:, 0] <= x1 + 1) & (pts[:, 1] >= y0 - 1) & (pts[:, 1] <= y1 + 1))
+    vis = np.array(label.joint_visibility)
+    assert vis[:, names.index("head")].all() and vis[:, names.index("pelvis")].any()
+    near, far = "left", "right"
+    # The camera is on the actor's left (+X side): right-side joints are behind the body.
+    assert (~vis).sum() > 0, "a side view hides some joints"
+    assert vis[:, names.index(f"{near}_shoulder")].all()
+    assert not vis[:, names.index(f"{far}_hip")].all() or not vis[:, names.index(f"{far}_shoulder")].all()
+    kvis = np.array(label.keypoint_visibility)
+    assert kvis[:, label.keypoint_names.index("left_ear")].all()
+    assert not kvis[:, label.keypoint_names.index("right_ear")].any()
+    assert label.render_stats["annotate_s"] >= 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import bpy
@@ -38,14 +39,19 @@ def apply_frame(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, k: int) ->
     camera.place(scene.camera, spec.cameras[k])  # tracking, panning, orbiting or shaking cameras move
 
 
-def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder: ClipEncoder, scratch: Path) -> dict:
-    """Render every frame through a scratch file and feed the encoder; returns timings in seconds."""
+def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder: ClipEncoder, scratch: Path,
+                  annotate: Callable[[int], object] | None = None) -> tuple[dict, list]:
+    """Render every frame through a scratch file and feed the encoder.
+
+    Returns timings in seconds and, when `annotate` is given, what it returned for each frame
+    (called with the frame posed, after it is rendered)."""
     settings = scene.render.image_settings
     settings.file_format = "BMP"
     settings.color_mode = "RGB"
     frame_path = scratch / "frame.bmp"
     scene.render.filepath = str(frame_path)
-    render_s = encode_s = 0.0
+    render_s = encode_s = annotate_s = 0.0
+    truths = []
     for k in range(spec.rotations.shape[0]):
         apply_frame(scene, actor, spec, k)
         t = time.perf_counter()
@@ -54,5 +60,9 @@ def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder:
         t = time.perf_counter()
         encoder.write(read_bmp(frame_path))
         encode_s += time.perf_counter() - t
+        if annotate is not None:
+            t = time.perf_counter()
+            truths.append(annotate(k))
+            annotate_s += time.perf_counter() - t
     frame_path.unlink(missing_ok=True)
-    return {"render_s": render_s, "stream_s": encode_s}
+    return {"render_s": render_s, "stream_s": encode_s, "annotate_s": annotate_s}, truths

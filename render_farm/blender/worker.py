@@ -30,6 +30,7 @@ from pathlib import Path  # noqa: E402
 import bpy  # noqa: E402
 
 from render_farm.blender import camera, lighting, materials, scene  # noqa: E402
+from render_farm.blender.annotate import frame_truth  # noqa: E402
 from render_farm.blender.body import build_actor  # noqa: E402
 from render_farm.blender.render import render_frames  # noqa: E402
 from render_farm.bodies.baked import load_body  # noqa: E402
@@ -58,7 +59,7 @@ def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int):
     lighting.world(job.lighting)
     lighting.sun(job.lighting)
     camera.camera(spec.cameras[0])
-    return sc, actor, spec
+    return sc, actor, spec, body
 
 
 def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dict:
@@ -69,7 +70,7 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dic
     """
     out_dir, body_dir = Path(out_dir), Path(body_dir)
     t0 = time.perf_counter()
-    sc, actor, spec = build_scene(job, out_dir, body_dir, threads)
+    sc, actor, spec, body = build_scene(job, out_dir, body_dir, threads)
     build_s = time.perf_counter() - t0
     clip = out_dir / job.clip_path
     clip.parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +78,10 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dic
     encoder = ClipEncoder(tmp_clip, job.render.width, job.render.height, job.render.fps)
     try:
         with tempfile.TemporaryDirectory(prefix="synthact-frames-") as scratch:
-            timings = render_frames(sc, actor, spec, encoder, Path(scratch))
+            timings, truths = render_frames(
+                sc, actor, spec, encoder, Path(scratch),
+                annotate=lambda k: frame_truth(sc, actor, body, spec.cameras[k], spec.joints_3d[k]),
+            )
         t = time.perf_counter()
         encoder.close()
         timings["encode_finish_s"] = time.perf_counter() - t
@@ -90,10 +94,11 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dic
         "build_s": round(build_s, 4),
         "render_s": round(timings["render_s"], 4),
         "encode_s": round(timings["stream_s"] + timings["encode_finish_s"], 4),
+        "annotate_s": round(timings["annotate_s"], 4),
         "total_s": round(time.perf_counter() - t0, 4),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
     }
-    label = make_label(job, spec, stats)
+    label = make_label(job, spec, stats, truths, body.keypoint_names)
     write_json_atomic(label.model_dump(mode="json"), out_dir / job.label_path)
     return stats
 

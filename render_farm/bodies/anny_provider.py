@@ -96,6 +96,7 @@ def regions_for(vertices: np.ndarray, weights: np.ndarray, rest_joints: np.ndarr
 
 def bake(phenotype: dict[str, float]) -> BakedBody:
     """Build one anny body with the given phenotype values (each in [0, 1])."""
+    import anny
     import torch
 
     unknown = sorted(set(phenotype) - set(PHENOTYPE_KEYS))
@@ -120,6 +121,8 @@ def bake(phenotype: dict[str, float]) -> BakedBody:
     shift = np.array([-rest_joints[0, 0], -rest_joints[0, 1], -vertices[:, 2].min()])
     vertices = vertices + shift
     rest_joints = rest_joints + shift
+    regressor = anny.KeypointsRegressor.coco(model)
+    keypoint_weights = regressor.regression_weights.double().cpu().numpy()
     faces = model.faces.cpu().numpy()
     uv = model.texture_coordinates.cpu().numpy()
     face_uv = model.face_texture_coordinate_indices.cpu().numpy()
@@ -132,4 +135,6 @@ def bake(phenotype: dict[str, float]) -> BakedBody:
         regions=regions_for(vertices, weights, rest_joints),
         phenotype={k: float(v) for k, v in phenotype.items()},
         source=f"anny {anny_version()}",
+        keypoint_names=tuple(regressor.labels),
+        keypoint_weights=keypoint_weights.astype(np.float32),
     )

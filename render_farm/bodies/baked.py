@@ -15,7 +15,7 @@ import numpy as np
 
 from render_farm.core.skeleton import NUM_JOINTS
 
-BAKE_FORMAT = 1
+BAKE_FORMAT = 2  # 2: COCO keypoint regressors
 
 # Coarse body regions, used to paint clothing without a texture.
 REGIONS: tuple[str, ...] = ("skin", "shirt", "trousers", "shoes", "hair")
@@ -35,6 +35,8 @@ class BakedBody:
     regions: np.ndarray  # (V,) uint8 index into REGIONS
     phenotype: dict[str, float]
     source: str
+    keypoint_names: tuple[str, ...] = ()  # COCO-17 first, then the feet keypoints anny provides
+    keypoint_weights: np.ndarray | None = None  # (K, V) float32: keypoint = weights @ vertices
 
     @property
     def height(self) -> float:
@@ -54,8 +56,11 @@ class BakedBody:
                 joint_weights=self.joint_weights.astype(np.float32),
                 rest_joints=self.rest_joints.astype(np.float64),
                 regions=self.regions.astype(np.uint8),
+                keypoint_weights=(self.keypoint_weights if self.keypoint_weights is not None
+                                  else np.zeros((0, len(self.vertices)))).astype(np.float32),
                 meta=np.frombuffer(
-                    json.dumps({"phenotype": self.phenotype, "source": self.source}).encode(), dtype=np.uint8
+                    json.dumps({"phenotype": self.phenotype, "source": self.source,
+                                "keypoint_names": list(self.keypoint_names)}).encode(), dtype=np.uint8
                 ),
             )
         tmp.replace(path)
@@ -80,6 +85,8 @@ def load_body(path: Path) -> BakedBody:
                 regions=data["regions"],
                 phenotype=meta["phenotype"],
                 source=meta["source"],
+                keypoint_names=tuple(meta["keypoint_names"]),
+                keypoint_weights=data["keypoint_weights"],
             )
     except BodyFileError:
         raise
@@ -90,6 +97,8 @@ def load_body(path: Path) -> BakedBody:
         raise BodyFileError(f"{path}: inconsistent array shapes")
     if body.faces.max(initial=0) >= v or body.corner_uvs.shape != (body.faces.shape[0] * 3, 2):
         raise BodyFileError(f"{path}: faces or UVs do not match the vertices")
+    if body.keypoint_weights.shape != (len(body.keypoint_names), v):
+        raise BodyFileError(f"{path}: keypoint weights do not match the vertices")
     if not np.all(np.isfinite(body.vertices)):
         raise BodyFileError(f"{path}: non-finite vertex positions")
     return body

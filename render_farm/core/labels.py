@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from render_farm.core.camera import SENSOR_WIDTH_MM
@@ -48,6 +49,14 @@ class ClipLabel(BaseModel):
     joint_names: list[str]
     joints_3d: list[list[list[float]]] = Field(description="Per frame, per joint: world x, y, z in metres.")
     joints_2d: list[list[list[float]]] = Field(description="Per frame, per joint: pixel x, y (top-left origin).")
+    joint_visibility: list[list[bool]] = Field(
+        description="Per frame, per joint: in frame and not hidden behind another surface.")
+    keypoint_names: list[str] = Field(description="COCO-17 keypoints in COCO order, then anny's feet keypoints.")
+    keypoints_3d: list[list[list[float]]] = Field(description="Per frame, per keypoint: world x, y, z in metres.")
+    keypoints_2d: list[list[list[float]]] = Field(description="Per frame, per keypoint: pixel x, y.")
+    keypoint_visibility: list[list[bool]] = Field(description="Per frame, per keypoint visibility.")
+    bbox: list[list[float]] = Field(
+        description="Per frame, the actor's box: x_min, y_min, x_max, y_max in pixels, clipped to the image.")
     source_frames: list[float] = Field(description="Template frame (fractional) shown at each clip frame.")
     render_stats: dict[str, float] = Field(default_factory=dict, description="Timings in seconds.")
 
@@ -56,8 +65,13 @@ def _r(a, nd: int = 5):
     return [[round(float(x), nd) for x in row] for row in a]
 
 
-def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None = None) -> ClipLabel:
+def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, truths: list,
+               keypoint_names: tuple[str, ...]) -> ClipLabel:
+    """The label of a rendered clip: the ClipSpec's joints and cameras, plus per-frame truths
+    measured in the rendered scene (blender.annotate.FrameTruth)."""
     pose = spec.cameras[0]
+    kp3d = np.stack([t.keypoints_3d for t in truths])
+    kp2d = np.stack([cam.project(k)[0] for cam, k in zip(spec.cameras, kp3d, strict=True)])
     return ClipLabel(
         clip=job.clip_path,
         job_id=job.job_id,
@@ -83,6 +97,12 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None =
         joint_names=list(JOINT_NAMES),
         joints_3d=[_r(f) for f in spec.joints_3d],
         joints_2d=[_r(f, 3) for f in spec.joints_2d],
+        joint_visibility=[t.joint_visible.tolist() for t in truths],
+        keypoint_names=list(keypoint_names),
+        keypoints_3d=[_r(f) for f in kp3d],
+        keypoints_2d=[_r(f, 3) for f in kp2d],
+        keypoint_visibility=[t.keypoint_visible.tolist() for t in truths],
+        bbox=[[round(x, 3) for x in t.bbox] for t in truths],
         source_frames=[round(float(x), 4) for x in spec.source_frames],
         render_stats=render_stats or {},
     )
