@@ -39,16 +39,21 @@ def test_skin_weights_and_regions(default_body):
     assert np.all((b.corner_uvs >= -1e-6) & (b.corner_uvs <= 1 + 1e-6))
 
 
-def test_bake_is_deterministic_and_shape_varies():
-    from render_farm.bodies.anny_provider import bake
+def test_bake_is_deterministic_and_shape_varies(tmp_path):
+    from render_farm.bodies.cache import bake_bodies, body_path
+    from render_farm.core.jobs import BodyParams
 
-    adult = {"gender": 1.0, "age": 0.7, "muscle": 0.5, "weight": 0.5, "height": 0.9, "proportions": 0.5}
-    a, b = bake(adult), bake(adult)
+    adult = BodyParams(phenotype={"gender": 1.0, "age": 0.7, "muscle": 0.5, "weight": 0.5, "height": 0.9,
+                                  "proportions": 0.5})
+    child = BodyParams(phenotype={**adult.phenotype, "age": 0.25})
+    bake_bodies(tmp_path / "a", [adult, child])
+    bake_bodies(tmp_path / "b", [adult])
+    a, b = load_body(body_path(tmp_path / "a", adult)), load_body(body_path(tmp_path / "b", adult))
     np.testing.assert_array_equal(a.vertices, b.vertices)
-    child = bake({**adult, "age": 0.25})
-    assert child.height < a.height - 0.3
+    assert load_body(body_path(tmp_path / "a", child)).height < a.height - 0.3
+    assert a.keypoint_names[:3] == ("nose", "left_eye", "right_eye") and a.keypoint_weights.shape[1] == 13718
     with pytest.raises(ValueError, match="unknown anny phenotype parameter 'shoe_size'"):
-        bake({"shoe_size": 0.5})
+        bake_bodies(tmp_path / "c", [BodyParams(phenotype={"shoe_size": 0.5})])
 
 
 def test_corrupt_or_missing_body_file_names_the_file(tmp_path, default_body):

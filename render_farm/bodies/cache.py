@@ -34,17 +34,31 @@ def missing_bodies(cache_dir: Path, bodies: Iterable[BodyParams]) -> list[BodyPa
     return missing
 
 
+def _bake_one(provider: str, phenotype: dict[str, float], path: str) -> str:
+    from render_farm.bodies import anny_provider
+
+    if provider != anny_provider.PROVIDER:
+        raise ValueError(f"unknown body provider {provider!r}")
+    anny_provider.bake(phenotype).save(Path(path))
+    return path
+
+
 def bake_bodies(
     cache_dir: Path, bodies: list[BodyParams], on_baked: Callable[[BodyParams], None] | None = None
 ) -> None:
-    """Bake bodies into the cache (imports torch through the provider)."""
+    """Bake bodies into the cache in a separate process.
+
+    The baker imports torch (and through anny, triton); in a process that has imported bpy that
+    import can crash (two LLVMs), so it never runs in the caller's process. One child bakes all.
+    """
     if not bodies:
         return
-    from render_farm.bodies import anny_provider
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    for b in bodies:
-        if b.provider != anny_provider.PROVIDER:
-            raise ValueError(f"unknown body provider {b.provider!r}")
-        anny_provider.bake(b.phenotype).save(body_path(cache_dir, b))
-        if on_baked:
-            on_baked(b)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [(b, pool.submit(_bake_one, b.provider, b.phenotype, str(body_path(cache_dir, b)))) for b in bodies]
+        for b, fut in futures:
+            fut.result()
+            if on_baked:
+                on_baked(b)
