@@ -244,3 +244,49 @@ def test_plan_then_render_matches_direct_render(small_dataset, tmp_path):
     cfg = small_config(tmp_path, actions=["wave", "squat"], clips_per_action=2)
     assert run_cli("plan", str(cfg), "--out", str(direct)).returncode == 0
     assert (direct / "jobs.jsonl").read_bytes() == (small_dataset / "jobs.jsonl").read_bytes()
+
+
+def test_visible_variety_across_clips(tmp_path):
+    """4 actions x 8 clips: backgrounds, lighting, clothing and camera differ between clips."""
+    cfg = small_config(tmp_path, actions=["walk", "wave", "squat", "punch"], clips_per_action=8, frames=2,
+                       resolution=[64, 64], engine="cycles", samples=4)
+    out = tmp_path / "out"
+    result = run_cli("render", str(cfg), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    labels = [json.loads(p.read_text()) for p in sorted(out.rglob("labels/*/*.json"))]
+    assert len(labels) == 32
+    frames = {lab["job_id"]: decode(out / lab["clip"])[0][0].astype(np.float64) for lab in labels}
+
+    def region(img, lab, inside: bool):
+        x0, y0, x1, y1 = (round(v) for v in lab["bbox"][0])
+        mask = np.zeros(img.shape[:2], dtype=bool)
+        mask[y0:y1, x0:x1] = True
+        return img[mask if inside else ~mask]
+
+    background = np.array([region(frames[lab["job_id"]], lab, False).mean(axis=0) for lab in labels])
+    person = np.array([region(frames[lab["job_id"]], lab, True).mean(axis=0) for lab in labels])
+    # Background colour (HDRI or sky, ground, props) and the person's colours (clothing, light) vary.
+    assert background.std(axis=0).mean() > 8, background.std(axis=0)
+    assert person.std(axis=0).mean() > 5, person.std(axis=0)
+    # No two clips look alike.
+    flat = np.stack([frames[lab["job_id"]].ravel() for lab in labels])
+    dists = np.abs(flat[:, None] - flat[None]).mean(axis=2)
+    assert dists[~np.eye(32, dtype=bool)].min() > 3
+    params = [lab["params"] for lab in labels]
+    for key, minimum in [(("lighting", "hdri"), 3), (("scene", "ground"), 3), (("camera", "motion"), 3)]:
+        assert len({p[key[0]][key[1]] for p in params}) >= minimum, key
+    assert len({p["appearance"]["patterns"]["shirt"] for p in params}) >= 3
+    assert len({round(p["camera"]["azimuth_deg"]) for p in params}) > 25
+    assert any(p["scene"]["distractors"] for p in params) and any(p["scene"]["area_lights"] for p in params)
+    # Context is sampled independently of the action: per-class background means overlap.
+    by_class = {a: background[[i for i, lab in enumerate(labels) if lab["action_id"] == a]].mean(axis=0)
+                for a in ("walk", "wave", "squat", "punch")}
+    spread_between = np.std(np.stack(list(by_class.values())), axis=0).mean()
+    assert spread_between < background.std(axis=0).mean()
+    # Projected joints fall on the person's box where visible.
+    for lab in labels:
+        vis = np.array(lab["joint_visibility"][0])
+        uv = np.array(lab["joints_2d"][0])[vis]
+        x0, y0, x1, y1 = lab["bbox"][0]
+        inside = (uv[:, 0] >= x0 - 1) & (uv[:, 0] <= x1 + 1) & (uv[:, 1] >= y0 - 1) & (uv[:, 1] <= y1 + 1)
+        assert inside.mean() >= 0.9

@@ -58,11 +58,27 @@ def _mesh(body: BakedBody, name: str) -> bpy.types.Mesh:
     return mesh
 
 
-def paint_regions(mesh: bpy.types.Mesh, regions: np.ndarray, colors: dict[str, tuple[float, float, float]]) -> None:
-    """Per-vertex colour attribute 'clothing' from region colours (linear RGB)."""
-    table = np.array([(*colors[r], 1.0) for r in REGIONS], dtype=np.float32)
-    attr = mesh.color_attributes.get("clothing") or mesh.color_attributes.new("clothing", "FLOAT_COLOR", "POINT")
-    attr.data.foreach_set("color", table[regions].ravel())
+PATTERN_IDS = {"solid": 0.0, "stripes": 1.0, "checks": 2.0, "noise": 3.0}
+
+
+def _color_attribute(mesh: bpy.types.Mesh, name: str, rgb: np.ndarray) -> bpy.types.Attribute:
+    attr = mesh.color_attributes.get(name) or mesh.color_attributes.new(name, "FLOAT_COLOR", "POINT")
+    rgba = np.concatenate([rgb, np.ones((len(rgb), 1))], axis=1).astype(np.float32)
+    attr.data.foreach_set("color", rgba.ravel())
+    return attr
+
+
+def paint_regions(mesh: bpy.types.Mesh, regions: np.ndarray, appearance) -> None:
+    """Per-vertex attributes the actor material reads: 'clothing' (base colour), 'clothing2' (pattern
+    colour) and 'pattern' (0 solid, 1 stripes, 2 checks, 3 noise), each looked up by body region."""
+    colors = appearance.colors
+    base = np.array([colors[r] for r in REGIONS], dtype=np.float32)
+    second = np.array([appearance.second_colors.get(r, colors[r]) for r in REGIONS], dtype=np.float32)
+    pattern = np.array([PATTERN_IDS[appearance.patterns.get(r, "solid")] for r in REGIONS], dtype=np.float32)
+    attr = _color_attribute(mesh, "clothing", base[regions])
+    _color_attribute(mesh, "clothing2", second[regions])
+    pat = mesh.attributes.get("pattern") or mesh.attributes.new("pattern", "FLOAT", "POINT")
+    pat.data.foreach_set("value", pattern[regions])
     mesh.color_attributes.active_color = attr
     mesh.color_attributes.render_color_index = mesh.color_attributes.active_color_index
 
@@ -82,7 +98,7 @@ def _add_weights(obj: bpy.types.Object, weights: np.ndarray) -> None:
             group.add(s_idx.tolist(), float(s_val * WEIGHT_STEP), "REPLACE")
 
 
-def build_actor(body: BakedBody, colors: dict[str, tuple[float, float, float]], material) -> Actor:
+def build_actor(body: BakedBody, appearance, material) -> Actor:
     scene = bpy.context.scene
     arm_data = bpy.data.armatures.new("canonical_rig")
     arm_obj = bpy.data.objects.new("actor_rig", arm_data)
@@ -104,7 +120,7 @@ def build_actor(body: BakedBody, colors: dict[str, tuple[float, float, float]], 
         pb.rotation_mode = "QUATERNION"
 
     mesh = _mesh(body, "actor_body")
-    paint_regions(mesh, body.regions, colors)
+    paint_regions(mesh, body.regions, appearance)
     mesh.materials.append(material)
     mesh_obj = bpy.data.objects.new("actor_body", mesh)
     scene.collection.objects.link(mesh_obj)

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import bpy
-from mathutils import Matrix
 
+from render_farm.blender.scene import place_object
 from render_farm.core.camera import SENSOR_WIDTH_MM, CameraPose
 
 
 def place(obj: bpy.types.Object, pose: CameraPose) -> None:
-    m = Matrix.Identity(4)
-    for r in range(3):
-        for c in range(3):
-            m[r][c] = float(pose.rotation[r, c])
-        m[r][3] = float(pose.location[r])
-    obj.matrix_world = m
+    place_object(obj, pose.rotation, pose.location)
 
 
 def camera(pose: CameraPose) -> bpy.types.Object:

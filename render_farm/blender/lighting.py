@@ -6,9 +6,13 @@ import math
 import os
 
 import bpy
+import numpy as np
 
+from render_farm.blender.scene import place_object
+from render_farm.core.camera import look_at
+from render_farm.core.colors import kelvin_to_rgb
 from render_farm.core.errors import SynthActError
-from render_farm.core.jobs import LightingParams
+from render_farm.core.jobs import AreaLight, LightingParams, SceneParams
 
 
 class AssetError(SynthActError):
@@ -20,16 +24,27 @@ def hdri_path(name: str) -> str:
     return os.path.join(bpy.utils.system_resource("DATAFILES"), "studiolights", "world", f"{name}.exr")
 
 
-def world(params: LightingParams) -> bpy.types.World:
-    path = hdri_path(params.hdri)
-    if not os.path.isfile(path):
-        raise AssetError(f"{path}: HDRI {params.hdri!r} is missing from this Blender installation")
+def world(params: LightingParams, scene: SceneParams) -> bpy.types.World:
+    """The background: one of Blender's HDRIs, or a physical sky lit by the job's sun."""
     w = bpy.data.worlds.new("world")
     bpy.context.scene.world = w
     if w.node_tree is None:  # Blender < 5 creates node trees on request
         w.use_nodes = True
     nodes, links = w.node_tree.nodes, w.node_tree.links
     background = nodes.get("Background")
+    w.color = (0.35, 0.38, 0.42)  # Workbench's flat background
+    if scene.background == "sky":
+        sky = nodes.new("ShaderNodeTexSky")
+        sky.sky_type = "HOSEK_WILKIE"
+        sky.turbidity = scene.sky_turbidity
+        az, el = math.radians(params.sun_azimuth_deg), math.radians(params.sun_elevation_deg)
+        sky.sun_direction = (math.cos(el) * math.sin(az), -math.cos(el) * math.cos(az), math.sin(el))
+        links.new(sky.outputs["Color"], background.inputs["Color"])
+        background.inputs["Strength"].default_value = 0.3 * params.strength
+        return w
+    path = hdri_path(params.hdri)
+    if not os.path.isfile(path):
+        raise AssetError(f"{path}: HDRI {params.hdri!r} is missing from this Blender installation")
     coords = nodes.new("ShaderNodeTexCoord")
     mapping = nodes.new("ShaderNodeMapping")
     mapping.inputs["Rotation"].default_value = (0.0, 0.0, math.radians(params.hdri_rotation_deg))
@@ -39,7 +54,6 @@ def world(params: LightingParams) -> bpy.types.World:
     links.new(mapping.outputs["Vector"], env.inputs["Vector"])
     links.new(env.outputs["Color"], background.inputs["Color"])
     background.inputs["Strength"].default_value = params.strength
-    w.color = (0.35, 0.38, 0.42)  # Workbench's flat background
     return w
 
 
@@ -52,3 +66,24 @@ def sun(params: LightingParams) -> bpy.types.Object:
     obj.rotation_euler = (math.radians(90.0 - params.sun_elevation_deg), 0.0, math.radians(params.sun_azimuth_deg))
     bpy.context.scene.collection.objects.link(obj)
     return obj
+
+
+def area_lights(lights: list[AreaLight], target) -> list[bpy.types.Object]:
+    """Soft lights of a colour temperature, aimed at the actor's mean pelvis position."""
+    objects = []
+    target = np.asarray(target, dtype=np.float64)
+    for i, spec in enumerate(lights):
+        light = bpy.data.lights.new(f"area_{i}", type="AREA")
+        light.energy = spec.strength_w
+        light.size = spec.size_m
+        light.color = kelvin_to_rgb(spec.temperature_k)
+        obj = bpy.data.objects.new(f"area_{i}", light)
+        obj.visible_camera = False  # light the actor, never appear as a white panel in the shot
+        az, el = math.radians(spec.azimuth_deg), math.radians(spec.elevation_deg)
+        location = target + spec.distance_m * np.array([math.cos(el) * math.sin(az), -math.cos(el) * math.cos(az),
+                                                         math.sin(el)])
+        # An area light shines along its -Z, as a camera looks.
+        place_object(obj, look_at(location, target), location)
+        bpy.context.scene.collection.objects.link(obj)
+        objects.append(obj)
+    return objects

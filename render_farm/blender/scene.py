@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bpy
+import numpy as np
+from mathutils import Matrix
 
 from render_farm.core.jobs import RenderParams
 
@@ -45,3 +47,13 @@ def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> Non
         shading.show_shadows = True
         shading.show_cavity = False
         scene.display.render_aa = "8"
+
+
+def place_object(obj: bpy.types.Object, rotation: np.ndarray, location: np.ndarray) -> None:
+    """Set an object's world matrix from a 3x3 rotation and a location."""
+    m = Matrix.Identity(4)
+    for r in range(3):
+        for c in range(3):
+            m[r][c] = float(rotation[r, c])
+        m[r][3] = float(location[r])
+    obj.matrix_world = m

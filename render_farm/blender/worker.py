@@ -29,7 +29,7 @@ from pathlib import Path  # noqa: E402
 
 import bpy  # noqa: E402
 
-from render_farm.blender import camera, lighting, materials, scene  # noqa: E402
+from render_farm.blender import camera, lighting, materials, props, scene  # noqa: E402
 from render_farm.blender.annotate import frame_truth  # noqa: E402
 from render_farm.blender.body import build_actor  # noqa: E402
 from render_farm.blender.render import render_frames  # noqa: E402
@@ -54,10 +54,12 @@ def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int):
     spec = resolve(job, template, body.rest_joints)
     sc = scene.reset()
     scene.configure(sc, job.render, threads)
-    actor = build_actor(body, job.appearance.colors, materials.actor_material())
-    materials.ground(job.appearance.ground)
-    lighting.world(job.lighting)
+    actor = build_actor(body, job.appearance, materials.actor_material(job.appearance.pattern_scale))
+    materials.ground(job.appearance.ground, job.scene.ground)
+    lighting.world(job.lighting, job.scene)
     lighting.sun(job.lighting)
+    lighting.area_lights(job.scene.area_lights, target=spec.joints_3d[:, 0].mean(axis=0))
+    props.distractors(job.scene.distractors)
     camera.camera(spec.cameras[0])
     return sc, actor, spec, body
 

@@ -107,6 +107,71 @@ class CameraRanges(_Strict):
         return check_support(v, 0.0, 180.0)
 
 
+PATTERNS = ("solid", "stripes", "checks", "noise")
+BACKGROUNDS = ("hdri", "sky")
+GROUNDS = ("plain", "noise", "checker", "bricks")
+SHAPES = ("cube", "sphere", "cylinder", "cone")
+
+
+def _choice_of(v: Dist, allowed: tuple[str, ...], what: str) -> Dist:
+    if v.kind != "choice" or any(x not in allowed for x in v.values):
+        raise ValueError(f"{what} must be a choice of {', '.join(allowed)}")
+    return v
+
+
+class ClothingRanges(_Strict):
+    """Procedural patterns painted in the body's UV space, per region (shirt, trousers, shoes, hair)."""
+
+    pattern: Dist = Field(_d({"choice": list(PATTERNS), "weights": [3, 2, 2, 2]}))
+    pattern_scale: Dist = Field(_d([8.0, 40.0]), description="Pattern repeats across the UV square.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, v: Dist) -> Dist:
+        return _choice_of(v, PATTERNS, "clothing pattern")
+
+    @field_validator("pattern_scale")
+    @classmethod
+    def _scale(cls, v: Dist) -> Dist:
+        return check_support(v, 1.0, 500.0)
+
+
+class SceneRanges(_Strict):
+    """Context, sampled independently of the action so that no class can be told from the scene."""
+
+    background: Dist = Field(_d({"choice": list(BACKGROUNDS), "weights": [3, 1]}))
+    ground: Dist = Field(_d({"choice": list(GROUNDS)}))
+    distractors: Dist = Field(_d({"choice": [0, 1, 2, 3, 4]}), description="Props placed around the actor.")
+    area_lights: Dist = Field(_d({"choice": [0, 1, 2]}))
+    area_temperature_k: Dist = Field(_d([2700.0, 9000.0]))
+    area_strength_w: Dist = Field(_d([50.0, 400.0]))
+
+    @field_validator("background")
+    @classmethod
+    def _background(cls, v: Dist) -> Dist:
+        return _choice_of(v, BACKGROUNDS, "background")
+
+    @field_validator("ground")
+    @classmethod
+    def _ground(cls, v: Dist) -> Dist:
+        return _choice_of(v, GROUNDS, "ground")
+
+    @field_validator("distractors", "area_lights")
+    @classmethod
+    def _count(cls, v: Dist) -> Dist:
+        return check_support(v, 0.0, 16.0)
+
+    @field_validator("area_temperature_k")
+    @classmethod
+    def _kelvin(cls, v: Dist) -> Dist:
+        return check_support(v, 1000.0, 40000.0)
+
+    @field_validator("area_strength_w")
+    @classmethod
+    def _watts(cls, v: Dist) -> Dist:
+        return check_support(v, 0.0, 100000.0)
+
+
 class LightingRanges(_Strict):
     hdris: list[str] = Field(default_factory=lambda: [h for h in HDRIS if h != "night"], min_length=1)
     strength: Dist = _d([0.7, 1.4])
@@ -143,6 +208,8 @@ class DatasetConfig(_Strict):
     motion: MotionRanges = Field(default_factory=MotionRanges)
     camera: CameraRanges = Field(default_factory=CameraRanges)
     lighting: LightingRanges = Field(default_factory=LightingRanges)
+    clothing: ClothingRanges = Field(default_factory=ClothingRanges)
+    scene: SceneRanges = Field(default_factory=SceneRanges)
 
     @field_validator("resolution")
     @classmethod

@@ -47,11 +47,39 @@ class LightingParams(_Strict):
 
 
 class AppearanceParams(_Strict):
-    """Linear RGB colour per body region (see bodies.baked.REGIONS)."""
+    """Linear RGB colour per body region (see bodies.baked.REGIONS), and each region's pattern."""
 
     colors: dict[str, tuple[float, float, float]]
     ground: tuple[float, float, float]
     skin_tone: float = Field(0.5, ge=0, le=1)
+    patterns: dict[str, Literal["solid", "stripes", "checks", "noise"]] = Field(default_factory=dict)
+    second_colors: dict[str, tuple[float, float, float]] = Field(default_factory=dict)
+    pattern_scale: float = Field(20.0, gt=0)
+
+
+class AreaLight(_Strict):
+    azimuth_deg: float
+    elevation_deg: float
+    distance_m: float = Field(gt=0)
+    size_m: float = Field(gt=0)
+    strength_w: float = Field(ge=0)
+    temperature_k: float = Field(gt=0)
+
+
+class Distractor(_Strict):
+    shape: Literal["cube", "sphere", "cylinder", "cone"]
+    position: tuple[float, float]
+    size_m: float = Field(gt=0)
+    rotation_deg: float
+    color: tuple[float, float, float]
+
+
+class SceneParams(_Strict):
+    background: Literal["hdri", "sky"] = "hdri"
+    sky_turbidity: float = 3.0
+    ground: Literal["plain", "noise", "checker", "bricks"] = "noise"
+    area_lights: list[AreaLight] = Field(default_factory=list)
+    distractors: list[Distractor] = Field(default_factory=list)
 
 
 class RenderParams(_Strict):
@@ -81,3 +109,4 @@ class Job(_Strict):
     camera: CameraParams
     lighting: LightingParams
     appearance: AppearanceParams
+    scene: SceneParams = Field(default_factory=SceneParams)

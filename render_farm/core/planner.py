@@ -16,12 +16,15 @@ import numpy as np
 from render_farm.core.config import DatasetConfig
 from render_farm.core.jobs import (
     AppearanceParams,
+    AreaLight,
     BodyParams,
     CameraParams,
+    Distractor,
     Job,
     LightingParams,
     MotionParams,
     RenderParams,
+    SceneParams,
 )
 from render_farm.core.seeding import derive_seed, rng_for, unit_hash
 from render_farm.core.template import ActionTemplate
@@ -119,6 +122,16 @@ def sample_job(
         ground=_hsv(rng, (0.0, 1.0), (0.0, 0.35), (0.25, 0.7)),
     )
 
+    rng = rng_for(seed, "clothing")
+    patterns = {r: str(config.clothing.pattern.sample(rng)) for r in ("shirt", "trousers", "shoes", "hair")}
+    second = {r: _hsv(rng, (0.0, 1.0), (0.1, 0.9), (0.1, 0.95)) for r in patterns}
+    appearance = appearance.model_copy(update={
+        "patterns": patterns, "second_colors": second,
+        "pattern_scale": round(float(config.clothing.pattern_scale.sample(rng)), 3),
+    })
+
+    scene = sample_scene(config, seed, camera.azimuth_deg)
+
     width, height = config.resolution
     return Job(
         job_id=jid,
@@ -140,6 +153,41 @@ def sample_job(
         camera=camera,
         lighting=lighting,
         appearance=appearance,
+        scene=scene,
+    )
+
+
+def sample_scene(config: DatasetConfig, seed: int, camera_azimuth_deg: float) -> SceneParams:
+    """Background, ground, area lights and props: drawn from the job seed alone, never from the action."""
+    sc = config.scene
+    rng = rng_for(seed, "scene")
+    lights = []
+    for _ in range(int(sc.area_lights.sample(rng))):
+        lights.append(AreaLight(
+            azimuth_deg=round(_uniform(rng, (0.0, 360.0)), 3), elevation_deg=round(_uniform(rng, (15.0, 70.0)), 3),
+            distance_m=round(_uniform(rng, (2.0, 5.0)), 3), size_m=round(_uniform(rng, (0.5, 2.0)), 3),
+            strength_w=round(float(sc.area_strength_w.sample(rng)), 2),
+            temperature_k=round(float(sc.area_temperature_k.sample(rng)), 1),
+        ))
+    props = []
+    # The camera looks at the actor from camera_azimuth_deg (0: from -Y): keep props out of that wedge.
+    camera_dir = np.radians(camera_azimuth_deg) - np.pi / 2
+    for _ in range(int(sc.distractors.sample(rng))):
+        for _attempt in range(20):
+            angle = rng.uniform(0, 2 * np.pi)
+            gap = abs((angle - camera_dir + np.pi) % (2 * np.pi) - np.pi)
+            if gap > np.radians(40):
+                break
+        radius = rng.uniform(1.6, 4.0)
+        props.append(Distractor(
+            shape=str(rng.choice(["cube", "sphere", "cylinder", "cone"])),
+            position=(round(float(radius * np.cos(angle)), 3), round(float(radius * np.sin(angle)), 3)),
+            size_m=round(_uniform(rng, (0.2, 0.9)), 3), rotation_deg=round(_uniform(rng, (0.0, 360.0)), 2),
+            color=_hsv(rng, (0.0, 1.0), (0.2, 1.0), (0.2, 0.95)),
+        ))
+    return SceneParams(
+        background=str(sc.background.sample(rng)), sky_turbidity=round(_uniform(rng, (2.0, 6.0)), 3),
+        ground=str(sc.ground.sample(rng)), area_lights=lights, distractors=props,
     )
 
 
