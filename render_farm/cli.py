@@ -116,6 +116,27 @@ def render(
 
 
 @app.command()
+def report(dataset: Annotated[Path, typer.Argument(help="A rendered dataset folder.")]) -> None:
+    """Write DATASET/report/: clips per class, parameter distributions, a contact sheet, a GIF per class."""
+    from rich.progress import Progress
+
+    from render_farm import pipeline
+    from render_farm.report import write_report
+
+    if not (dataset / "jobs.jsonl").is_file():
+        fail(f"{dataset / 'jobs.jsonl'}: not found (is {dataset} a rendered dataset?)")
+    try:
+        jobs = pipeline.load_jobs(dataset)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("reading clips", total=len(jobs))
+        out = write_report(dataset, jobs, on_clip=lambda: progress.advance(task))
+    console.print(f"report -> {out / 'report.md'}", highlight=False)
+
+
+@app.command()
 def verify(dataset: Annotated[Path, typer.Argument(help="A rendered dataset folder.")]) -> None:
     """Decode every clip and check it, its label and the split lists; exits non-zero listing every problem."""
     from rich.progress import Progress

@@ -290,3 +290,23 @@ def test_visible_variety_across_clips(tmp_path):
         x0, y0, x1, y1 = lab["bbox"][0]
         inside = (uv[:, 0] >= x0 - 1) & (uv[:, 0] <= x1 + 1) & (uv[:, 1] >= y0 - 1) & (uv[:, 1] <= y1 + 1)
         assert inside.mean() >= 0.9
+
+
+def test_report_writes_plots_contact_sheet_and_gifs(small_dataset, tmp_path):
+    from PIL import Image
+
+    data = _copy(small_dataset, tmp_path / "d")
+    result = run_cli("report", str(data))
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = data / "report"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["clips"] == 4 and summary["per_action"]["wave"] == {"train": 1, "val": 1}
+    assert summary["parameters"]["camera.focal_mm"]["min"] >= 35
+    for name in ("clips_per_class.png", "parameters.png", "contact_sheet.png"):
+        assert Image.open(out / name).size[0] > 200, name
+    sheet = np.asarray(Image.open(out / "contact_sheet.png").convert("RGB"), dtype=np.float64)
+    assert sheet.std() > 10
+    for action in ("wave", "squat"):
+        gif = Image.open(out / "gifs" / f"{action}.gif")
+        assert gif.n_frames == 6
+    assert "![wave](gifs/wave.gif)" in (out / "report.md").read_text()

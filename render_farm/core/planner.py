@@ -230,6 +230,8 @@ def _flatten(prefix: str, value, out: dict) -> None:
     elif isinstance(value, list | tuple) and value and all(isinstance(x, int | float) for x in value):
         for i, v in enumerate(value):
             out[f"{prefix}[{i}]"] = v
+    elif isinstance(value, list):  # lights, props: how many
+        out[f"{prefix}.count"] = len(value)
     else:
         out[prefix] = value
 
