@@ -28,11 +28,21 @@ def test_quickstart_config_loads():
         ({"frames": -3}, "test.yaml: frames: Input should be greater than or equal to 1"),
         ({"camera": {"focal_mm": [-5, 20]}}, "test.yaml: camera.focal_mm: focal length must be positive"),
         ({"body": {"age": [0.9, 0.2]}}, "test.yaml: body.age: range min 0.9 is greater than max 0.2"),
+        ({"body": {"age": {"normal": {"mean": 0.5, "std": 0.1, "min": 0.1}}}}, "test.yaml: body.age: range max inf"),
         ({"lighting": {"hdris": ["moon"]}}, "test.yaml: lighting.hdris: unknown HDRI 'moon'"),
         ({"resolution": [225, 224]}, "test.yaml: resolution: resolution must be even"),
         ({"engine": "eevee"}, "test.yaml: engine: Input should be 'cycles' or 'workbench'"),
         ({"colour": "red"}, "test.yaml: colour: Extra inputs are not permitted"),
         ({"actions": ["walk", "walk"]}, "action 'walk' is listed twice"),
+        ({"camera": {"focal_mm": {"gauss": [40, 5]}}},
+         "test.yaml: camera.focal_mm: unknown distribution 'gauss' (use uniform, normal or choice)"),
+        ({"camera": {"focal_mm": {"normal": {"mean": 40, "std": 5}}}},
+         "test.yaml: camera.focal_mm: focal length must be positive"),
+        ({"camera": {"motion": {"choice": ["dolly"]}}},
+         "test.yaml: camera.motion: camera motion must be a choice of static, pan, orbit, shake"),
+        ({"motion": {"time_warp": [0.1, 0.9]}}, "test.yaml: motion.time_warp: range max 0.9 is above 0.45"),
+        ({"scene": {"ground": {"choice": ["lava"]}}}, "test.yaml: scene.ground: ground must be a choice of"),
+        ({"body": {"skin_tone": {"choice": [0.2, 1.5]}}}, "test.yaml: body.skin_tone: range max 1.5 is above 1"),
     ],
 )
 def test_bad_configs_name_the_field(over, expected):
@@ -101,3 +111,13 @@ def test_non_mirrorable_template_is_never_mirrored():
     c = cfg(actions=["wave"], clips_per_action=16)
     mirrored = [j.motion.mirror for j in plan(c, templates_for(c))]
     assert any(mirrored) and not all(mirrored)
+
+
+def test_distributions_sample_within_their_support():
+    c = cfg(clips_per_action=30, body={"age": {"normal": {"mean": 0.7, "std": 0.2, "min": 0.5, "max": 0.9}}},
+            camera={"focal_mm": 50, "motion": {"choice": ["pan", "orbit"], "weights": [1, 0]}})
+    jobs = plan(c, templates_for(c))
+    ages = [j.body.phenotype["age"] for j in jobs]
+    assert min(ages) >= 0.5 and max(ages) <= 0.9 and len(set(ages)) > 3
+    assert {j.camera.focal_mm for j in jobs} == {50.0}
+    assert {j.camera.motion for j in jobs} == {"pan"}

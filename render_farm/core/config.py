@@ -8,7 +8,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from render_farm.core.distributions import Dist, check_support
+from render_farm.core.distributions import Dist, choice_of, dist_in
 from render_farm.core.errors import SynthActError, describe_validation_error
 
 HDRIS: tuple[str, ...] = ("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset")
@@ -26,156 +26,69 @@ def _d(value) -> Dist:
     return Dist.model_validate(value)
 
 
+Unit = dist_in(0.0, 1.0)
+
+
 class BodyRanges(_Strict):
     """anny phenotype parameters, each in [0, 1] (age: 0 baby, 1/3 child, 2/3 young adult, 1 elder)."""
 
-    gender: Dist = _d([0.0, 1.0])
-    age: Dist = _d([0.5, 0.95])
-    muscle: Dist = _d([0.2, 0.8])
-    weight: Dist = _d([0.2, 0.8])
-    height: Dist = _d([0.2, 0.8])
-    proportions: Dist = _d([0.2, 0.8])
-    skin_tone: Dist = Field(_d([0.0, 1.0]), description="0 lightest to 1 darkest skin colour.")
-
-    @field_validator("*")
-    @classmethod
-    def _unit(cls, v: Dist) -> Dist:
-        return check_support(v, 0.0, 1.0)
+    gender: Unit = _d([0.0, 1.0])
+    age: Unit = _d([0.5, 0.95])
+    muscle: Unit = _d([0.2, 0.8])
+    weight: Unit = _d([0.2, 0.8])
+    height: Unit = _d([0.2, 0.8])
+    proportions: Unit = _d([0.2, 0.8])
+    skin_tone: Unit = Field(_d([0.0, 1.0]), description="0 lightest to 1 darkest skin colour.")
 
 
 class MotionRanges(_Strict):
     heading_deg: Dist = Field(_d([-30.0, 30.0]), description="Turn of the whole motion about the vertical.")
-    time_warp: Dist = Field(_d([0.0, 0.15]), description="Strength of smooth time warping (0 = none).")
-    joint_noise: Dist = Field(_d([0.0, 1.0]), description="Fraction of the template's joint_noise_deg used.")
-    root_offset_m: Dist = Field(_d([0.0, 0.3]), description="Distance of the actor from the set's centre.")
+    time_warp: dist_in(0.0, 0.45) = Field(_d([0.0, 0.15]), description="Strength of smooth time warping.")
+    joint_noise: Unit = Field(_d([0.0, 1.0]), description="Fraction of the template's joint_noise_deg used.")
+    root_offset_m: dist_in(0.0, 10.0) = Field(_d([0.0, 0.3]), description="Distance from the set's centre.")
     mirror_probability: float = Field(0.5, ge=0.0, le=1.0)
-
-    @field_validator("time_warp")
-    @classmethod
-    def _warp(cls, v: Dist) -> Dist:
-        return check_support(v, 0.0, 0.45)
-
-    @field_validator("joint_noise")
-    @classmethod
-    def _noise(cls, v: Dist) -> Dist:
-        return check_support(v, 0.0, 1.0)
-
-    @field_validator("root_offset_m")
-    @classmethod
-    def _offset(cls, v: Dist) -> Dist:
-        return check_support(v, 0.0, 10.0)
 
 
 CAMERA_MOTIONS = ("static", "pan", "orbit", "shake")
-
-
-class CameraRanges(_Strict):
-    azimuth_deg: Dist = _d([-60.0, 60.0])
-    elevation_deg: Dist = _d([0.0, 20.0])
-    focal_mm: Dist = _d([35.0, 60.0])
-    motion: Dist = Field(_d({"choice": list(CAMERA_MOTIONS), "weights": [4, 2, 2, 2]}),
-                         description="static, pan, orbit or shake.")
-    pan_deg: Dist = Field(_d([3.0, 12.0]), description="Total pan over the clip.")
-    orbit_deg: Dist = Field(_d([10.0, 40.0]), description="Total orbit over the clip.")
-    shake_deg: Dist = Field(_d([0.2, 0.8]), description="Handheld shake amplitude.")
-
-    @field_validator("azimuth_deg")
-    @classmethod
-    def _az(cls, v: Dist) -> Dist:
-        return check_support(v, -360.0, 360.0)
-
-    @field_validator("elevation_deg")
-    @classmethod
-    def _el(cls, v: Dist) -> Dist:
-        return check_support(v, -30.0, 80.0)
-
-    @field_validator("focal_mm")
-    @classmethod
-    def _focal(cls, v: Dist) -> Dist:
-        return check_support(v, 1.0, 500.0, "focal length", strictly_positive=True)
-
-    @field_validator("motion")
-    @classmethod
-    def _motion(cls, v: Dist) -> Dist:
-        if v.kind != "choice" or any(m not in CAMERA_MOTIONS for m in v.values):
-            raise ValueError(f"camera motion must be a choice of {', '.join(CAMERA_MOTIONS)}")
-        return v
-
-    @field_validator("pan_deg", "orbit_deg", "shake_deg")
-    @classmethod
-    def _angles(cls, v: Dist) -> Dist:
-        return check_support(v, 0.0, 180.0)
-
-
 PATTERNS = ("solid", "stripes", "checks", "noise")
 BACKGROUNDS = ("hdri", "sky")
 GROUNDS = ("plain", "noise", "checker", "bricks")
-SHAPES = ("cube", "sphere", "cylinder", "cone")
+Angle = dist_in(0.0, 180.0)
 
 
-def _choice_of(v: Dist, allowed: tuple[str, ...], what: str) -> Dist:
-    if v.kind != "choice" or any(x not in allowed for x in v.values):
-        raise ValueError(f"{what} must be a choice of {', '.join(allowed)}")
-    return v
+class CameraRanges(_Strict):
+    azimuth_deg: dist_in(-360.0, 360.0) = _d([-60.0, 60.0])
+    elevation_deg: dist_in(-30.0, 80.0) = _d([0.0, 20.0])
+    focal_mm: dist_in(1.0, 500.0, "focal length", strictly_positive=True) = _d([35.0, 60.0])
+    motion: choice_of(CAMERA_MOTIONS, "camera motion") = Field(
+        _d({"choice": list(CAMERA_MOTIONS), "weights": [4, 2, 2, 2]}), description="static, pan, orbit or shake.")
+    pan_deg: Angle = Field(_d([3.0, 12.0]), description="Total pan over the clip.")
+    orbit_deg: Angle = Field(_d([10.0, 40.0]), description="Total orbit over the clip.")
+    shake_deg: Angle = Field(_d([0.2, 0.8]), description="Handheld shake amplitude.")
 
 
 class ClothingRanges(_Strict):
     """Procedural patterns painted in the body's UV space, per region (shirt, trousers, shoes, hair)."""
 
-    pattern: Dist = Field(_d({"choice": list(PATTERNS), "weights": [3, 2, 2, 2]}))
-    pattern_scale: Dist = Field(_d([8.0, 40.0]), description="Pattern repeats across the UV square.")
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern(cls, v: Dist) -> Dist:
-        return _choice_of(v, PATTERNS, "clothing pattern")
-
-    @field_validator("pattern_scale")
-    @classmethod
-    def _scale(cls, v: Dist) -> Dist:
-        return check_support(v, 1.0, 500.0)
+    pattern: choice_of(PATTERNS, "clothing pattern") = _d({"choice": list(PATTERNS), "weights": [3, 2, 2, 2]})
+    pattern_scale: dist_in(1.0, 500.0) = Field(_d([8.0, 40.0]), description="Repeats across the UV square.")
 
 
 class SceneRanges(_Strict):
     """Context, sampled independently of the action so that no class can be told from the scene."""
 
-    background: Dist = Field(_d({"choice": list(BACKGROUNDS), "weights": [3, 1]}))
-    ground: Dist = Field(_d({"choice": list(GROUNDS)}))
-    distractors: Dist = Field(_d({"choice": [0, 1, 2, 3, 4]}), description="Props placed around the actor.")
-    area_lights: Dist = Field(_d({"choice": [0, 1, 2]}))
-    area_temperature_k: Dist = Field(_d([2700.0, 9000.0]))
-    area_strength_w: Dist = Field(_d([50.0, 400.0]))
-
-    @field_validator("background")
-    @classmethod
-    def _background(cls, v: Dist) -> Dist:
-        return _choice_of(v, BACKGROUNDS, "background")
-
-    @field_validator("ground")
-    @classmethod
-    def _ground(cls, v: Dist) -> Dist:
-        return _choice_of(v, GROUNDS, "ground")
-
-    @field_validator("distractors", "area_lights")
-    @classmethod
-    def _count(cls, v: Dist) -> Dist:
-        return check_support(v, 0.0, 16.0)
-
-    @field_validator("area_temperature_k")
-    @classmethod
-    def _kelvin(cls, v: Dist) -> Dist:
-        return check_support(v, 1000.0, 40000.0)
-
-    @field_validator("area_strength_w")
-    @classmethod
-    def _watts(cls, v: Dist) -> Dist:
-        return check_support(v, 0.0, 100000.0)
+    background: choice_of(BACKGROUNDS, "background") = _d({"choice": list(BACKGROUNDS), "weights": [3, 1]})
+    ground: choice_of(GROUNDS, "ground") = _d({"choice": list(GROUNDS)})
+    distractors: dist_in(0.0, 16.0) = Field(_d({"choice": [0, 1, 2, 3, 4]}), description="Props around the actor.")
+    area_lights: dist_in(0.0, 16.0) = _d({"choice": [0, 1, 2]})
+    area_temperature_k: dist_in(1000.0, 40000.0) = _d([2700.0, 9000.0])
+    area_strength_w: dist_in(0.0, 100000.0) = _d([50.0, 400.0])
 
 
 class LightingRanges(_Strict):
     hdris: list[str] = Field(default_factory=lambda: [h for h in HDRIS if h != "night"], min_length=1)
-    strength: Dist = _d([0.7, 1.4])
-    sun_strength: Dist = _d([1.0, 4.0])
+    strength: dist_in(0.0, 100.0) = _d([0.7, 1.4])
+    sun_strength: dist_in(0.0, 100.0) = _d([1.0, 4.0])
 
     @field_validator("hdris")
     @classmethod
@@ -184,11 +97,6 @@ class LightingRanges(_Strict):
             if name not in HDRIS:
                 raise ValueError(f"unknown HDRI {name!r} (built-in: {', '.join(HDRIS)})")
         return v
-
-    @field_validator("strength", "sun_strength")
-    @classmethod
-    def _positive(cls, v: Dist) -> Dist:
-        return check_support(v, 0.0, 100.0)
 
 
 class DatasetConfig(_Strict):

@@ -13,10 +13,10 @@ An unknown form is rejected with its name, before anything is rendered.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
 KINDS = ("constant", "uniform", "normal", "choice")
 
@@ -131,3 +131,19 @@ def check_support(d: Dist, lo: float | None = None, hi: float | None = None, wha
     if hi is not None and b > hi:
         raise ValueError(f"range max {b:g} is above {hi:g}")
     return d
+
+
+def dist_in(lo: float | None = None, hi: float | None = None, what: str = "value", strictly_positive: bool = False):
+    """A Dist field type that only accepts distributions within [lo, hi] (for pydantic models)."""
+    return Annotated[Dist, AfterValidator(lambda d: check_support(d, lo, hi, what, strictly_positive))]
+
+
+def choice_of(allowed: tuple[str, ...], what: str):
+    """A Dist field type that must be a choice among `allowed` names."""
+
+    def check(d: Dist) -> Dist:
+        if d.kind != "choice" or any(x not in allowed for x in d.values):
+            raise ValueError(f"{what} must be a choice of {', '.join(allowed)}")
+        return d
+
+    return Annotated[Dist, AfterValidator(check)]
