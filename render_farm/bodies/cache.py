@@ -34,6 +34,11 @@ def missing_bodies(cache_dir: Path, bodies: Iterable[BodyParams]) -> list[BodyPa
     return missing
 
 
+def _quiet_child() -> None:
+    """The baking child's native libraries (warp) print banners: keep them off the caller's stdout."""
+    os.dup2(2, 1)
+
+
 def _bake_one(provider: str, phenotype: dict[str, float], path: str) -> str:
     from render_farm.bodies import anny_provider
 
@@ -56,7 +61,8 @@ def bake_bodies(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_quiet_child) as pool:
         futures = [(b, pool.submit(_bake_one, b.provider, b.phenotype, str(body_path(cache_dir, b)))) for b in bodies]
         for b, fut in futures:
             fut.result()
