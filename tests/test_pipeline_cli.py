@@ -310,3 +310,38 @@ def test_report_writes_plots_contact_sheet_and_gifs(small_dataset, tmp_path):
         gif = Image.open(out / "gifs" / f"{action}.gif")
         assert gif.n_frames == 6
     assert "![wave](gifs/wave.gif)" in (out / "report.md").read_text()
+
+
+def test_user_textures_and_background_images(tmp_path):
+    from PIL import Image
+
+    textures, backdrops = tmp_path / "textures", tmp_path / "backdrops"
+    textures.mkdir()
+    backdrops.mkdir()
+    red_green = np.zeros((64, 64, 3), dtype=np.uint8)
+    red_green[::2, :, 0] = 255
+    red_green[1::2, :, 1] = 255
+    Image.fromarray(red_green).save(textures / "stripes.png")
+    Image.fromarray(np.full((32, 32, 3), (20, 40, 255), dtype=np.uint8)).save(backdrops / "blue.png")
+    cfg = small_config(tmp_path, actions=["wave"], clips_per_action=1, frames=2, resolution=[96, 96],
+                       engine="cycles", samples=8,
+                       clothing={"pattern": {"choice": ["texture"]}, "texture_dirs": [str(textures)]},
+                       scene={"background": {"choice": ["image"]}, "background_dirs": [str(backdrops)],
+                              "distractors": 0, "area_lights": 0})
+    out = tmp_path / "out"
+    result = run_cli("render", str(cfg), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    label = json.loads(next(out.rglob("labels/*/*.json")).read_text())
+    assert label["params"]["scene"]["background_image"].endswith("blue.png")
+    assert set(label["params"]["appearance"]["textures"]) == {"shirt", "trousers", "shoes", "hair"}
+    frame = decode(out / label["clip"])[0][0].astype(np.float64)
+    top = frame[:10].reshape(-1, 3).mean(axis=0)  # the sky band: the backdrop, not the ground
+    assert top[2] > top[0] + 60 and top[2] > top[1] + 40, top
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"actions": ["wave"], "clothing": {"pattern": {"choice": ["texture"]}}}))
+    err = run_cli("render", str(bad), "--out", str(tmp_path / "o"))
+    assert err.returncode == 2 and "clothing: pattern 'texture' needs clothing.texture_dirs" in err.stderr
+    missing = tmp_path / "missing.yaml"
+    missing.write_text(yaml.safe_dump({"actions": ["wave"], "scene": {"background_dirs": ["/nope"]}}))
+    err = run_cli("render", str(missing), "--out", str(tmp_path / "o2"))
+    assert err.returncode == 2 and "/nope: background image folder not found" in err.stderr

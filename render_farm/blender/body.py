@@ -59,6 +59,7 @@ def _mesh(body: BakedBody, name: str) -> bpy.types.Mesh:
 
 
 PATTERN_IDS = {"solid": 0.0, "stripes": 1.0, "checks": 2.0, "noise": 3.0}
+TEXTURE_ID_BASE = 10.0  # a region painted with an image has pattern 10 + its index in REGIONS
 
 
 def _color_attribute(mesh: bpy.types.Mesh, name: str, rgb: np.ndarray) -> bpy.types.Attribute:
@@ -70,11 +71,14 @@ def _color_attribute(mesh: bpy.types.Mesh, name: str, rgb: np.ndarray) -> bpy.ty
 
 def paint_regions(mesh: bpy.types.Mesh, regions: np.ndarray, appearance) -> None:
     """Per-vertex attributes the actor material reads: 'clothing' (base colour), 'clothing2' (pattern
-    colour) and 'pattern' (0 solid, 1 stripes, 2 checks, 3 noise), each looked up by body region."""
+    colour) and 'pattern' (0 solid, 1 stripes, 2 checks, 3 noise, 10 + region index: the region's
+    image), each looked up by body region."""
     colors = appearance.colors
     base = np.array([colors[r] for r in REGIONS], dtype=np.float32)
     second = np.array([appearance.second_colors.get(r, colors[r]) for r in REGIONS], dtype=np.float32)
-    pattern = np.array([PATTERN_IDS[appearance.patterns.get(r, "solid")] for r in REGIONS], dtype=np.float32)
+    kinds = [appearance.patterns.get(r, "solid") for r in REGIONS]
+    pattern = np.array([TEXTURE_ID_BASE + i if k == "texture" else PATTERN_IDS[k] for i, k in enumerate(kinds)],
+                       dtype=np.float32)
     attr = _color_attribute(mesh, "clothing", base[regions])
     _color_attribute(mesh, "clothing2", second[regions])
     pat = mesh.attributes.get("pattern") or mesh.attributes.new("pattern", "FLOAT", "POINT")

@@ -33,6 +33,18 @@ def world(params: LightingParams, scene: SceneParams) -> bpy.types.World:
     nodes, links = w.node_tree.nodes, w.node_tree.links
     background = nodes.get("Background")
     w.color = (0.35, 0.38, 0.42)  # Workbench's flat background
+    if scene.background == "image":
+        # A backdrop in screen space: the image fills the frame behind the actor, whatever the camera.
+        coords = nodes.new("ShaderNodeTexCoord")
+        tex = nodes.new("ShaderNodeTexImage")
+        try:
+            tex.image = bpy.data.images.load(scene.background_image, check_existing=True)
+        except RuntimeError:
+            raise AssetError(f"{scene.background_image}: cannot load background image") from None
+        links.new(coords.outputs["Window"], tex.inputs["Vector"])
+        links.new(tex.outputs["Color"], background.inputs["Color"])
+        background.inputs["Strength"].default_value = params.strength
+        return w
     if scene.background == "sky":
         sky = nodes.new("ShaderNodeTexSky")
         sky.sky_type = "HOSEK_WILKIE"

@@ -6,6 +6,10 @@ import math
 
 import bpy
 
+from render_farm.blender.body import TEXTURE_ID_BASE
+from render_farm.blender.lighting import AssetError
+from render_farm.bodies.baked import REGIONS
+
 
 def _nodes(mat: bpy.types.Material):
     if mat.node_tree is None:  # Blender < 5 creates node trees on request
@@ -27,7 +31,14 @@ def _math(nodes, links, op: str, a, b=None, value_b: float | None = None):
     return n.outputs[0]
 
 
-def actor_material(pattern_scale: float) -> bpy.types.Material:
+def load_image(path: str) -> bpy.types.Image:
+    try:
+        return bpy.data.images.load(path, check_existing=True)
+    except RuntimeError:
+        raise AssetError(f"{path}: cannot load image") from None
+
+
+def actor_material(pattern_scale: float, textures: dict[str, str] | None = None) -> bpy.types.Material:
     """Principled BSDF whose colour is the vertex's region colour, patterned in UV space.
 
     The per-vertex attributes (set by body.paint_regions) choose the pattern: 0 solid, 1 stripes,
@@ -79,7 +90,35 @@ def actor_material(pattern_scale: float) -> bpy.types.Material:
     total.operation = "ADD"
     links.new(base.outputs["Color"], total.inputs[0])
     links.new(scaled.outputs["Vector"], total.inputs[1])
-    links.new(total.outputs["Vector"], bsdf.inputs["Base Color"])
+    color = total.outputs["Vector"]
+    # User images: where a vertex's pattern is 10 + region index, that region's image replaces the colour.
+    for region, path in sorted((textures or {}).items()):
+        image = nodes.new("ShaderNodeTexImage")
+        image.image = load_image(path)
+        scale = nodes.new("ShaderNodeVectorMath")
+        scale.operation = "SCALE"
+        links.new(uv, scale.inputs[0])
+        scale.inputs["Scale"].default_value = pattern_scale / 8
+        links.new(scale.outputs["Vector"], image.inputs["Vector"])
+        is_region = nodes.new("ShaderNodeMath")
+        is_region.operation = "COMPARE"
+        links.new(kind.outputs["Fac"], is_region.inputs[0])
+        is_region.inputs[1].default_value = TEXTURE_ID_BASE + REGIONS.index(region)
+        is_region.inputs[2].default_value = 0.5
+        towards = nodes.new("ShaderNodeVectorMath")  # color + sel * (image - color)
+        towards.operation = "SUBTRACT"
+        links.new(image.outputs["Color"], towards.inputs[0])
+        links.new(color, towards.inputs[1])
+        step = nodes.new("ShaderNodeVectorMath")
+        step.operation = "SCALE"
+        links.new(towards.outputs["Vector"], step.inputs[0])
+        links.new(is_region.outputs[0], step.inputs["Scale"])
+        mixed = nodes.new("ShaderNodeVectorMath")
+        mixed.operation = "ADD"
+        links.new(color, mixed.inputs[0])
+        links.new(step.outputs["Vector"], mixed.inputs[1])
+        color = mixed.outputs["Vector"]
+    links.new(color, bsdf.inputs["Base Color"])
     return mat
 
 

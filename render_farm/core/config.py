@@ -50,8 +50,23 @@ class MotionRanges(_Strict):
 
 
 CAMERA_MOTIONS = ("static", "pan", "orbit", "shake")
-PATTERNS = ("solid", "stripes", "checks", "noise")
-BACKGROUNDS = ("hdri", "sky")
+PATTERNS = ("solid", "stripes", "checks", "noise", "texture")
+BACKGROUNDS = ("hdri", "sky", "image")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bmp", ".webp")
+
+
+def image_files(folders: list[Path]) -> list[Path]:
+    """Images in user folders, sorted (so a seed picks the same file on every machine)."""
+    return sorted(p for f in folders for p in Path(f).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _image_folders(v: list[Path], what: str) -> list[Path]:
+    for folder in v:
+        if not Path(folder).is_dir():
+            raise ValueError(f"{folder}: {what} folder not found")
+    if v and not image_files(v):
+        raise ValueError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {', '.join(map(str, v))}")
+    return v
 GROUNDS = ("plain", "noise", "checker", "bricks")
 Angle = dist_in(0.0, 180.0)
 
@@ -70,19 +85,44 @@ class CameraRanges(_Strict):
 class ClothingRanges(_Strict):
     """Procedural patterns painted in the body's UV space, per region (shirt, trousers, shoes, hair)."""
 
-    pattern: choice_of(PATTERNS, "clothing pattern") = _d({"choice": list(PATTERNS), "weights": [3, 2, 2, 2]})
+    pattern: choice_of(PATTERNS, "clothing pattern") = _d(
+        {"choice": ["solid", "stripes", "checks", "noise"], "weights": [3, 2, 2, 2]})
     pattern_scale: dist_in(1.0, 500.0) = Field(_d([8.0, 40.0]), description="Repeats across the UV square.")
+    texture_dirs: list[Path] = Field(default_factory=list, description="Folders of images for the 'texture' pattern.")
+
+    @field_validator("texture_dirs")
+    @classmethod
+    def _textures(cls, v: list[Path]) -> list[Path]:
+        return _image_folders(v, "texture")
+
+    @model_validator(mode="after")
+    def _texture_needs_dirs(self) -> ClothingRanges:
+        if "texture" in self.pattern.values and not self.texture_dirs:
+            raise ValueError("pattern 'texture' needs clothing.texture_dirs")
+        return self
 
 
 class SceneRanges(_Strict):
     """Context, sampled independently of the action so that no class can be told from the scene."""
 
-    background: choice_of(BACKGROUNDS, "background") = _d({"choice": list(BACKGROUNDS), "weights": [3, 1]})
+    background: choice_of(BACKGROUNDS, "background") = _d({"choice": ["hdri", "sky"], "weights": [3, 1]})
+    background_dirs: list[Path] = Field(default_factory=list, description="Folders of backdrop images.")
     ground: choice_of(GROUNDS, "ground") = _d({"choice": list(GROUNDS)})
     distractors: dist_in(0.0, 16.0) = Field(_d({"choice": [0, 1, 2, 3, 4]}), description="Props around the actor.")
     area_lights: dist_in(0.0, 16.0) = _d({"choice": [0, 1, 2]})
     area_temperature_k: dist_in(1000.0, 40000.0) = _d([2700.0, 9000.0])
     area_strength_w: dist_in(0.0, 100000.0) = _d([50.0, 400.0])
+
+    @field_validator("background_dirs")
+    @classmethod
+    def _backdrops(cls, v: list[Path]) -> list[Path]:
+        return _image_folders(v, "background image")
+
+    @model_validator(mode="after")
+    def _image_needs_dirs(self) -> SceneRanges:
+        if "image" in self.background.values and not self.background_dirs:
+            raise ValueError("background 'image' needs scene.background_dirs")
+        return self
 
 
 class LightingRanges(_Strict):

@@ -52,7 +52,8 @@ class AppearanceParams(_Strict):
     colors: dict[str, tuple[float, float, float]]
     ground: tuple[float, float, float]
     skin_tone: float = Field(0.5, ge=0, le=1)
-    patterns: dict[str, Literal["solid", "stripes", "checks", "noise"]] = Field(default_factory=dict)
+    patterns: dict[str, Literal["solid", "stripes", "checks", "noise", "texture"]] = Field(default_factory=dict)
+    textures: dict[str, str] = Field(default_factory=dict, description="Image file per region with 'texture'.")
     second_colors: dict[str, tuple[float, float, float]] = Field(default_factory=dict)
     pattern_scale: float = Field(20.0, gt=0)
 
@@ -75,7 +76,8 @@ class Distractor(_Strict):
 
 
 class SceneParams(_Strict):
-    background: Literal["hdri", "sky"] = "hdri"
+    background: Literal["hdri", "sky", "image"] = "hdri"
+    background_image: str | None = None
     sky_turbidity: float = 3.0
     ground: Literal["plain", "noise", "checker", "bricks"] = "noise"
     area_lights: list[AreaLight] = Field(default_factory=list)

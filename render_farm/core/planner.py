@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from render_farm.core.config import DatasetConfig
+from render_farm.core.config import DatasetConfig, image_files
 from render_farm.core.jobs import (
     AppearanceParams,
     AreaLight,
@@ -125,8 +125,12 @@ def sample_job(
     rng = rng_for(seed, "clothing")
     patterns = {r: str(config.clothing.pattern.sample(rng)) for r in ("shirt", "trousers", "shoes", "hair")}
     second = {r: _hsv(rng, (0.0, 1.0), (0.1, 0.9), (0.1, 0.95)) for r in patterns}
+    textures = {}
+    if config.clothing.texture_dirs:
+        files = image_files(config.clothing.texture_dirs)
+        textures = {r: str(files[int(rng.integers(len(files)))]) for r, p in patterns.items() if p == "texture"}
     appearance = appearance.model_copy(update={
-        "patterns": patterns, "second_colors": second,
+        "patterns": patterns, "second_colors": second, "textures": textures,
         "pattern_scale": round(float(config.clothing.pattern_scale.sample(rng)), 3),
     })
 
@@ -185,8 +189,13 @@ def sample_scene(config: DatasetConfig, seed: int, camera_azimuth_deg: float) ->
             size_m=round(_uniform(rng, (0.2, 0.9)), 3), rotation_deg=round(_uniform(rng, (0.0, 360.0)), 2),
             color=_hsv(rng, (0.0, 1.0), (0.2, 1.0), (0.2, 0.95)),
         ))
+    background = str(sc.background.sample(rng))
+    backdrop = None
+    if background == "image":
+        files = image_files(sc.background_dirs)
+        backdrop = str(files[int(rng.integers(len(files)))])
     return SceneParams(
-        background=str(sc.background.sample(rng)), sky_turbidity=round(_uniform(rng, (2.0, 6.0)), 3),
+        background=background, background_image=backdrop, sky_turbidity=round(_uniform(rng, (2.0, 6.0)), 3),
         ground=str(sc.ground.sample(rng)), area_lights=lights, distractors=props,
     )
 
