@@ -4,7 +4,7 @@
 
 The same actions, seeds and bodies are planned twice: "plain" (solid clothes, static camera, plain
 ground, HDRI, no area lights, no props) and "rich" (patterned clothes, shaking camera, brick
-ground, two area lights, four props). Each plan renders in a fresh worker process with one
+ground, two area lights, four props), and plain with the optional mask and depth passes. Each plan renders in a fresh worker process with one
 Blender thread; the label's render_stats give build, render, annotation (deformed-mesh box,
 keypoints, ray-cast visibility) and encode time. Prints a Markdown table.
 """
@@ -29,6 +29,7 @@ PLAIN = {"clothing": {"pattern": {"choice": ["solid"]}},
          "camera": {"motion": {"choice": ["static"]}},
          "scene": {"background": {"choice": ["hdri"]}, "ground": {"choice": ["plain"]},
                    "distractors": 0, "area_lights": 0}}
+PASSES = {**PLAIN, "annotations": {"mask": True, "depth": True}}
 RICH = {"clothing": {"pattern": {"choice": ["stripes", "checks", "noise"]}},
         "camera": {"motion": {"choice": ["shake"]}},
         "scene": {"background": {"choice": ["hdri"]}, "ground": {"choice": ["bricks"]},
@@ -50,7 +51,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="synthact-rand-"))
     bodies = default_cache_dir()
     rows = {}
-    for name, extra in (("plain", PLAIN), ("rich", RICH)):
+    for name, extra in (("plain", PLAIN), ("plain + mask and depth passes", PASSES), ("rich", RICH)):
         config = parse_config({"seed": 3, "actions": ACTIONS[: args.clips], "clips_per_action": 1,
                                "frames": args.frames, "fps": 16, "resolution": [224, 224], "samples": args.samples,
                                **extra}, name)
@@ -74,8 +75,8 @@ def main() -> int:
     for name, (m, _) in rows.items():
         print(f"| {name} | {m['build_s']:.3f} | {m['render_s']:.2f} | {m['annotate_s']:.3f} | {m['encode_s']:.3f} "
               f"| {m['total_s']:.2f} | {m['annotate_s'] / m['total_s']:.1%} |")
-    ratio = rows["rich"][0]["total_s"] / rows["plain"][0]["total_s"]
-    print(f"\nrich / plain total time per clip: {ratio:.2f}")
+    for name in ("rich", "plain + mask and depth passes"):
+        print(f"\n{name} / plain total time per clip: {rows[name][0]['total_s'] / rows['plain'][0]['total_s']:.2f}")
     return 0
 
 

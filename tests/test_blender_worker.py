@@ -188,3 +188,40 @@ def test_label_has_keypoints_boxes_and_visibility(tmp_path, default_body, body_d
     assert kvis[:, label.keypoint_names.index("left_ear")].all()
     assert not kvis[:, label.keypoint_names.index("right_ear")].any()
     assert label.render_stats["annotate_s"] >= 0
+
+
+@pytest.mark.parametrize("engine", ["workbench", "cycles"])
+def test_mask_and_depth_passes_agree_with_the_joints(tmp_path, default_body, body_dir, engine):
+    job = make_jobs(tmp_path, ["wave"], engine=engine, frames=3, size=(128, 96),
+                    annotations={"mask": True, "depth": True}, scene={"distractors": 0})[0]
+    worker.render_job(job, tmp_path, body_dir)
+    label = load_label(tmp_path / job.label_path)
+    assert label.passes == job.passes_path
+    with np.load(tmp_path / job.passes_path) as data:
+        mask, depth = data["mask"], data["depth"].astype(np.float32)
+    assert mask.shape == (3, 96, 128) and depth.shape == (3, 96, 128) and mask.dtype == np.uint8
+    cams = label.camera.world_to_camera
+    for f in range(3):
+        m = mask[f].astype(bool)
+        assert 0.02 < m.mean() < 0.6
+        grown = m.copy()
+        for dy in (-2, 0, 2):
+            for dx in (-2, 0, 2):
+                grown |= np.roll(np.roll(m, dy, 0), dx, 1)
+        vis = np.array(label.joint_visibility[f])
+        u, v = np.array(label.joints_2d[f])[vis].round().astype(int).T
+        u, v = np.clip(u, 0, 127), np.clip(v, 0, 95)
+        assert grown[v, u].mean() >= 0.85
+        # Depth at a visible joint's pixel is the body's surface, a little in front of the joint.
+        w2c = np.array(cams[f])
+        joints = np.array(label.joints_3d[f])[vis]
+        joint_depth = (joints @ w2c[:3, :3].T + w2c[:3, 3])[:, 2]
+        surface = depth[f][v, u]
+        on_body = m[v, u]
+        gap = joint_depth[on_body] - surface[on_body]
+        assert np.median(gap) > -0.05 and np.median(gap) < 0.3, gap
+        # The ground behind the actor has depth too; the mask is the person alone.
+        assert (depth[f][~m] > 0).mean() > 0.3
+    # The main render is unchanged by the pass: colours, not the pass's flat emission.
+    frames, _, _ = decode(tmp_path / job.clip_path)
+    assert frames[0].std() > 10

@@ -28,10 +28,12 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import bpy  # noqa: E402
+import numpy as np  # noqa: E402
 
 from render_farm.blender import camera, lighting, materials, props, scene  # noqa: E402
 from render_farm.blender.annotate import frame_truth  # noqa: E402
 from render_farm.blender.body import build_actor  # noqa: E402
+from render_farm.blender.passes import PassRenderer  # noqa: E402
 from render_farm.blender.render import render_frames  # noqa: E402
 from render_farm.bodies.baked import load_body  # noqa: E402
 from render_farm.bodies.cache import body_path  # noqa: E402
@@ -65,6 +67,20 @@ def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int):
     return sc, actor, spec, body
 
 
+def write_passes(path: Path, passes: dict[str, list]) -> None:
+    """mask: uint8 (T, H, W), 1 on the person; depth: float16 (T, H, W) metres, 0 where nothing is hit."""
+    arrays = {}
+    if "mask" in passes:
+        arrays["mask"] = np.stack(passes["mask"]).astype(np.uint8)
+    if "depth" in passes:
+        arrays["depth"] = np.stack(passes["depth"]).astype(np.float16)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = partial_name(path)
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
+    os.replace(tmp, path)
+
+
 def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dict:
     """Render one job into OUT/clip_path and OUT/label_path; returns timings.
 
@@ -79,15 +95,25 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dic
     clip.parent.mkdir(parents=True, exist_ok=True)
     tmp_clip = partial_name(clip)
     encoder = ClipEncoder(tmp_clip, job.render.width, job.render.height, job.render.fps)
+    passes: dict[str, list] = {name: [] for name in job.render.passes}
     try:
         with tempfile.TemporaryDirectory(prefix="synthact-frames-") as scratch:
-            timings, truths = render_frames(
-                sc, actor, spec, encoder, Path(scratch),
-                annotate=lambda k: frame_truth(sc, actor, body, spec.cameras[k], spec.joints_3d[k]),
-            )
+            pass_renderer = PassRenderer(sc, actor.mesh, Path(scratch)) if passes else None
+
+            def annotate(k: int):
+                if pass_renderer is not None:
+                    mask, depth = pass_renderer.render()
+                    for name, value in (("mask", mask), ("depth", depth)):
+                        if name in passes:
+                            passes[name].append(value)
+                return frame_truth(sc, actor, body, spec.cameras[k], spec.joints_3d[k])
+
+            timings, truths = render_frames(sc, actor, spec, encoder, Path(scratch), annotate=annotate)
         t = time.perf_counter()
         encoder.close()
         timings["encode_finish_s"] = time.perf_counter() - t
+        if passes:
+            write_passes(out_dir / job.passes_path, passes)
         os.replace(tmp_clip, clip)
     except BaseException:
         encoder.abort()

@@ -139,6 +139,13 @@ class LightingRanges(_Strict):
         return v
 
 
+class AnnotationOptions(_Strict):
+    """Optional per-frame passes, saved beside the label as compressed arrays."""
+
+    mask: bool = Field(False, description="Person segmentation mask per frame.")
+    depth: bool = Field(False, description="Metric depth per frame (metres from the camera).")
+
+
 class DatasetConfig(_Strict):
     seed: int = Field(0, ge=0)
     output: Path = Path("output/dataset")
@@ -157,6 +164,7 @@ class DatasetConfig(_Strict):
     camera: CameraRanges = Field(default_factory=CameraRanges)
     lighting: LightingRanges = Field(default_factory=LightingRanges)
     clothing: ClothingRanges = Field(default_factory=ClothingRanges)
+    annotations: AnnotationOptions = Field(default_factory=AnnotationOptions)
     scene: SceneRanges = Field(default_factory=SceneRanges)
 
     @field_validator("resolution")

@@ -86,6 +86,7 @@ class SceneParams(_Strict):
 
 class RenderParams(_Strict):
     engine: Literal["cycles", "workbench"]
+    passes: list[Literal["mask", "depth"]] = Field(default_factory=list, description="Optional per-frame passes.")
     samples: int = Field(ge=1)
     width: int
     height: int
@@ -105,6 +106,7 @@ class Job(_Strict):
     template_id: str
     clip_path: str = Field(description="Relative to the output folder.")
     label_path: str = Field(description="Relative to the output folder.")
+    passes_path: str | None = Field(None, description="Mask/depth arrays (.npz), relative to the output folder.")
     render: RenderParams
     body: BodyParams
     motion: MotionParams

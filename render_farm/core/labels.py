@@ -58,6 +58,7 @@ class ClipLabel(BaseModel):
     bbox: list[list[float]] = Field(
         description="Per frame, the actor's box: x_min, y_min, x_max, y_max in pixels, clipped to the image.")
     source_frames: list[float] = Field(description="Template frame (fractional) shown at each clip frame.")
+    passes: str | None = Field(None, description="The .npz of per-frame mask and/or depth, relative to the dataset.")
     render_stats: dict[str, float] = Field(default_factory=dict, description="Timings in seconds.")
 
 
@@ -104,6 +105,7 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, 
         keypoint_visibility=[t.keypoint_visible.tolist() for t in truths],
         bbox=[[round(x, 3) for x in t.bbox] for t in truths],
         source_frames=[round(float(x), 4) for x in spec.source_frames],
+        passes=job.passes_path,
         render_stats=render_stats or {},
     )
 

@@ -137,6 +137,7 @@ def sample_job(
     scene = sample_scene(config, seed, camera.azimuth_deg)
 
     width, height = config.resolution
+    passes = [name for name in ("mask", "depth") if getattr(config.annotations, name)]
     return Job(
         job_id=jid,
         action_id=template.id,
@@ -150,8 +151,9 @@ def sample_job(
         label_path=f"labels/{template.id}/{jid}.json",
         render=RenderParams(
             engine=config.engine, samples=config.samples, width=width, height=height,
-            frames=config.frames, fps=config.fps,
+            frames=config.frames, fps=config.fps, passes=passes,
         ),
+        passes_path=f"passes/{template.id}/{jid}.npz" if passes else None,
         body=BodyParams(phenotype=phenotype),
         motion=motion,
         camera=camera,

@@ -1,0 +1,125 @@
+"""Optional per-frame passes: the person mask and metric depth, from a second, emission-only render.
+
+Each object temporarily gets an emission shader whose red channel is its distance from the camera
+(divided by FAR_M) and whose green channel is 1 on the actor; the world is black, one sample
+without pixel filtering, the 'Raw' view transform and no dithering, written as a 16-bit PNG. So
+one cheap render gives both, with 1/65535 of FAR_M (about 1.5 mm) depth resolution. Works with
+any engine setting: the pass always renders with Cycles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+FAR_M = 100.0
+
+
+def _pass_material(name: str, is_actor: bool) -> bpy.types.Material:
+    mat = bpy.data.materials.new(name)
+    if mat.node_tree is None:
+        mat.use_nodes = True
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    for n in list(nodes):
+        nodes.remove(n)
+    cam = nodes.new("ShaderNodeCameraData")
+    scale = nodes.new("ShaderNodeMath")
+    scale.operation = "DIVIDE"
+    links.new(cam.outputs["View Distance"], scale.inputs[0])
+    scale.inputs[1].default_value = FAR_M
+    combine = nodes.new("ShaderNodeCombineXYZ")
+    links.new(scale.outputs[0], combine.inputs[0])
+    combine.inputs[1].default_value = 1.0 if is_actor else 0.0
+    emit = nodes.new("ShaderNodeEmission")
+    links.new(combine.outputs[0], emit.inputs["Color"])
+    out = nodes.new("ShaderNodeOutputMaterial")
+    links.new(emit.outputs[0], out.inputs["Surface"])
+    return mat
+
+
+class PassRenderer:
+    """Renders mask and depth for the current frame, then puts the scene back as it was."""
+
+    def __init__(self, scene: bpy.types.Scene, actor_mesh: bpy.types.Object, scratch: Path):
+        self.scene = scene
+        self.actor = actor_mesh
+        self.path = scratch / "pass.png"
+        self.actor_mat = _pass_material("pass_actor", True)
+        self.other_mat = _pass_material("pass_other", False)
+        self.black = bpy.data.worlds.new("pass_world")
+        self.black.color = (0.0, 0.0, 0.0)
+        if self.black.node_tree is None:
+            self.black.use_nodes = True
+        self.black.node_tree.nodes["Background"].inputs["Color"].default_value = (0, 0, 0, 1)
+
+    def _swap(self) -> dict:
+        saved = {"world": self.scene.world, "engine": self.scene.render.engine,
+                 "view": self.scene.view_settings.view_transform, "dither": self.scene.render.dither_intensity,
+                 "filepath": self.scene.render.filepath, "materials": {}}
+        s = self.scene
+        saved.update(samples=s.cycles.samples, filter=s.cycles.filter_width, fmt=s.render.image_settings.file_format,
+                     depth=s.render.image_settings.color_depth, mode=s.render.image_settings.color_mode,
+                     lights={o.name: o.hide_render for o in s.objects if o.type == "LIGHT"})
+        for obj in s.objects:
+            if obj.type == "MESH":
+                saved["materials"][obj.name] = [slot.material for slot in obj.material_slots]
+                mat = self.actor_mat if obj == self.actor else self.other_mat
+                if not obj.material_slots:
+                    obj.data.materials.append(mat)
+                for slot in obj.material_slots:
+                    slot.link = "OBJECT"
+                    slot.material = mat
+            elif obj.type == "LIGHT":
+                obj.hide_render = True
+        s.world = self.black
+        s.render.engine = "CYCLES"
+        s.cycles.samples = 1
+        s.cycles.filter_width = 0.01
+        s.view_settings.view_transform = "Raw"
+        s.render.dither_intensity = 0.0
+        s.render.image_settings.file_format = "PNG"
+        s.render.image_settings.color_mode = "RGB"
+        s.render.image_settings.color_depth = "16"
+        s.render.filepath = str(self.path)
+        return saved
+
+    def _restore(self, saved: dict) -> None:
+        s = self.scene
+        for obj in s.objects:
+            if obj.name in saved["materials"]:
+                for slot in obj.material_slots:
+                    slot.link = "DATA"
+        s.world = saved["world"]
+        s.render.engine = saved["engine"]
+        s.cycles.samples = saved["samples"]
+        s.cycles.filter_width = saved["filter"]
+        s.view_settings.view_transform = saved["view"]
+        s.render.dither_intensity = saved["dither"]
+        s.render.image_settings.file_format = saved["fmt"]
+        s.render.image_settings.color_mode = saved["mode"]
+        s.render.image_settings.color_depth = saved["depth"]
+        s.render.filepath = saved["filepath"]
+        for name, hidden in saved["lights"].items():
+            s.objects[name].hide_render = hidden
+
+    def render(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mask (H, W) bool, depth (H, W) float32 metres, 0 where nothing is hit)."""
+        saved = self._swap()
+        try:
+            bpy.ops.render.render(write_still=True)
+        finally:
+            self._restore(saved)
+        # Blender reads its own 16-bit PNG back at full precision (PIL would drop to 8 bits).
+        image = bpy.data.images.load(str(self.path))
+        try:
+            image.colorspace_settings.name = "Non-Color"
+            w, h = image.size
+            px = np.empty(w * h * image.channels, dtype=np.float32)
+            image.pixels.foreach_get(px)
+        finally:
+            bpy.data.images.remove(image)
+        self.path.unlink(missing_ok=True)
+        img = px.reshape(h, w, -1)[::-1]  # Blender's rows run bottom-up
+        return img[..., 1] > 0.5, img[..., 0] * FAR_M
