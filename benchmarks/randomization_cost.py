@@ -1,12 +1,14 @@
-"""Per-clip cost of annotation and of the richest randomization, beside a plain render of the same jobs.
+"""Per-clip cost of annotation, of the optional passes and of the richest randomization, beside a
+plain render of the same jobs.
 
     python benchmarks/randomization_cost.py [--clips 2] [--frames 16] [--samples 16]
 
-The same actions, seeds and bodies are planned twice: "plain" (solid clothes, static camera, plain
-ground, HDRI, no area lights, no props) and "rich" (patterned clothes, shaking camera, brick
-ground, two area lights, four props), and plain with the optional mask and depth passes. Each plan renders in a fresh worker process with one
-Blender thread; the label's render_stats give build, render, annotation (deformed-mesh box,
-keypoints, ray-cast visibility) and encode time. Prints a Markdown table.
+The same actions, seeds and bodies are planned three ways: "plain" (solid clothes, static camera,
+plain ground, HDRI, no area lights, no props), "plain" with the mask and depth passes, and "rich"
+(patterned clothes, shaking camera, brick ground, two area lights, four props). Each plan renders
+in a fresh worker process with one Blender thread; the label's render_stats give build, render,
+annotation (deformed-mesh box, keypoints, ray-cast visibility, and the passes when asked for) and
+encode time. Prints a Markdown table.
 """
 
 from __future__ import annotations
