@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from render_farm.bodies.cache import bake_bodies, missing_bodies
 from render_farm.core.atomic import write_text_atomic
@@ -35,11 +44,18 @@ class RenderSummary:
     counts: dict[str, int]
 
 
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=False,
-    )
+class ClipsPerHour(ProgressColumn):
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed * 3600:.0f} clips/h" if speed else "- clips/h")
+
+
+def _progress(console: Console, rate: bool = False) -> Progress:
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
+    if rate:
+        columns.append(ClipsPerHour())
+    columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    return Progress(*columns, console=console, transient=False)
 
 
 def prepare(config: DatasetConfig, out_dir: Path) -> list[Job]:
@@ -76,6 +92,18 @@ def is_complete(out_dir: Path, job: Job) -> bool:
     return (out_dir / job.label_path).is_file() and (out_dir / job.clip_path).is_file()
 
 
+def remove_stale_temporaries(out_dir: Path) -> int:
+    """Temporary files a killed run left behind (hidden `.name.partial` / `.name.*.tmp`): never listed,
+    never read, removed before rendering. One local run per output folder at a time."""
+    removed = 0
+    for folder in ("clips", "labels", "passes"):
+        for path in (out_dir / folder).rglob(".*"):
+            if path.is_file() and (path.name.endswith(".partial") or path.name.endswith(".tmp")):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 def ensure_bodies(jobs: list[Job], body_dir: Path, console: Console) -> None:
     missing = missing_bodies(body_dir, [j.body for j in jobs])
     if not missing:
@@ -90,9 +118,12 @@ def execute(
 ) -> RenderSummary:
     console = console or Console(stderr=True)
     todo = [j for j in jobs if not is_complete(out_dir, j)]
+    removed = remove_stale_temporaries(out_dir)
+    if removed:
+        console.print(f"removed {removed} temporary file(s) left by an interrupted run", highlight=False)
     ensure_bodies(todo, body_dir, console)
     failed: list[JobOutcome] = []
-    with _progress(console) as progress:
+    with _progress(console, rate=True) as progress:
         task = progress.add_task("rendering clips", total=len(todo))
 
         def on_done(outcome: JobOutcome) -> None:

@@ -345,3 +345,63 @@ def test_user_textures_and_background_images(tmp_path):
     missing.write_text(yaml.safe_dump({"actions": ["wave"], "scene": {"background_dirs": ["/nope"]}}))
     err = run_cli("render", str(missing), "--out", str(tmp_path / "o2"))
     assert err.returncode == 2 and "/nope: background image folder not found" in err.stderr
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _wait_for_partial(out: Path, proc, timeout: float = 120) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(p.name.endswith(".partial") for p in (out / "clips").rglob(".*")) if (out / "clips").exists() else False:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_killed_worker_and_killed_run_recover(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    cfg = small_config(tmp_path, actions=["wave", "squat"], clips_per_action=2, frames=24)
+    exe = str(Path(sys.executable).with_name("synthact"))
+    out = tmp_path / "out"
+    # 1. A worker killed in the middle of a clip: its job is retried and the run still completes.
+    proc = subprocess.Popen([exe, "render", str(cfg), "--out", str(out), "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert _wait_for_partial(out, proc), "no clip was being encoded"
+    workers = [c for c in _children(proc.pid) if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
+    assert workers, "no worker process found"
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert "4 clips rendered" in stderr
+    # 2. The whole run killed mid-clip: rerunning renders only what is missing and leaves no temporaries.
+    out2 = tmp_path / "out2"
+    proc = subprocess.Popen([exe, "render", str(cfg), "--out", str(out2), "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    assert _wait_for_partial(out2, proc)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    rerun = run_cli("render", str(cfg), "--out", str(out2))
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    for data in (out, out2):
+        listed = [ln.split()[0] for s in ("train", "val") for ln in (data / f"{s}.txt").read_text().splitlines()]
+        assert len(listed) == 4
+        for rel in listed:
+            assert len(decode(data / rel)[0]) == 24
+        assert not [p for p in data.rglob(".*") if p.is_file()], "temporary files remain"
+    assert run_cli("verify", str(out2)).returncode == 0

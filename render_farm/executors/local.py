@@ -54,42 +54,63 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+RETRIES = 2  # a job is tried at most 1 + RETRIES times
+RECYCLE_AFTER = 50  # jobs per worker process before it is replaced (bounds memory growth)
+
+
 def run_local(
-    jobs: list[Job], out_dir: Path, body_dir: Path, workers: int, on_done: Callable[[JobOutcome], None]
+    jobs: list[Job], out_dir: Path, body_dir: Path, workers: int, on_done: Callable[[JobOutcome], None],
+    retries: int = RETRIES, recycle_after: int = RECYCLE_AFTER,
 ) -> list[JobOutcome]:
-    """Render jobs with `workers` processes, one Blender thread each; report each outcome as it lands."""
+    """Render jobs with `workers` processes, one Blender thread each; report each final outcome as it lands.
+
+    A failed job is tried again up to `retries` times. A worker that dies (killed, out of memory,
+    crashed) breaks the pool: the jobs in flight count an attempt, a new pool starts, and they are
+    resubmitted. Each worker process is replaced after `recycle_after` jobs.
+    """
     outcomes: list[JobOutcome] = []
     if not jobs:
         return outcomes
     ctx = multiprocessing.get_context("spawn")  # bpy is not fork-safe
     threads = max(1, (os.cpu_count() or 1) // workers)
     log_dir = str(Path(out_dir) / "logs")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(log_dir,)) as pool:
-        futures = {
-            pool.submit(_run, j.model_dump_json(), str(out_dir), str(body_dir), threads): j.job_id for j in jobs
-        }
-        pending = set(futures)
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    outcome = _outcome(futures[fut], fut)
-                    outcomes.append(outcome)
-                    on_done(outcome)
-        except KeyboardInterrupt:
-            for fut in pending:
-                fut.cancel()
-            raise
+    by_id = {j.job_id: j for j in jobs}
+    attempts = dict.fromkeys(by_id, 0)
+    queue = list(by_id)
+
+    def settle(job_id: str, outcome: JobOutcome) -> None:
+        attempts[job_id] += 1
+        if outcome.ok or attempts[job_id] > retries:
+            outcomes.append(outcome)
+            on_done(outcome)
+        else:
+            queue.append(job_id)
+
+    while queue:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(log_dir,), max_tasks_per_child=recycle_after) as pool:
+            futures = {pool.submit(_run, by_id[j].model_dump_json(), str(out_dir), str(body_dir), threads): j
+                       for j in queue}
+            queue = []
+            pending = set(futures)
+            broken = False
+            try:
+                while pending and not broken:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        try:
+                            settle(futures[fut], JobOutcome(futures[fut], True, stats=fut.result()))
+                        except BrokenProcessPool:
+                            broken = True
+                            settle(futures[fut], JobOutcome(futures[fut], False, "worker process died"))
+                        except Exception as exc:  # the job failed; the others go on
+                            settle(futures[fut], JobOutcome(futures[fut], False, f"{type(exc).__name__}: {exc}"))
+                if broken:  # every job still in the broken pool goes round again
+                    for fut in pending:
+                        settle(futures[fut], JobOutcome(futures[fut], False, "worker process died"))
+            except KeyboardInterrupt:
+                for fut in pending:
+                    fut.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     return outcomes
-
-
-def _outcome(job_id: str, fut) -> JobOutcome:
-    try:
-        return JobOutcome(job_id, True, stats=fut.result())
-    except BrokenProcessPool:
-        return JobOutcome(job_id, False, "worker process died")
-    except Exception as exc:  # the job failed; the others go on
-        return JobOutcome(job_id, False, f"{type(exc).__name__}: {exc}")
-
-
