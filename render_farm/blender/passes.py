@@ -104,13 +104,26 @@ class PassRenderer:
         for name, hidden in saved["lights"].items():
             s.objects[name].hide_render = hidden
 
-    def render(self) -> tuple[np.ndarray, np.ndarray]:
-        """(mask (H, W) bool, depth (H, W) float32 metres, 0 where nothing is hit)."""
+    def render_all(self, frames: int, pose_frame) -> tuple[np.ndarray, np.ndarray]:
+        """Masks (T, H, W) bool and depths (T, H, W) float32 metres (0 where nothing is hit).
+
+        Runs after the colour frames, switching the scene to the pass setup once: switching per
+        frame would throw away Cycles' persistent data and double the colour render's cost.
+        """
         saved = self._swap()
         try:
-            bpy.ops.render.render(write_still=True)
+            masks, depths = [], []
+            for k in range(frames):
+                pose_frame(k)
+                bpy.ops.render.render(write_still=True)
+                mask, depth = self._read()
+                masks.append(mask)
+                depths.append(depth)
         finally:
             self._restore(saved)
+        return np.stack(masks), np.stack(depths)
+
+    def _read(self) -> tuple[np.ndarray, np.ndarray]:
         # Blender reads its own 16-bit PNG back at full precision (PIL would drop to 8 bits).
         image = bpy.data.images.load(str(self.path))
         try:

@@ -34,7 +34,7 @@ from render_farm.blender import camera, lighting, materials, props, scene  # noq
 from render_farm.blender.annotate import frame_truth  # noqa: E402
 from render_farm.blender.body import build_actor  # noqa: E402
 from render_farm.blender.passes import PassRenderer  # noqa: E402
-from render_farm.blender.render import render_frames  # noqa: E402
+from render_farm.blender.render import apply_frame, render_frames  # noqa: E402
 from render_farm.bodies.baked import load_body  # noqa: E402
 from render_farm.bodies.cache import body_path  # noqa: E402
 from render_farm.core.atomic import write_json_atomic  # noqa: E402
@@ -67,13 +67,13 @@ def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int):
     return sc, actor, spec, body
 
 
-def write_passes(path: Path, passes: dict[str, list]) -> None:
+def write_passes(path: Path, passes: dict[str, np.ndarray], wanted: list[str]) -> None:
     """mask: uint8 (T, H, W), 1 on the person; depth: float16 (T, H, W) metres, 0 where nothing is hit."""
     arrays = {}
-    if "mask" in passes:
-        arrays["mask"] = np.stack(passes["mask"]).astype(np.uint8)
-    if "depth" in passes:
-        arrays["depth"] = np.stack(passes["depth"]).astype(np.float16)
+    if "mask" in wanted:
+        arrays["mask"] = passes["mask"].astype(np.uint8)
+    if "depth" in wanted:
+        arrays["depth"] = passes["depth"].astype(np.float16)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = partial_name(path)
     with open(tmp, "wb") as f:
@@ -95,25 +95,22 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dic
     clip.parent.mkdir(parents=True, exist_ok=True)
     tmp_clip = partial_name(clip)
     encoder = ClipEncoder(tmp_clip, job.render.width, job.render.height, job.render.fps)
-    passes: dict[str, list] = {name: [] for name in job.render.passes}
     try:
         with tempfile.TemporaryDirectory(prefix="synthact-frames-") as scratch:
-            pass_renderer = PassRenderer(sc, actor.mesh, Path(scratch)) if passes else None
-
-            def annotate(k: int):
-                if pass_renderer is not None:
-                    mask, depth = pass_renderer.render()
-                    for name, value in (("mask", mask), ("depth", depth)):
-                        if name in passes:
-                            passes[name].append(value)
-                return frame_truth(sc, actor, body, spec.cameras[k], spec.joints_3d[k])
-
-            timings, truths = render_frames(sc, actor, spec, encoder, Path(scratch), annotate=annotate)
+            timings, truths = render_frames(
+                sc, actor, spec, encoder, Path(scratch),
+                annotate=lambda k: frame_truth(sc, actor, body, spec.cameras[k], spec.joints_3d[k]),
+            )
+            timings["passes_s"] = 0.0
+            if job.render.passes:
+                t = time.perf_counter()
+                masks, depths = PassRenderer(sc, actor.mesh, Path(scratch)).render_all(
+                    job.render.frames, lambda k: apply_frame(sc, actor, spec, k))
+                write_passes(out_dir / job.passes_path, {"mask": masks, "depth": depths}, job.render.passes)
+                timings["passes_s"] = time.perf_counter() - t
         t = time.perf_counter()
         encoder.close()
         timings["encode_finish_s"] = time.perf_counter() - t
-        if passes:
-            write_passes(out_dir / job.passes_path, passes)
         os.replace(tmp_clip, clip)
     except BaseException:
         encoder.abort()
@@ -124,6 +121,7 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dic
         "render_s": round(timings["render_s"], 4),
         "encode_s": round(timings["stream_s"] + timings["encode_finish_s"], 4),
         "annotate_s": round(timings["annotate_s"], 4),
+        "passes_s": round(timings["passes_s"], 4),
         "total_s": round(time.perf_counter() - t0, 4),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
     }
