@@ -13,10 +13,10 @@ import hashlib
 import importlib.util
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from render_farm.core.errors import SynthActError, describe_validation_error
+from render_farm.core.yamlio import load_yaml_mapping
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,12 +78,7 @@ def sha256_of(path: Path) -> str:
 
 
 def load_manifest(path: Path) -> AssetsManifest:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SynthActError(f"{path}: assets manifest not found") from None
-    except yaml.YAMLError as exc:
-        raise SynthActError(f"{path}: malformed YAML ({str(exc).splitlines()[0]})") from None
+    data = load_yaml_mapping(path, "assets manifest")
     try:
         return AssetsManifest.model_validate(data)
     except ValidationError as exc:

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from render_farm.core.errors import SynthActError, describe_validation_error
+from render_farm.core.yamlio import load_yaml_mapping
 from training.models import PRESETS
 
 Mode = Literal["pretrain", "finetune", "linear-probe"]
@@ -77,15 +78,7 @@ def build_config(file: Path | None, overrides: dict, sets: list[str] | None = No
     """A config file (optional), then explicit options, then `--set key=value` pairs."""
     data: dict = {}
     if file is not None:
-        try:
-            loaded = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise TrainConfigError(f"{file}: config file not found") from None
-        except yaml.YAMLError as exc:
-            raise TrainConfigError(f"{file}: malformed YAML ({str(exc).splitlines()[0]})") from None
-        if not isinstance(loaded, dict):
-            raise TrainConfigError(f"{file}: the config must be a YAML mapping")
-        data.update(loaded)
+        data.update(load_yaml_mapping(file, "config", TrainConfigError))
     data.update({k: v for k, v in overrides.items() if v is not None})
     for item in sets or []:
         key, sep, value = item.partition("=")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from render_farm.core.distributions import Dist, choice_of, dist_in
 from render_farm.core.errors import SynthActError, describe_validation_error
+from render_farm.core.yamlio import load_yaml_mapping
 
 HDRIS: tuple[str, ...] = ("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset")
 
@@ -197,18 +197,4 @@ def parse_config(data: object, source: str | Path) -> DatasetConfig:
 
 
 def load_config(path: str | Path) -> DatasetConfig:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}: malformed YAML{where}: {problem}") from None
-    return parse_config(data, path)
+    return parse_config(load_yaml_mapping(path, "config", ConfigError), path)
