@@ -20,6 +20,7 @@ if __name__ == "__main__":  # under `blender --python`, make the project importa
             sys.path.insert(0, _p)
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402,F811
 import resource  # noqa: E402
@@ -50,9 +51,15 @@ def partial_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.partial")
 
 
+@functools.lru_cache(maxsize=4)
+def _body(path: Path):
+    """Baked bodies are named by their content key, so a worker process can keep the last few it used."""
+    return load_body(path)
+
+
 def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int):
     template = load_template(out_dir / "templates" / f"{job.template_id}.json")
-    body = load_body(body_path(body_dir, job.body))
+    body = _body(body_path(body_dir, job.body))
     spec = resolve(job, template, body.rest_joints)
     sc = scene.reset()
     scene.configure(sc, job.render, threads)

@@ -106,16 +106,6 @@ class Dist(BaseModel):
             return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
         return (self.low, self.high)
 
-    def describe(self) -> str:
-        if self.kind == "constant":
-            return f"{self.low:g}"
-        if self.kind == "uniform":
-            return f"uniform [{self.low:g}, {self.high:g}]"
-        if self.kind == "normal":
-            lo, hi = self.support()
-            return f"normal(mean {self.mean:g}, std {self.std:g}) in [{lo:g}, {hi:g}]"
-        return "choice of " + ", ".join(map(str, self.values))
-
 
 def check_support(d: Dist, lo: float | None = None, hi: float | None = None, what: str = "value",
                   strictly_positive: bool = False) -> Dist:

@@ -117,10 +117,6 @@ def mirror_name(name: str) -> str:
 MIRROR_INDEX: tuple[int, ...] = tuple(JOINT_INDEX[mirror_name(n)] for n in JOINT_NAMES)
 
 
-def children(index: int) -> list[int]:
-    return [i for i, p in enumerate(PARENTS) if p == index]
-
-
 def bone_tail(rest_joints: np.ndarray, index: int) -> np.ndarray:
     """Where the Blender bone of a joint ends in the rest pose."""
     name = JOINT_NAMES[index]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from render_farm.core.atomic import write_text_atomic
 from render_farm.core.errors import SynthActError, describe_validation_error
 from render_farm.core.skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS
+from render_farm.core.yamlio import read_user_text
 
 TEMPLATE_SCHEMA_VERSION = 1
 UNIT_TOLERANCE = 1e-3
@@ -122,12 +123,7 @@ def parse_template(data: object, source: str | Path) -> ActionTemplate:
 
 def load_template(path: str | Path) -> ActionTemplate:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TemplateError(f"{path}: template file not found") from None
-    except OSError as exc:
-        raise TemplateError(f"{path}: cannot read template ({exc.strerror})") from None
+    text = read_user_text(path, "template", TemplateError)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

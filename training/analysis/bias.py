@@ -21,7 +21,7 @@ from render_farm.core.errors import SynthActError
 from training.data.dataset import VideoClipDataset, collate
 from training.data.lists import VideoList, load_video_list
 from training.engine.distributed import Dist
-from training.engine.loop import eval_dataset, evaluate, model_from_checkpoint
+from training.engine.loop import available_device, eval_dataset, evaluate, model_from_checkpoint
 
 MODES = ("motion", "static", "shuffled")
 
@@ -36,7 +36,7 @@ def _relative(acc: float, reference: float, chance: float) -> float | None:
 def bias_analysis(checkpoint: Path, data: Path | None, split: str, out: Path | None,
                   image_weights: Path | None = None, console: Console | None = None) -> dict:
     console = console or Console(stderr=True)
-    device = pick_device_for_checkpoint()
+    device = available_device()
     model, cfg, classes = model_from_checkpoint(checkpoint, device)
     videos = load_video_list(data or cfg.data, split, layout=cfg.layout if data is None else None,
                              fold=cfg.fold, classes_file=cfg.classes_file, videos=cfg.videos)
@@ -80,10 +80,6 @@ def bias_analysis(checkpoint: Path, data: Path | None, split: str, out: Path | N
                   f"motion: {rel if rel is not None else float('nan'):.2f} (0: no appearance cue, 1: appearance "
                   f"suffices) -> {out / 'bias.json'}", highlight=False)
     return report
-
-
-def pick_device_for_checkpoint() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _middle_frames(videos: VideoList, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -37,6 +37,11 @@ def pick_device(cfg: TrainConfig) -> torch.device:
     return torch.device("cpu")
 
 
+def available_device() -> torch.device:
+    """Where a checkpoint is loaded before its config says otherwise."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def video_lists(cfg: TrainConfig) -> tuple[VideoList, VideoList]:
     common = {"layout": cfg.layout, "fold": cfg.fold, "classes_file": cfg.classes_file, "videos": cfg.videos}
     train = load_video_list(cfg.data, cfg.train_split, **common)
@@ -239,8 +244,7 @@ def run_eval(checkpoint: Path, data: Path | None, split: str, out: Path | None, 
              console: Console | None = None) -> dict:
     """Evaluate a checkpoint; writes metrics.json, confusion.csv and confusion.png."""
     console = console or Console(stderr=True)
-    probe_device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model, cfg, classes = model_from_checkpoint(checkpoint, probe_device)
+    model, cfg, classes = model_from_checkpoint(checkpoint, available_device())
     cfg = cfg.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     device = pick_device(cfg)
     model.to(device)
