@@ -38,6 +38,7 @@ class TrainConfig(BaseModel):
     crop_size: int = Field(64, ge=32, le=512)
     clip_seconds: float = Field(2.0, gt=0)
     flip: bool = Field(True, description="Random horizontal flips (turn off when left/right is the class).")
+    min_crop_area: float = Field(0.4, gt=0, le=1, description="Smallest random crop, as a share of the frame.")
     dropout: float = Field(0.5, ge=0, lt=1)
 
     checkpoint: Path | None = Field(None, description="Start from these weights (finetune, linear-probe).")

@@ -42,6 +42,7 @@ class VideoClipDataset(torch.utils.data.Dataset):
         flip: bool = True,
         seed: int = 0,
         frame_mode: FrameMode = "motion",
+        min_crop_area: float = 0.4,
     ):
         self.videos = videos
         self.train = train
@@ -53,6 +54,7 @@ class VideoClipDataset(torch.utils.data.Dataset):
         self.flip = flip
         self.seed = seed
         self.frame_mode = frame_mode
+        self.min_crop_area = min_crop_area
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -98,7 +100,8 @@ class VideoClipDataset(torch.utils.data.Dataset):
                 # Subsample before converting: only the frames kept are scaled.
                 clip = self._frames(T.temporal_subsample(data, self.num_frames).div_(255.0), g)
                 if self.train:
-                    views.append(T.train_transform(clip, self.num_frames, self.crop_size, g, self.flip))
+                    views.append(T.train_transform(clip, self.num_frames, self.crop_size, g, self.flip,
+                                                       self.min_crop_area))
                 else:
                     views.extend(T.eval_views(clip, self.num_frames, self.crop_size, self.crops))
             video.close()

@@ -99,9 +99,9 @@ def normalize(clip: torch.Tensor, mean=KINETICS_MEAN, std=KINETICS_STD) -> torch
 
 
 def train_transform(clip: torch.Tensor, num_frames: int, crop_size: int, generator: torch.Generator,
-                    flip: bool = True) -> torch.Tensor:
+                    flip: bool = True, min_crop_area: float = 0.4) -> torch.Tensor:
     clip = temporal_subsample(clip, num_frames)
-    clip = random_resized_crop(clip, crop_size, generator)
+    clip = random_resized_crop(clip, crop_size, generator, scale=(min_crop_area, 1.0))
     if flip and float(torch.rand(1, generator=generator)) < 0.5:
         clip = horizontal_flip(clip)
     return normalize(clip)

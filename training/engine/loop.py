@@ -144,7 +144,8 @@ def _train(cfg: TrainConfig, resume: bool, console: Console, device: torch.devic
     else:
         opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     train_set = VideoClipDataset(train_list, train=True, num_frames=cfg.num_frames, crop_size=cfg.crop_size,
-                                 clip_seconds=cfg.clip_seconds, flip=cfg.flip, seed=cfg.seed)
+                                 clip_seconds=cfg.clip_seconds, flip=cfg.flip, seed=cfg.seed,
+                                 min_crop_area=cfg.min_crop_area)
     sampler = torch.utils.data.DistributedSampler(train_set, num_replicas=d.world_size, rank=d.rank,
                                                   shuffle=True, seed=cfg.seed, drop_last=False)
     loader = _loader(train_set, sampler, cfg, cfg.batch_size)
