@@ -21,8 +21,8 @@ torch.set_num_threads(1)
 pytestmark = pytest.mark.slow
 
 # Settings that learn the blob motions in about 20 s on one core.
-FAST = ["num_frames=8", "crop_size=32", "flip=false", "dropout=0.0", "optimizer=sgd", "warmup_epochs=1", "min_crop_area=0.8",
-        "batch_size=8"]
+FAST = ["num_frames=8", "crop_size=32", "flip=false", "dropout=0.0", "optimizer=sgd", "warmup_epochs=1",
+        "min_crop_area=0.8", "batch_size=8"]
 
 
 @pytest.fixture(scope="session")
