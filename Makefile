@@ -37,9 +37,11 @@ lint: $(VENV)/.dev-installed
 bench: system-deps $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/clip_cost.py
 
-# Regenerate the built-in templates and the template schema from code.
+# Regenerate the built-in templates (authored through the Blender add-on), the add-on zip and the
+# template schema from code.
 templates: $(VENV)/.render-installed
-	$(BIN)/python -m render_farm.templates.authoring
+	$(BIN)/synthact addon build --out dist
+	$(BIN)/python -m render_farm.blender.author_templates
 	$(BIN)/synthact templates schema --out docs/template.schema.json
 	$(BIN)/synthact assets refresh
 

@@ -17,8 +17,10 @@ app = typer.Typer(help="SynthAct: synthetic human-action video datasets.", no_ar
                   pretty_exceptions_enable=False, add_completion=False)
 templates_app = typer.Typer(help="The action template library.", no_args_is_help=True)
 assets_app = typer.Typer(help="Third-party assets and their licences.", no_args_is_help=True)
+addon_app = typer.Typer(help="The Blender add-on for artists.", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
 app.add_typer(assets_app, name="assets")
+app.add_typer(addon_app, name="addon")
 try:  # the training commands need the `train` extra; a render node may not have it
     from training.cli import app as train_app
 
@@ -113,6 +115,28 @@ def render(
     )
     if summary.failed:
         fail(f"{len(summary.failed)} of {summary.planned} clips failed (see {out_dir / 'failures.jsonl'})", 1)
+
+
+@app.command()
+def preview(
+    template: Annotated[Path, typer.Argument(help="Template JSON file (named <id>.json).")],
+    seed: Annotated[int, typer.Option(help="Seed of the variant.", min=0)] = 0,
+    out: Annotated[Path, typer.Option("--out", help="MP4 to write (its label goes next to it).")] = Path(
+        "preview.mp4"),
+    size: Annotated[int, typer.Option(help="Width and height in pixels.", min=16, max=4096)] = 160,
+    engine: Annotated[str, typer.Option(help="workbench (fast) or cycles.")] = "workbench",
+    bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
+) -> None:
+    """Render one randomized variant of a template through the farm (the add-on's Preview Variant)."""
+    from render_farm.bodies.cache import default_cache_dir
+    from render_farm.preview import render_preview
+
+    try:
+        path = render_preview(template, seed, out, bodies or default_cache_dir(), size, engine, console)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    sys.stdout.write(f"{path}\n")
 
 
 @app.command()
@@ -242,6 +266,22 @@ def assets_refresh(
         fail(str(exc))
         return
     console.print(f"updated {len(changed)} checksum(s): {', '.join(changed) or 'none'}", highlight=False)
+
+
+@addon_app.command("build")
+def addon_build(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the zip.")] = Path("dist"),
+) -> None:
+    """Write the installable add-on zip (Blender 4.2+: Install from Disk, or `blender --command extension
+    install-file`)."""
+    from render_farm.addon_package import build_addon
+
+    try:
+        path = build_addon(out)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    sys.stdout.write(f"{path}\n")
 
 
 def main() -> None:

@@ -4,17 +4,19 @@ A pose names, per joint, either where its bone should point in the world
 (`Dir`, turned from the parent's current orientation by the shortest arc) or a
 local Euler rotation in degrees (`Euler`, world-aligned frames: +X is the actor's
 left, -Y forward, +Z up). Joints a pose leaves out stay straight relative to
-their parent. Keys are smoothly interpolated (eased slerp); a looping action's
-keys span one cycle, its last key equal to its first.
+their parent. Keys sit on whole frames and Blender interpolates them (Bezier,
+auto-clamped handles: eased at the ends); a looping action's keys span one cycle,
+its last key equal to its first, and its curves cycle so the loop has no seam.
 
-`python -m render_farm.templates.authoring` rewrites the JSON files in
-`render_farm/templates/library/`; a test checks that they are in sync.
+The keys are not sampled here: `make templates` runs
+render_farm/blender/author_templates.py, which drives the Blender add-on's operators
+(add rig, key poses, set properties, validate, export) exactly as an artist would, so the
+add-on is exercised on every build. A test checks the stored JSON is in sync.
 """
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +24,7 @@ import numpy as np
 from render_farm.core import kinematics
 from render_farm.core import quaternion as quat
 from render_farm.core.skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS, REFERENCE_REST_JOINTS, bone_tail
-from render_farm.core.template import ActionTemplate, RandomizationRanges, save_template
+from render_farm.core.template import ActionTemplate, RandomizationRanges
 
 LIBRARY_DIR = Path(__file__).parent / "library"
 FPS = 30
@@ -70,8 +72,29 @@ def solve_pose(pose: Pose) -> tuple[np.ndarray, np.ndarray]:
     return local, np.asarray(pose.get("root", (0.0, 0.0, 0.0)), dtype=np.float64)
 
 
-def _ease(t: np.ndarray) -> np.ndarray:
-    return t * t * (3.0 - 2.0 * t)
+@dataclass(frozen=True)
+class TemplateSpec:
+    """A built-in action as an artist would key it: poses at times (fractions of the duration)."""
+
+    id: str
+    label: str
+    description: str
+    duration: float  # seconds
+    keys: list[tuple[float, Pose]]
+    loops: bool = False
+    randomization: RandomizationRanges = field(default_factory=RandomizationRanges)
+
+    @property
+    def frame_count(self) -> int:
+        return max(2, int(round(self.duration * FPS)))
+
+    def key_frames(self) -> list[int]:
+        """Whole frames (from 1) the keys sit on; a loop's last key lands one frame past its range."""
+        span = self.frame_count if self.loops else self.frame_count - 1
+        frames = [1 + int(round(t * span)) for t, _ in self.keys]
+        if len(set(frames)) != len(frames):
+            raise ValueError(f"{self.id}: two keys fall on the same frame")
+        return frames
 
 
 def keyframed(
@@ -82,38 +105,14 @@ def keyframed(
     keys: list[tuple[float, Pose]],
     loops: bool = False,
     randomization: RandomizationRanges | None = None,
-) -> ActionTemplate:
-    """Sample eased keyframes (time as a fraction of the duration) into a template."""
-    times = np.array([t for t, _ in keys])
-    if times[0] != 0.0 or times[-1] != 1.0 or np.any(np.diff(times) <= 0):
+) -> TemplateSpec:
+    times = [t for t, _ in keys]
+    if times[0] != 0.0 or times[-1] != 1.0 or any(b <= a for a, b in zip(times, times[1:], strict=False)):
         raise ValueError(f"{action_id}: key times must rise from 0 to 1")
-    solved = [solve_pose(p) for _, p in keys]
-    rots = np.stack([r for r, _ in solved])
-    trans = np.stack([t for _, t in solved])
-    frames = max(2, int(round(duration * FPS)))
-    # A loop's last key is its first again: sample one period without repeating it.
-    sample_at = np.arange(frames) / frames if loops else np.linspace(0.0, 1.0, frames)
-    seg = np.clip(np.searchsorted(times, sample_at, side="right") - 1, 0, len(times) - 2)
-    local_t = _ease((sample_at - times[seg]) / (times[seg + 1] - times[seg]))
-    out_rot = quat.slerp(rots[seg], rots[seg + 1], np.broadcast_to(local_t[:, None], (frames, NUM_JOINTS)))
-    out_trans = (1 - local_t)[:, None] * trans[seg] + local_t[:, None] * trans[seg + 1]
-    # Drop joints that never leave the rest pose: smaller files, same motion.
-    rotations = {
-        name: out_rot[:, j].tolist()
-        for j, name in enumerate(JOINT_NAMES)
-        if np.any(quat.angle(out_rot[:, j]) > 1e-6)
-    }
-    return ActionTemplate(
-        id=action_id,
-        label=label,
-        description=description,
-        fps=FPS,
-        frame_count=frames,
-        loops=loops,
-        rotations=rotations,
-        root_translation=out_trans.tolist(),
-        randomization=randomization or RandomizationRanges(),
-    )
+    for _, pose in keys:
+        solve_pose(pose)  # unknown joints fail here, before Blender is involved
+    return TemplateSpec(action_id, label, description, duration, keys, loops,
+                        randomization or RandomizationRanges())
 
 
 def _merge(*poses: Pose) -> Pose:
@@ -154,7 +153,7 @@ def _arm_swing(side: str, swing: float, elbow: float = 15.0) -> Pose:
     }
 
 
-def walk() -> ActionTemplate:
+def walk() -> TemplateSpec:
     step = 0.72  # metres per stride (two steps) at 1.1 s a stride
 
     def phase(hip_l, knee_l, hip_r, knee_r, arm, z, y):
@@ -178,7 +177,7 @@ def walk() -> ActionTemplate:
     )
 
 
-def run() -> ActionTemplate:
+def run() -> TemplateSpec:
     stride = 2.0
 
     def phase(hip_l, knee_l, hip_r, knee_r, arm, z, y):
@@ -206,7 +205,7 @@ def _crouch(depth: float, hip: float, knee: float, ankle: float) -> Pose:
     return _merge(_leg("left", hip, knee, ankle), _leg("right", hip, knee, ankle), {"root": (0.0, 0.0, -depth)})
 
 
-def jump() -> ActionTemplate:
+def jump() -> TemplateSpec:
     arms_back = _merge(_arm_swing("left", -45, 10), _arm_swing("right", -45, 10))
     arms_up = {"left_shoulder": Dir(0.3, -0.2, 1.0), "right_shoulder": Dir(-0.3, -0.2, 1.0)}
     air = _merge(_crouch(-0.40, 20, 35, -20), arms_up)
@@ -226,7 +225,7 @@ def jump() -> ActionTemplate:
     )
 
 
-def wave() -> ActionTemplate:
+def wave() -> TemplateSpec:
     def raised(lean: float) -> Pose:
         return _merge(ARMS_DOWN, {
             "right_shoulder": Dir(-1.0, -0.15, 0.35),
@@ -250,7 +249,7 @@ def wave() -> ActionTemplate:
     )
 
 
-def clap() -> ActionTemplate:
+def clap() -> TemplateSpec:
     def arms(gap: float) -> Pose:
         return {
             "left_shoulder": Dir(0.25, -1.0, -0.35),
@@ -267,7 +266,7 @@ def clap() -> ActionTemplate:
     )
 
 
-def squat() -> ActionTemplate:
+def squat() -> TemplateSpec:
     arms_forward = {"left_shoulder": Dir(0.15, -1.0, 0.0), "right_shoulder": Dir(-0.15, -1.0, 0.0)}
     low = _merge(_crouch(0.42, 105, 125, 25), arms_forward, {"spine1": Euler(30, 0, 0)})
     return keyframed(
@@ -293,7 +292,7 @@ LEANING: Pose = _merge(
 )
 
 
-def sit_down() -> ActionTemplate:
+def sit_down() -> TemplateSpec:
     return keyframed(
         "sit_down", "sit down", "Sitting down from standing onto a seat behind the actor.", 2.2,
         [(0.0, STAND), (0.15, STAND), (0.55, LEANING), (0.85, SEATED), (1.0, SEATED)],
@@ -301,7 +300,7 @@ def sit_down() -> ActionTemplate:
     )
 
 
-def stand_up() -> ActionTemplate:
+def stand_up() -> TemplateSpec:
     return keyframed(
         "stand_up", "stand up", "Standing up from a seated position.", 2.2,
         [(0.0, SEATED), (0.15, SEATED), (0.45, LEANING), (0.85, STAND), (1.0, STAND)],
@@ -309,7 +308,7 @@ def stand_up() -> ActionTemplate:
     )
 
 
-def punch() -> ActionTemplate:
+def punch() -> TemplateSpec:
     guard = _merge(
         _leg("left", 10, 15), _leg("right", -5, 15),
         {
@@ -331,7 +330,7 @@ def punch() -> ActionTemplate:
     )
 
 
-def kick() -> ActionTemplate:
+def kick() -> TemplateSpec:
     arms = _merge(_arm_swing("left", 30, 60), _arm_swing("right", -10, 60))
     chamber = _merge(arms, _leg("right", 85, 110), {"spine1": Euler(-10, 0, 0)})
     extend = _merge(arms, _leg("right", 85, 5, -20), {"spine1": Euler(-15, 0, 0)})
@@ -342,7 +341,7 @@ def kick() -> ActionTemplate:
     )
 
 
-def bend_pick_up() -> ActionTemplate:
+def bend_pick_up() -> TemplateSpec:
     reach = _merge(
         _leg("left", 25, 25), _leg("right", 25, 25),
         {
@@ -360,7 +359,7 @@ def bend_pick_up() -> ActionTemplate:
     )
 
 
-def turn_around() -> ActionTemplate:
+def turn_around() -> TemplateSpec:
     def turned(angle: float, lift: str | None) -> Pose:
         pose = _merge(STAND, {"pelvis": Euler(0, 0, angle)})
         if lift:
@@ -378,7 +377,7 @@ def turn_around() -> ActionTemplate:
     )
 
 
-def jumping_jacks() -> ActionTemplate:
+def jumping_jacks() -> TemplateSpec:
     closed = _merge(STAND, {"root": (0.0, 0.0, 0.0)})
     air = _merge(
         _leg("left", 0, 5, 0, 10), _leg("right", 0, 5, 0, 10),
@@ -400,7 +399,7 @@ def jumping_jacks() -> ActionTemplate:
     )
 
 
-def fall_down() -> ActionTemplate:
+def fall_down() -> TemplateSpec:
     stumble = _merge(_crouch(0.15, 30, 50, 10), {
         "pelvis": Euler(15, 0, 0), "left_shoulder": Dir(0.5, -1.0, 0.3), "right_shoulder": Dir(-0.5, -1.0, 0.3),
     })
@@ -427,7 +426,7 @@ BUILTIN_ACTIONS = (
 )
 
 
-def build_library() -> list[ActionTemplate]:
+def build_library() -> list[TemplateSpec]:
     return [make() for make in BUILTIN_ACTIONS]
 
 
@@ -437,15 +436,3 @@ def lowest_point(template: ActionTemplate) -> float:
         REFERENCE_REST_JOINTS, template.rotation_array(), template.translation_array()
     )
     return float(pos[..., 2].min())
-
-
-def main(argv: list[str] | None = None) -> int:
-    out = Path((argv or sys.argv[1:] or [str(LIBRARY_DIR)])[0])
-    for template in build_library():
-        save_template(template, out / f"{template.id}.json")
-        print(f"wrote {out / (template.id + '.json')}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
