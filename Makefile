@@ -2,10 +2,12 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Blender 4.2 LTS as a module, only for the add-on's tests (the add-on supports 4.2 and newer).
+VENV42 ?= .venv-bpy42
 # Baked bodies and Blender's caches stay inside the checkout.
 export SYNTHACT_CACHE ?= $(CURDIR)/.cache/synthact
 
-.PHONY: demo test system-deps test-system-deps lint bench templates clean
+.PHONY: demo test system-deps test-system-deps lint bench templates figures clean
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -28,7 +30,12 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 demo: system-deps $(VENV)/.render-installed
 	$(BIN)/synthact render examples/quickstart.yaml
 
-test: test-system-deps $(VENV)/.dev-installed
+$(VENV42)/.installed:
+	$(PYTHON) -m venv $(VENV42)
+	$(VENV42)/bin/pip install -q 'bpy==4.2.0' 'numpy<2'
+	touch $@
+
+test: test-system-deps $(VENV)/.dev-installed $(VENV42)/.installed
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev-installed
@@ -44,6 +51,10 @@ templates: $(VENV)/.render-installed
 	$(BIN)/python -m render_farm.blender.author_templates
 	$(BIN)/synthact templates schema --out docs/template.schema.json
 	$(BIN)/synthact assets refresh
+
+# The pictures in docs/artists.md (Workbench renders of the add-on's rig and preview variants).
+figures: $(VENV)/.render-installed
+	$(BIN)/python scripts/artist_figures.py
 
 clean:
 	rm -rf output .pytest_cache .ruff_cache

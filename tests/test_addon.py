@@ -27,13 +27,25 @@ from render_farm.templates import BUILTIN_DIR
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "tests" / "addon" / "scenarios.py"
 SYNTHACT = Path(sys.executable).parent / "synthact"
+# Blender 4.2 LTS (`make test` installs the bpy 4.2 wheel there): the scenarios run on it too.
+BPY42_PYTHON = Path(os.environ.get("SYNTHACT_BPY42_PYTHON", REPO / ".venv-bpy42" / "bin" / "python"))
+BLENDERS = [pytest.param(sys.executable, id="bpy5.0")] + [
+    pytest.param(str(BPY42_PYTHON), id="bpy4.2",
+                 marks=pytest.mark.skipif(not BPY42_PYTHON.exists() and not os.environ.get("CI"),
+                                          reason="no bpy 4.2 environment (make test builds .venv-bpy42)"))
+]
 
 
-def run_scenario(tmp_path: Path, name: str, *args: str, timeout: int = 300) -> dict:
+@pytest.fixture(params=BLENDERS)
+def blender_python(request) -> str:
+    return request.param
+
+
+def run_scenario(tmp_path: Path, name: str, *args: str, timeout: int = 300, python: str = sys.executable) -> dict:
     result = tmp_path / f"{name}.json"
     profile = tmp_path / f"profile-{name}"
     env = {**os.environ, "BLENDER_USER_RESOURCES": str(profile)}
-    done = subprocess.run([sys.executable, str(SCENARIOS), name, str(result), *map(str, args)], env=env,
+    done = subprocess.run([python, str(SCENARIOS), name, str(result), *map(str, args)], env=env,
                           capture_output=True, text=True, timeout=timeout, check=False)
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-2000:]
     return json.loads(result.read_text())
@@ -65,8 +77,8 @@ def test_shipped_joint_maps_name_canonical_joints():
         assert len(joints) == len(JOINT_NAMES)
 
 
-def test_installs_in_a_clean_profile_and_unregisters_completely(tmp_path, addon_zip):
-    out = run_scenario(tmp_path, "install_and_toggle", addon_zip)
+def test_installs_in_a_clean_profile_and_unregisters_completely(tmp_path, addon_zip, blender_python):
+    out = run_scenario(tmp_path, "install_and_toggle", addon_zip, python=blender_python)
     assert out["enabled"] == [True, True]
     assert {"add_rig", "validate", "export_template", "import_bvh", "preview_variant", "refresh_library",
             "load_template"} <= set(out["operators"])
@@ -78,17 +90,18 @@ def test_installs_in_a_clean_profile_and_unregisters_completely(tmp_path, addon_
     assert out["final"] == []
 
 
-def test_registers_as_a_legacy_addon(tmp_path):
-    out = run_scenario(tmp_path, "legacy", addon_dir().parent)
+def test_registers_as_a_legacy_addon(tmp_path, blender_python):
+    out = run_scenario(tmp_path, "legacy", addon_dir().parent, python=blender_python)
     assert out["module"] == "blender_addon" and out["bl_info_name"] == "SynthAct"
     assert out["bones"] == 24
     assert out["final"] == []
 
 
-def test_author_export_validate_render_and_round_trip(tmp_path, addon_zip, body_dir):
+def test_author_export_validate_render_and_round_trip(tmp_path, addon_zip, body_dir, blender_python):
     library = tmp_path / "library"
     roundtrip = tmp_path / "roundtrip"
-    out = run_scenario(tmp_path, "author", addon_zip, library, BUILTIN_DIR / "walk.json", roundtrip)
+    out = run_scenario(tmp_path, "author", addon_zip, library, BUILTIN_DIR / "walk.json", roundtrip,
+                       python=blender_python)
     assert out["add_rig"]["result"] == ["FINISHED"]
     assert out["validate"]["result"] == ["FINISHED"], out["validate"]
     assert out["export"]["result"] == ["FINISHED"] and out["reexport"]["result"] == ["FINISHED"]
@@ -146,7 +159,7 @@ def _cancelled(report: dict, *fragments: str) -> None:
         assert f in report["error"], report["error"]
 
 
-def test_bad_input_is_cancelled_with_a_message_and_writes_nothing(tmp_path, addon_zip):
+def test_bad_input_is_cancelled_with_a_message_and_writes_nothing(tmp_path, addon_zip, blender_python):
     garbage = tmp_path / "garbage.bvh"
     garbage.write_bytes(b"HIERARCHY\nROOT Hips\n{ OFFSET 0 zero nonsense\n\x00\x01")
     bad_map = tmp_path / "my_map.json"
@@ -154,7 +167,7 @@ def test_bad_input_is_cancelled_with_a_message_and_writes_nothing(tmp_path, addo
     good = tmp_path / "good.bvh"
     good.write_text(canonical_bvh())
     library = tmp_path / "library"
-    out = run_scenario(tmp_path, "bad_input", addon_zip, library, garbage, bad_map, good)
+    out = run_scenario(tmp_path, "bad_input", addon_zip, library, garbage, bad_map, good, python=blender_python)
     _cancelled(out["no_action"], "has no action")
     _cancelled(out["no_keys"], "action 'empty' has no keys on the rig's joints")
     _cancelled(out["no_id"], "id: missing")
@@ -233,10 +246,10 @@ def canonical_bvh(names: dict[str, str] = CMU_NAMES, frames: int = 20) -> str:
 
 
 @pytest.mark.parametrize("naming", ["CMU", "MIXAMO"])
-def test_bvh_imports_and_retargets_onto_the_rig(tmp_path, addon_zip, naming):
+def test_bvh_imports_and_retargets_onto_the_rig(tmp_path, addon_zip, naming, blender_python):
     path = tmp_path / "reach_and_step.bvh"
     path.write_text(canonical_bvh(CMU_NAMES if naming == "CMU" else MIXAMO_NAMES))
-    out = run_scenario(tmp_path, "bvh", addon_zip, path, naming)
+    out = run_scenario(tmp_path, "bvh", addon_zip, path, naming, python=blender_python)
     assert out["import"]["result"] == ["FINISHED"], out["import"]
     assert out["action"][0] == "reach_and_step" and out["action"][1] == [1.0, 20.0]
     assert out["action"][2] == "reach_and_step"
@@ -254,8 +267,9 @@ def test_bvh_imports_and_retargets_onto_the_rig(tmp_path, addon_zip, naming):
     assert (t.label, t.frame_count, t.fps) == ("reach and step", 20, 30.0)
 
 
-def test_preview_variant_renders_through_the_farm_and_shows_the_clip(tmp_path, addon_zip, body_dir):
-    out = run_scenario(tmp_path, "preview", addon_zip, BUILTIN_DIR / "clap.json", SYNTHACT, timeout=600)
+def test_preview_variant_renders_through_the_farm_and_shows_the_clip(tmp_path, addon_zip, body_dir, blender_python):
+    out = run_scenario(tmp_path, "preview", addon_zip, BUILTIN_DIR / "clap.json", SYNTHACT, timeout=600,
+                       python=blender_python)
     assert out["load"]["result"] == ["FINISHED"]
     assert out["preview"]["result"] == ["FINISHED"], out["preview"]
     [(name, source, frames, size, path)] = out["images"]
@@ -266,7 +280,7 @@ def test_preview_variant_renders_through_the_farm_and_shows_the_clip(tmp_path, a
     _cancelled(out["no_command"], "synthact command '/nonexistent/synthact' not found")
 
 
-def test_rig_with_a_preview_body_skins_it(tmp_path, addon_zip, default_body, body_dir):
+def test_rig_with_a_preview_body_skins_it(tmp_path, addon_zip, default_body, body_dir, blender_python):
     from render_farm.bodies.cache import body_path
     from render_farm.core.jobs import BodyParams
 
@@ -275,10 +289,11 @@ def test_rig_with_a_preview_body_skins_it(tmp_path, addon_zip, default_body, bod
     baked = body_path(body_dir, BodyParams(phenotype=DEFAULT_PHENOTYPE))
     not_a_body = tmp_path / "notes.npz"
     not_a_body.write_bytes(b"not a zip")
-    out = run_scenario(tmp_path, "body", addon_zip, baked, not_a_body)
+    out = run_scenario(tmp_path, "body", addon_zip, baked, not_a_body, python=blender_python)
     _cancelled(out["bad"], f"{not_a_body}: not a baked body file")
     assert out["objects_after_bad"] == ["Cube"]  # nothing added
     assert out["add"]["result"] == ["FINISHED"]
     assert out["mesh"] == {"vertices": len(default_body.vertices), "groups": 24, "modifier": ["ARMATURE"],
                            "parent": "SynthAct Rig"}
+    assert out["unweighted"] == 0  # every vertex follows the bones (none left behind in the rest pose)
     assert out["hand_moved"] > 0.2
