@@ -89,6 +89,8 @@ def render(
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).", min=1)] = None,
     engine: Annotated[str | None, typer.Option(help="Override the config's engine: cycles or workbench.")] = None,
     bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
+    backend: Annotated[str, typer.Option(help="local (process pool here) or ray (a Ray cluster).")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address HOST:PORT (default: RAY_ADDRESS).")] = None,
 ) -> None:
     """Render a dataset config into clips, labels and split lists."""
     from render_farm import pipeline
@@ -96,16 +98,18 @@ def render(
     from render_farm.core.config import load_config, parse_config
 
     try:
+        where = pipeline.Backend(backend, address)
         if config.suffix == ".jsonl":
             if engine is not None:
                 fail("--engine applies to configs; a plan's jobs already name their engine")
-            summary, out_dir = pipeline.render_plan(config, out, bodies or default_cache_dir(), workers, console)
+            summary, out_dir = pipeline.render_plan(config, out, bodies or default_cache_dir(), workers, console,
+                                                    where)
         else:
             cfg = load_config(config)
             if engine is not None:
                 cfg = parse_config({**cfg.model_dump(mode="json"), "engine": engine}, f"--engine {engine}")
             out_dir = out or cfg.output
-            summary = pipeline.render(cfg, out_dir, bodies or default_cache_dir(), workers, console)
+            summary = pipeline.render(cfg, out_dir, bodies or default_cache_dir(), workers, console, where)
     except SynthActError as exc:
         fail(str(exc))
         return

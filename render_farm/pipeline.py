@@ -113,8 +113,24 @@ def ensure_bodies(jobs: list[Job], body_dir: Path, console: Console) -> None:
         bake_bodies(body_dir, missing, on_baked=lambda _b: progress.advance(task))
 
 
+@dataclass(frozen=True)
+class Backend:
+    """Where jobs run: `local` (a process pool here), `ray` (a Ray cluster at `address`)."""
+
+    kind: str = "local"
+    address: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in BACKENDS:
+            raise SynthActError(f"--backend: unknown backend {self.kind!r} (choose {', '.join(BACKENDS)})")
+
+
+BACKENDS = ("local", "ray")
+
+
 def execute(
-    jobs: list[Job], out_dir: Path, body_dir: Path, workers: int | None = None, console: Console | None = None
+    jobs: list[Job], out_dir: Path, body_dir: Path, workers: int | None = None, console: Console | None = None,
+    backend: Backend = Backend(),
 ) -> RenderSummary:
     console = console or Console(stderr=True)
     todo = [j for j in jobs if not is_complete(out_dir, j)]
@@ -132,7 +148,12 @@ def execute(
                 failed.append(outcome)
                 progress.console.print(f"[red]failed[/red] {outcome.job_id}: {outcome.error}")
 
-        run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done)
+        if backend.kind == "ray":
+            from render_farm.executors.ray_cluster import run_ray
+
+            run_ray(todo, out_dir, body_dir, backend.address, on_done)
+        else:
+            run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done)
     complete = {j.job_id for j in jobs if is_complete(out_dir, j)}
     counts = write_manifest(out_dir, jobs, complete)
     failures = out_dir / "failures.jsonl"
@@ -144,13 +165,13 @@ def execute(
 
 
 def render(config: DatasetConfig, out_dir: Path, body_dir: Path, workers: int | None = None,
-           console: Console | None = None) -> RenderSummary:
+           console: Console | None = None, backend: Backend = Backend()) -> RenderSummary:
     jobs = prepare(config, out_dir)
-    return execute(jobs, out_dir, body_dir, workers or config.workers, console)
+    return execute(jobs, out_dir, body_dir, workers or config.workers, console, backend)
 
 
 def render_plan(plan_file: Path, out_dir: Path | None, body_dir: Path, workers: int | None = None,
-                console: Console | None = None) -> tuple[RenderSummary, Path]:
+                console: Console | None = None, backend: Backend = Backend()) -> tuple[RenderSummary, Path]:
     """Render a plan written by `synthact plan`; its folder (with templates/) is the output folder."""
     plan_file = Path(plan_file)
     if not plan_file.is_file():
@@ -166,4 +187,4 @@ def render_plan(plan_file: Path, out_dir: Path | None, body_dir: Path, workers: 
             write_text_atomic(out_dir / "templates" / src.name, src.read_text(encoding="utf-8"))
     if out_dir != source:
         write_text_atomic(out_dir / "jobs.jsonl", plan_file.read_text(encoding="utf-8"))
-    return execute(jobs, out_dir, body_dir, workers, console), out_dir
+    return execute(jobs, out_dir, body_dir, workers, console, backend), out_dir
