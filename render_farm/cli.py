@@ -89,16 +89,26 @@ def render(
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).", min=1)] = None,
     engine: Annotated[str | None, typer.Option(help="Override the config's engine: cycles or workbench.")] = None,
     bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
-    backend: Annotated[str, typer.Option(help="local (process pool here) or ray (a Ray cluster).")] = "local",
+    backend: Annotated[str, typer.Option(help="local (process pool here), ray (a Ray cluster) or slurm (job "
+                                               "arrays).")] = "local",
     address: Annotated[str | None, typer.Option(help="Ray cluster address HOST:PORT (default: RAY_ADDRESS).")] = None,
+    shards: Annotated[int, typer.Option(help="Slurm: array tasks the plan is split into.", min=1)] = 16,
+    partition: Annotated[str | None, typer.Option(help="Slurm partition.")] = None,
+    time_limit: Annotated[int, typer.Option(help="Slurm: minutes per array task.", min=1)] = 240,
+    cpus_per_task: Annotated[int, typer.Option(help="Slurm: CPUs (worker processes) per array task.", min=1)] = 1,
+    array_parallelism: Annotated[int | None, typer.Option(help="Slurm: most array tasks at once.", min=1)] = None,
+    submit_with: Annotated[str, typer.Option(help="Slurm: auto, submitit or sbatch.")] = "auto",
 ) -> None:
     """Render a dataset config into clips, labels and split lists."""
     from render_farm import pipeline
     from render_farm.bodies.cache import default_cache_dir
     from render_farm.core.config import load_config, parse_config
+    from render_farm.executors.slurm import SlurmOptions
 
     try:
-        where = pipeline.Backend(backend, address)
+        slurm = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
+                             cpus_per_task=cpus_per_task, array_parallelism=array_parallelism, submit_with=submit_with)
+        where = pipeline.Backend(backend, address, slurm)
         if config.suffix == ".jsonl":
             if engine is not None:
                 fail("--engine applies to configs; a plan's jobs already name their engine")
@@ -119,6 +129,67 @@ def render(
     )
     if summary.failed:
         fail(f"{len(summary.failed)} of {summary.planned} clips failed (see {out_dir / 'failures.jsonl'})", 1)
+
+
+@app.command("render-shard")
+def render_shard_cmd(
+    dataset: Annotated[Path, typer.Argument(help="An output folder holding jobs.jsonl and templates/.")],
+    shard: Annotated[int, typer.Option(help="This shard's index (a Slurm array task id).", min=0)],
+    of: Annotated[int, typer.Option("--of", help="Number of shards.", min=1)],
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+    bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
+) -> None:
+    """Render the missing clips of one shard of a plan (what each Slurm array task runs)."""
+    from render_farm.bodies.cache import default_cache_dir
+    from render_farm.executors.slurm import render_shard
+
+    try:
+        failed = render_shard(dataset, bodies or default_cache_dir(), shard, of, workers)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    if failed:
+        fail(f"shard {shard}: {failed} clip(s) failed (see {dataset / 'slurm' / f'failures-{shard}.jsonl'})", 1)
+
+
+@app.command("slurm-script")
+def slurm_script(
+    config: Annotated[Path, typer.Argument(help="Dataset config (YAML).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder (overrides the config's).")] = None,
+    shards: Annotated[int, typer.Option(help="Array tasks the plan is split into.", min=1)] = 16,
+    partition: Annotated[str | None, typer.Option(help="Slurm partition.")] = None,
+    time_limit: Annotated[int, typer.Option(help="Minutes per array task.", min=1)] = 240,
+    cpus_per_task: Annotated[int, typer.Option(help="CPUs (worker processes) per array task.", min=1)] = 1,
+    array_parallelism: Annotated[int | None, typer.Option(help="Most array tasks at once.", min=1)] = None,
+    bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder (shared by the nodes).")] = None,
+) -> None:
+    """Plan a config and write an sbatch job-array script for it (for clusters without submitit)."""
+    from render_farm import pipeline
+    from render_farm.bodies.cache import default_cache_dir
+    from render_farm.core.config import load_config
+    from render_farm.executors.slurm import SlurmOptions, sbatch_script, shards_to_submit
+
+    try:
+        cfg = load_config(config)
+        out_dir = out or cfg.output
+        jobs = pipeline.prepare(cfg, out_dir)
+        body_dir = bodies or default_cache_dir()
+        pipeline.ensure_bodies(jobs, body_dir, console)
+        options = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
+                               cpus_per_task=cpus_per_task, array_parallelism=array_parallelism)
+        todo = shards_to_submit(jobs, lambda j: pipeline.is_complete(out_dir, j), shards)
+        if not todo:
+            console.print(f"every clip of {out_dir} is rendered; nothing to submit", highlight=False)
+            return
+        script = out_dir / "slurm" / "render.sbatch"
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text(sbatch_script(out_dir, body_dir, todo, options), encoding="utf-8")
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    console.print(f"submit with: sbatch {script}\nthen write the split lists with: synthact render "
+                  f"{out_dir / 'jobs.jsonl'}", highlight=False)
+    sys.stdout.write(f"{script}\n")
 
 
 @app.command()

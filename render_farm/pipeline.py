@@ -32,6 +32,7 @@ from render_farm.core.manifest import write_manifest
 from render_farm.core.planner import jobs_jsonl, plan
 from render_farm.core.template import template_json
 from render_farm.executors.local import JobOutcome, default_workers, run_local
+from render_farm.executors.slurm import SlurmOptions, run_slurm
 from render_farm.templates import find_template
 
 
@@ -115,17 +116,18 @@ def ensure_bodies(jobs: list[Job], body_dir: Path, console: Console) -> None:
 
 @dataclass(frozen=True)
 class Backend:
-    """Where jobs run: `local` (a process pool here), `ray` (a Ray cluster at `address`)."""
+    """Where jobs run: `local` (a process pool here), `ray` (a Ray cluster at `address`), `slurm` (job arrays)."""
 
     kind: str = "local"
     address: str | None = None
+    slurm: SlurmOptions = SlurmOptions()
 
     def __post_init__(self) -> None:
         if self.kind not in BACKENDS:
             raise SynthActError(f"--backend: unknown backend {self.kind!r} (choose {', '.join(BACKENDS)})")
 
 
-BACKENDS = ("local", "ray")
+BACKENDS = ("local", "ray", "slurm")
 
 
 def execute(
@@ -152,6 +154,13 @@ def execute(
             from render_farm.executors.ray_cluster import run_ray
 
             run_ray(todo, out_dir, body_dir, backend.address, on_done)
+        elif backend.kind == "slurm":
+            def submitted(job_id: str, how: str, shards: list[int]) -> None:
+                progress.console.print(f"submitted Slurm array {job_id} ({how}): shards {shards} of "
+                                       f"{backend.slurm.shards}", highlight=False)
+
+            run_slurm(jobs, todo, out_dir, body_dir, backend.slurm, lambda j: is_complete(out_dir, j), on_done,
+                      submitted)
         else:
             run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done)
     complete = {j.job_id for j in jobs if is_complete(out_dir, j)}

@@ -1,0 +1,212 @@
+"""The Slurm executor: the plan is split into shards, one Slurm array task renders one shard.
+
+Shard i of n is jobs[i::n] of the plan (jobs.jsonl), so the split never depends on what is
+already done: a resubmission submits only the shards that still miss clips, and each task
+skips the clips already there. Tasks use the local pool on their node (its CPUs), write
+into the shared output folder, and leave no half-written files (temporary name, rename).
+
+Submission goes through submitit when it is installed, or through an sbatch script that
+synthact writes (`synthact slurm-script` writes the same script for submitting by hand).
+The submitting command waits by polling squeue, which works without Slurm accounting.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from render_farm.core.errors import SynthActError
+from render_farm.core.jobs import Job
+from render_farm.executors.local import JobOutcome
+
+POLL_S = 2.0
+
+
+@dataclass(frozen=True)
+class SlurmOptions:
+    shards: int = 16
+    partition: str | None = None
+    time_limit_min: int = 240
+    cpus_per_task: int = 1
+    array_parallelism: int | None = None  # most tasks running at once (sbatch --array=...%N)
+    submit_with: str = "auto"  # auto (submitit when installed), submitit, sbatch
+    wait_timeout_s: float = 7 * 24 * 3600.0
+
+
+def shard_of(jobs: list[Job], shard: int, shards: int) -> list[Job]:
+    if not 0 <= shard < shards:
+        raise SynthActError(f"--shard {shard}: must be in 0..{shards - 1}")
+    return jobs[shard::shards]
+
+
+def shards_to_submit(jobs: list[Job], done: Callable[[Job], bool], shards: int) -> list[int]:
+    return sorted({i % shards for i, j in enumerate(jobs) if not done(j)})
+
+
+def _synthact() -> str:
+    exe = Path(sys.executable).parent / "synthact"
+    return str(exe) if exe.exists() else (shutil.which("synthact") or "synthact")
+
+
+def shard_command(out_dir: Path, body_dir: Path, shards: int, cpus: int, shard: str = "$SLURM_ARRAY_TASK_ID") -> str:
+    return (f"{shlex.quote(_synthact())} render-shard {shlex.quote(str(out_dir))} --shard {shard} --of {shards} "
+            f"--workers {cpus} --bodies {shlex.quote(str(body_dir))}")
+
+
+def sbatch_script(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> str:
+    """A job-array script: each task renders one shard of the plan in out_dir."""
+    out_dir, body_dir = Path(out_dir).resolve(), Path(body_dir).resolve()
+    array = ",".join(str(i) for i in shard_ids)
+    if options.array_parallelism:
+        array += f"%{options.array_parallelism}"
+    lines = [
+        "#!/bin/bash",
+        "#SBATCH --job-name=synthact",
+        f"#SBATCH --array={array}",
+        "#SBATCH --ntasks=1",
+        f"#SBATCH --cpus-per-task={options.cpus_per_task}",
+        f"#SBATCH --time={options.time_limit_min}",
+        f"#SBATCH --output={out_dir}/slurm/%A_%a.log",
+    ]
+    if options.partition:
+        lines.append(f"#SBATCH --partition={options.partition}")
+    lines += [
+        "# Written by synthact: renders shard $SLURM_ARRAY_TASK_ID of the plan in the output folder.",
+        "# Resubmitting renders only what is missing; afterwards `synthact render <out>/jobs.jsonl` writes the",
+        "# split lists (it renders nothing that is already there).",
+        "set -euo pipefail",
+        f"exec {shard_command(out_dir, body_dir, options.shards, options.cpus_per_task)}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _run(cmd: list[str], ok_if: str | None = None) -> str:
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    except FileNotFoundError:
+        raise SynthActError(f"--backend slurm: {cmd[0]} not found (is this a Slurm login node?)") from None
+    if done.returncode != 0 and ok_if and ok_if in done.stderr:
+        return ""
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise SynthActError(f"{cmd[0]} failed: {lines[-1] if lines else f'exit {done.returncode}'}")
+    return done.stdout
+
+
+def submit_sbatch(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> str:
+    script = Path(out_dir) / "slurm" / "render.sbatch"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(sbatch_script(out_dir, body_dir, shard_ids, options), encoding="utf-8")
+    return _run(["sbatch", "--parsable", str(script)]).strip().split(";")[0]
+
+
+def _render_shard_task(out_dir: str, body_dir: str, shard: int, shards: int, workers: int) -> int:
+    return render_shard(Path(out_dir), Path(body_dir), shard, shards, workers)
+
+
+def submit_submitit(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> str:
+    import submitit
+
+    executor = submitit.AutoExecutor(folder=Path(out_dir).resolve() / "slurm" / "%j", cluster="slurm")
+    params = {"timeout_min": options.time_limit_min, "cpus_per_task": options.cpus_per_task, "name": "synthact"}
+    if options.partition:
+        params["slurm_partition"] = options.partition
+    if options.array_parallelism:
+        params["slurm_array_parallelism"] = options.array_parallelism
+    executor.update_parameters(**params)
+    n = len(shard_ids)
+    jobs = executor.map_array(_render_shard_task, [str(Path(out_dir).resolve())] * n,
+                              [str(Path(body_dir).resolve())] * n, shard_ids, [options.shards] * n,
+                              [options.cpus_per_task] * n)
+    return str(jobs[0].job_id).split("_")[0]
+
+
+def submit(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> tuple[str, str]:
+    how = options.submit_with
+    if how == "auto":
+        try:
+            import submitit  # noqa: F401
+
+            how = "submitit"
+        except ImportError:
+            how = "sbatch"
+    if how == "submitit":
+        return submit_submitit(out_dir, body_dir, shard_ids, options), how
+    if how == "sbatch":
+        return submit_sbatch(out_dir, body_dir, shard_ids, options), how
+    raise SynthActError(f"--submit-with: unknown {how!r} (choose auto, submitit or sbatch)")
+
+
+def array_tasks_left(job_id: str) -> int:
+    # Once Slurm has purged a finished job, squeue calls its id invalid: nothing left either.
+    out = _run(["squeue", "--noheader", "--array", "--jobs", job_id, "--format", "%i"], ok_if="Invalid job id")
+    return len([ln for ln in out.splitlines() if ln.strip()])
+
+
+def run_slurm(
+    jobs: list[Job], todo: list[Job], out_dir: Path, body_dir: Path, options: SlurmOptions,
+    is_complete: Callable[[Job], bool], on_done: Callable[[JobOutcome], None],
+    on_submitted: Callable[[str, str, list[int]], None] = lambda *_: None,
+) -> list[JobOutcome]:
+    """Submit the shards that miss clips, wait until the array has left the queue, report each job."""
+    if not todo:
+        return []
+    shard_ids = shards_to_submit(jobs, is_complete, options.shards)
+    job_id, how = submit(out_dir, body_dir, shard_ids, options)
+    on_submitted(job_id, how, shard_ids)
+    waiting = {j.job_id: j for j in todo}
+    outcomes: list[JobOutcome] = []
+    start = time.monotonic()
+
+    def collect() -> None:
+        for jid in [jid for jid, j in waiting.items() if is_complete(j)]:
+            outcome = JobOutcome(jid, True)
+            outcomes.append(outcome)
+            on_done(outcome)
+            del waiting[jid]
+
+    try:
+        while waiting and array_tasks_left(job_id) > 0:
+            if time.monotonic() - start > options.wait_timeout_s:
+                raise SynthActError(f"Slurm array {job_id} still queued after {options.wait_timeout_s:.0f} s")
+            collect()
+            time.sleep(POLL_S)
+    except KeyboardInterrupt:
+        subprocess.run(["scancel", job_id], check=False, timeout=60)
+        raise
+    collect()
+    for jid in list(waiting):
+        outcome = JobOutcome(jid, False, f"not rendered by Slurm array {job_id} (task cancelled, failed or timed out; "
+                                         f"logs in {Path(out_dir) / 'slurm'})")
+        outcomes.append(outcome)
+        on_done(outcome)
+    return outcomes
+
+
+def render_shard(out_dir: Path, body_dir: Path, shard: int, shards: int, workers: int = 1) -> int:
+    """What one array task runs: render the missing clips of its shard with the local pool; returns the
+    number of clips that failed (their errors go to failures-<shard>.jsonl)."""
+    import json
+
+    from render_farm import pipeline
+    from render_farm.core.atomic import write_text_atomic
+    from render_farm.executors.local import run_local
+
+    jobs = pipeline.load_jobs(out_dir)
+    todo = [j for j in shard_of(jobs, shard, shards) if not pipeline.is_complete(out_dir, j)]
+    failed: list[JobOutcome] = []
+    run_local(todo, out_dir, body_dir, max(1, min(workers, len(todo) or 1)),
+              lambda o: failed.append(o) if not o.ok else None)
+    report = out_dir / "slurm" / f"failures-{shard}.jsonl"
+    if failed:
+        write_text_atomic(report, "".join(json.dumps({"job_id": f.job_id, "error": f.error}) + "\n" for f in failed))
+    else:
+        report.unlink(missing_ok=True)
+    return len(failed)
