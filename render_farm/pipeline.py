@@ -164,12 +164,17 @@ def execute(
         else:
             run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done)
     complete = {j.job_id for j in jobs if is_complete(out_dir, j)}
-    counts = write_manifest(out_dir, jobs, complete)
     failures = out_dir / "failures.jsonl"
-    if failed:
-        write_text_atomic(failures, "".join(json.dumps({"job_id": f.job_id, "error": f.error}) + "\n" for f in failed))
-    else:
-        failures.unlink(missing_ok=True)
+    try:
+        counts = write_manifest(out_dir, jobs, complete)
+        if failed:
+            write_text_atomic(failures, "".join(json.dumps({"job_id": f.job_id, "error": f.error}) + "\n"
+                                                for f in failed))
+        else:
+            failures.unlink(missing_ok=True)
+    except OSError as exc:
+        raise SynthActError(f"{exc.filename or out_dir}: cannot write the split lists ({exc.strerror}); "
+                            f"{len(complete)} of {len(jobs)} clips are complete") from None
     return RenderSummary(len(jobs), len(jobs) - len(todo), len(todo) - len(failed), failed, counts)
 
 

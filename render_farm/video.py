@@ -57,8 +57,11 @@ class ClipEncoder:
         try:
             self._proc.stdin.write(np.ascontiguousarray(frame).tobytes())
         except BrokenPipeError:
+            # ffmpeg exited (a full disk, an unwritable folder): say why, in its own words.
+            err = self._proc.stderr.read().decode(errors="replace").strip() if self._proc.stderr else ""
             self.abort()
-            raise EncodeError(f"{self.path}: ffmpeg stopped accepting frames") from None
+            reason = err.splitlines()[-1] if err else "ffmpeg stopped accepting frames"
+            raise EncodeError(f"{self.path}: {reason}") from None
         self.frames += 1
 
     def close(self) -> None:

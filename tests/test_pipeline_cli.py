@@ -1,6 +1,10 @@
 """End to end through the `synthact` command: real Blender, real ffmpeg, decoded with PyAV."""
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import av
@@ -405,3 +409,38 @@ def test_killed_worker_and_killed_run_recover(tmp_path):
             assert len(decode(data / rel)[0]) == 24
         assert not [p for p in data.rglob(".*") if p.is_file()], "temporary files remain"
     assert run_cli("verify", str(out2)).returncode == 0
+
+
+
+def _in_mount_namespace(script: str) -> subprocess.CompletedProcess:
+    """Run a bash script in a private mount namespace: its mounts vanish when it ends."""
+    return subprocess.run(["unshare", "--mount", "bash", "-c", script], capture_output=True, text=True, timeout=600,
+                          check=False)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare to mount")
+def test_full_disk_and_read_only_output_fail_cleanly(tmp_path):
+    synthact = Path(sys.executable).parent / "synthact"
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"seed": 3, "actions": ["wave", "squat"], "clips_per_action": 2, "frames": 24,
+                                      "fps": 12, "resolution": [96, 96], "engine": "workbench",
+                                      "val_fraction": 0.0}))
+    # A 120 kB disk: the plan fits, the clips do not.
+    disk, listing = tmp_path / "disk", tmp_path / "files.txt"
+    disk.mkdir()
+    done = _in_mount_namespace(
+        f'mount -t tmpfs -o size=120k tmpfs "{disk}" && "{synthact}" render "{config}" --out "{disk}/ds" '
+        f'--workers 1; rc=$?; (cd "{disk}/ds" && find . -type f | sort) > "{listing}"; exit $rc')
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "No space left on device" in done.stderr and "4 of 4 clips failed" in done.stderr
+    files = listing.read_text().split()
+    assert not [f for f in files if f.startswith(("./clips/", "./labels/"))], files  # no partial or orphan clip
+    assert "./train.txt" in files and "./failures.jsonl" in files
+
+    # A read-only output folder: one line naming it, exit 2, before anything renders.
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    done = _in_mount_namespace(f'mount -t tmpfs -o ro tmpfs "{ro}" && "{synthact}" render "{config}" --out "{ro}/ds"')
+    assert done.returncode == 2, done.stderr[-2000:]
+    errors = [ln for ln in done.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "Read-only file system" in errors[0] and str(ro / "ds") in errors[0], done.stderr

@@ -133,7 +133,11 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dic
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
     }
     label = make_label(job, spec, stats, truths, body.keypoint_names)
-    write_json_atomic(label.model_dump(mode="json"), out_dir / job.label_path)
+    try:
+        write_json_atomic(label.model_dump(mode="json"), out_dir / job.label_path)
+    except BaseException:
+        clip.unlink(missing_ok=True)  # a clip without its label is never left behind (a full disk, say)
+        raise
     return stats
 
 

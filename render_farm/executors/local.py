@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import sys
@@ -50,6 +51,14 @@ def _run(job_json: str, out_dir: str, body_dir: str, threads: int) -> dict:
     return render_job(Job.model_validate_json(job_json), Path(out_dir), Path(body_dir), threads)
 
 
+# A full or read-only disk does not heal by rendering the clip again at once.
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -64,9 +73,10 @@ def run_local(
 ) -> list[JobOutcome]:
     """Render jobs with `workers` processes, one Blender thread each; report each final outcome as it lands.
 
-    A failed job is tried again up to `retries` times. A worker that dies (killed, out of memory,
-    crashed) breaks the pool: the jobs in flight count an attempt, a new pool starts, and they are
-    resubmitted. Each worker process is replaced after `recycle_after` jobs.
+    A failed job is tried again up to `retries` times (not when the disk is full or read-only). A
+    worker that dies (killed, out of memory, crashed) breaks the pool: the jobs in flight count an
+    attempt, a new pool starts, and they are resubmitted. Each worker process is replaced after
+    `recycle_after` jobs.
     """
     outcomes: list[JobOutcome] = []
     if not jobs:
@@ -78,9 +88,9 @@ def run_local(
     attempts = dict.fromkeys(by_id, 0)
     queue = list(by_id)
 
-    def settle(job_id: str, outcome: JobOutcome) -> None:
+    def settle(job_id: str, outcome: JobOutcome, retry: bool = True) -> None:
         attempts[job_id] += 1
-        if outcome.ok or attempts[job_id] > retries:
+        if outcome.ok or attempts[job_id] > retries or not retry:
             outcomes.append(outcome)
             on_done(outcome)
         else:
@@ -104,7 +114,8 @@ def run_local(
                             broken = True
                             settle(futures[fut], JobOutcome(futures[fut], False, "worker process died"))
                         except Exception as exc:  # the job failed; the others go on
-                            settle(futures[fut], JobOutcome(futures[fut], False, f"{type(exc).__name__}: {exc}"))
+                            settle(futures[fut], JobOutcome(futures[fut], False, f"{type(exc).__name__}: {exc}"),
+                                   retry=not is_storage_error(exc))
                 if broken:  # every job still in the broken pool goes round again
                     for fut in pending:
                         settle(futures[fut], JobOutcome(futures[fut], False, "worker process died"))
