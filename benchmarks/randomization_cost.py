@@ -70,7 +70,8 @@ def main() -> int:
             print(proc.stderr[-3000:], file=sys.stderr)
             return 1
         stats = [json.loads(pth.read_text())["render_stats"] for pth in sorted(out.rglob("labels/*/*.json"))]
-        rows[name] = ({k: statistics.mean(s[k] for s in stats) for k in stats[0]}, time.perf_counter() - t)
+        numeric = [k for k, v in stats[0].items() if isinstance(v, int | float)]
+        rows[name] = ({k: statistics.mean(s[k] for s in stats) for k in numeric}, time.perf_counter() - t)
     print(f"{args.clips} clips, 224x224 x {args.frames} frames, Cycles {args.samples} samples, 1 thread")
     print("| scene | build s/clip | render s/clip | annotate s/clip | passes s/clip | encode s/clip | total s/clip |")
     print("|---|---|---|---|---|---|---|")

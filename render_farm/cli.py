@@ -98,6 +98,8 @@ def render(
     cpus_per_task: Annotated[int, typer.Option(help="Slurm: CPUs (worker processes) per array task.", min=1)] = 1,
     array_parallelism: Annotated[int | None, typer.Option(help="Slurm: most array tasks at once.", min=1)] = None,
     submit_with: Annotated[str, typer.Option(help="Slurm: auto, submitit or sbatch.")] = "auto",
+    device: Annotated[str, typer.Option(help="Cycles device: cpu, auto (OptiX, then CUDA), optix or cuda; GPU "
+                                             "devices pin one GPU per worker (--workers = GPUs).")] = "cpu",
 ) -> None:
     """Render a dataset config into clips, labels and split lists."""
     from render_farm import pipeline
@@ -107,8 +109,9 @@ def render(
 
     try:
         slurm = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
-                             cpus_per_task=cpus_per_task, array_parallelism=array_parallelism, submit_with=submit_with)
-        where = pipeline.Backend(backend, address, slurm)
+                             cpus_per_task=cpus_per_task, array_parallelism=array_parallelism, submit_with=submit_with,
+                             device=device)
+        where = pipeline.Backend(backend, address, slurm, device)
         if config.suffix == ".jsonl":
             if engine is not None:
                 fail("--engine applies to configs; a plan's jobs already name their engine")
@@ -138,13 +141,14 @@ def render_shard_cmd(
     of: Annotated[int, typer.Option("--of", help="Number of shards.", min=1)],
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
     bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
+    device: Annotated[str, typer.Option(help="Cycles device: cpu, auto, optix or cuda.")] = "cpu",
 ) -> None:
     """Render the missing clips of one shard of a plan (what each Slurm array task runs)."""
     from render_farm.bodies.cache import default_cache_dir
     from render_farm.executors.slurm import render_shard
 
     try:
-        failed = render_shard(dataset, bodies or default_cache_dir(), shard, of, workers)
+        failed = render_shard(dataset, bodies or default_cache_dir(), shard, of, workers, device)
     except SynthActError as exc:
         fail(str(exc))
         return

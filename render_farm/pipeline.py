@@ -121,13 +121,17 @@ class Backend:
     kind: str = "local"
     address: str | None = None
     slurm: SlurmOptions = SlurmOptions()
+    device: str = "cpu"  # cpu, auto, optix, cuda (Cycles); a GPU device pins one GPU per worker
 
     def __post_init__(self) -> None:
         if self.kind not in BACKENDS:
             raise SynthActError(f"--backend: unknown backend {self.kind!r} (choose {', '.join(BACKENDS)})")
+        if self.device not in DEVICES:
+            raise SynthActError(f"--device: unknown device {self.device!r} (choose {', '.join(DEVICES)})")
 
 
 BACKENDS = ("local", "ray", "slurm")
+DEVICES = ("cpu", "auto", "optix", "cuda")  # render_farm.blender.devices.DEVICES, without importing bpy
 
 
 def execute(
@@ -144,8 +148,15 @@ def execute(
     with _progress(console, rate=True) as progress:
         task = progress.add_task("rendering clips", total=len(todo))
 
+        fallback_told = False
+
         def on_done(outcome: JobOutcome) -> None:
+            nonlocal fallback_told
             progress.advance(task)
+            if outcome.ok and backend.device != "cpu" and outcome.stats.get("device") == "CPU" and not fallback_told:
+                fallback_told = True
+                progress.console.print(f"[yellow]--device {backend.device}: no usable GPU on the worker; rendering "
+                                       "on the CPU[/yellow]", highlight=False)
             if not outcome.ok:
                 failed.append(outcome)
                 progress.console.print(f"[red]failed[/red] {outcome.job_id}: {outcome.error}")
@@ -153,7 +164,7 @@ def execute(
         if backend.kind == "ray":
             from render_farm.executors.ray_cluster import run_ray
 
-            run_ray(todo, out_dir, body_dir, backend.address, on_done)
+            run_ray(todo, out_dir, body_dir, backend.address, on_done, device=backend.device)
         elif backend.kind == "slurm":
             def submitted(job_id: str, how: str, shards: list[int]) -> None:
                 progress.console.print(f"submitted Slurm array {job_id} ({how}): shards {shards} of "
@@ -162,7 +173,8 @@ def execute(
             run_slurm(jobs, todo, out_dir, body_dir, backend.slurm, lambda j: is_complete(out_dir, j), on_done,
                       submitted)
         else:
-            run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done)
+            run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done,
+                      device=backend.device)
     complete = {j.job_id for j in jobs if is_complete(out_dir, j)}
     failures = out_dir / "failures.jsonl"
     try:

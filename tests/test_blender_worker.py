@@ -73,6 +73,36 @@ def test_render_job_writes_clip_and_label(tmp_path, default_body, body_dir):
     assert sorted(p.name for p in (tmp_path / job.clip_path).parent.iterdir()) == [f"{job.job_id}.mp4"]
 
 
+def test_eevee_renders_a_clip(tmp_path, default_body, body_dir):
+    job = make_jobs(tmp_path, ["wave"], engine="eevee", frames=2, size=(48, 48), samples=1)[0]
+    worker.render_job(job, tmp_path, body_dir)
+    frames, _, _ = decode(tmp_path / job.clip_path)
+    assert len(frames) == 2 and frames[0].shape == (48, 48, 3)
+    assert frames[0].std() > 5  # a lit scene, not a blank frame
+    assert bpy.context.scene.render.engine in {"BLENDER_EEVEE", "BLENDER_EEVEE_NEXT"}
+
+
+@pytest.mark.parametrize("request_", ["cpu", "auto", "cuda", "optix"])
+def test_gpu_devices_fall_back_to_the_cpu_with_a_note(tmp_path, default_body, body_dir, request_):
+    from render_farm.blender.devices import select_device
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    scene.render.engine = "CYCLES"
+    used, note = select_device(scene, request_, slot=1)
+    # This machine has no NVIDIA GPU: every request ends on the CPU, and only GPU requests say why.
+    assert used == "CPU" and scene.cycles.device == "CPU"
+    assert (note == "") == (request_ == "cpu")
+    if request_ != "cpu":
+        assert note.startswith("no usable ") and note.endswith("GPU: rendering on the CPU")
+    with pytest.raises(ValueError, match="device: unknown 'metal'"):
+        select_device(scene, "metal")
+    if request_ == "optix":  # the whole job: rendered, and the label says where
+        job = make_jobs(tmp_path, ["wave"], engine="cycles", frames=2, size=(32, 32), samples=1)[0]
+        stats = worker.render_job(job, tmp_path, body_dir, device="optix", slot=0)
+        assert stats["device"] == "CPU" and load_label(tmp_path / job.label_path).render_device == "CPU"
+
+
 @pytest.mark.parametrize("action,camera_motion", [("kick", "static"), ("run", "static"), ("wave", "orbit"),
                                                   ("clap", "shake")])
 def test_blender_pose_and_projection_match_the_label_maths(tmp_path, default_body, body_dir, action, camera_motion):

@@ -8,7 +8,14 @@ from mathutils import Matrix
 
 from render_farm.core.jobs import RenderParams
 
-ENGINES = {"cycles": "CYCLES", "workbench": "BLENDER_WORKBENCH"}
+ENGINES = {"cycles": "CYCLES", "workbench": "BLENDER_WORKBENCH", "eevee": "BLENDER_EEVEE"}
+
+
+def _engine_id(engine: str) -> str:
+    """Blender 4.2-4.4 name Eevee BLENDER_EEVEE_NEXT; 3.x and 5.x BLENDER_EEVEE."""
+    items = {i.identifier for i in bpy.types.RenderSettings.bl_rna.properties["engine"].enum_items}
+    wanted = ENGINES[engine]
+    return f"{wanted}_NEXT" if wanted not in items and f"{wanted}_NEXT" in items else wanted
 
 
 def reset() -> bpy.types.Scene:
@@ -18,7 +25,7 @@ def reset() -> bpy.types.Scene:
 
 
 def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> None:
-    scene.render.engine = ENGINES[params.engine]
+    scene.render.engine = _engine_id(params.engine)
     scene.render.resolution_x = params.width
     scene.render.resolution_y = params.height
     scene.render.resolution_percentage = 100
@@ -40,6 +47,9 @@ def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> Non
         scene.cycles.max_bounces = 4
         scene.cycles.seed = 0
         scene.render.use_persistent_data = True
+    elif params.engine == "eevee":
+        # Rasterized on the GPU (software OpenGL without one: several seconds a frame).
+        scene.eevee.taa_render_samples = params.samples
     else:
         shading = scene.display.shading
         shading.light = "STUDIO"

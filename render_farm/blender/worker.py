@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 from render_farm.blender import camera, lighting, materials, props, scene  # noqa: E402
 from render_farm.blender.annotate import frame_truth  # noqa: E402
 from render_farm.blender.body import build_actor  # noqa: E402
+from render_farm.blender.devices import select_device  # noqa: E402
 from render_farm.blender.passes import PassRenderer  # noqa: E402
 from render_farm.blender.render import apply_frame, render_frames  # noqa: E402
 from render_farm.bodies.baked import load_body  # noqa: E402
@@ -57,12 +58,16 @@ def _body(path: Path):
     return load_body(path)
 
 
-def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int):
+def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int, device: str = "cpu", slot: int = 0):
     template = load_template(out_dir / "templates" / f"{job.template_id}.json")
     body = _body(body_path(body_dir, job.body))
     spec = resolve(job, template, body.rest_joints)
     sc = scene.reset()
     scene.configure(sc, job.render, threads)
+    used, note = select_device(sc, device, slot) if job.render.engine == "cycles" else ("CPU", "")
+    if note:
+        print(f"synthact worker: {note}", file=sys.stderr, flush=True)
+    sc["synthact_device"] = used
     material = materials.actor_material(job.appearance.pattern_scale, job.appearance.textures)
     actor = build_actor(body, job.appearance, material)
     materials.ground(job.appearance.ground, job.scene.ground)
@@ -88,7 +93,8 @@ def write_passes(path: Path, passes: dict[str, np.ndarray], wanted: list[str]) -
     os.replace(tmp, path)
 
 
-def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dict:
+def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device: str = "cpu",
+               slot: int = 0) -> dict:
     """Render one job into OUT/clip_path and OUT/label_path; returns timings.
 
     The clip is encoded under a temporary name and renamed when complete; the label
@@ -96,7 +102,7 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dic
     """
     out_dir, body_dir = Path(out_dir), Path(body_dir)
     t0 = time.perf_counter()
-    sc, actor, spec, body = build_scene(job, out_dir, body_dir, threads)
+    sc, actor, spec, body = build_scene(job, out_dir, body_dir, threads, device, slot)
     build_s = time.perf_counter() - t0
     clip = out_dir / job.clip_path
     clip.parent.mkdir(parents=True, exist_ok=True)
@@ -132,13 +138,13 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1) -> dic
         "total_s": round(time.perf_counter() - t0, 4),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
     }
-    label = make_label(job, spec, stats, truths, body.keypoint_names)
+    label = make_label(job, spec, stats, truths, body.keypoint_names, render_device=sc["synthact_device"])
     try:
         write_json_atomic(label.model_dump(mode="json"), out_dir / job.label_path)
     except BaseException:
         clip.unlink(missing_ok=True)  # a clip without its label is never left behind (a full disk, say)
         raise
-    return stats
+    return {**stats, "device": sc["synthact_device"]}
 
 
 def main(argv: list[str]) -> int:
@@ -148,6 +154,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--bodies", required=True, type=Path, help="folder of baked bodies")
     parser.add_argument("--job", action="append", default=[], help="render only this job id (repeatable)")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu", help="cpu, auto, optix or cuda (Cycles)")
+    parser.add_argument("--gpu", type=int, default=0, help="which GPU of the kind, from 0")
     args = parser.parse_args(argv)
     wanted = set(args.job)
     failed = 0
@@ -158,7 +166,7 @@ def main(argv: list[str]) -> int:
         if wanted and job.job_id not in wanted:
             continue
         try:
-            stats = render_job(job, args.out, args.bodies, args.threads)
+            stats = render_job(job, args.out, args.bodies, args.threads, args.device, args.gpu)
             print(f"synthact-worker: {job.job_id} ok {json.dumps(stats)}", flush=True)
         except Exception as exc:  # report and go on with the other jobs
             failed += 1

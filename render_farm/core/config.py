@@ -155,7 +155,7 @@ class DatasetConfig(_Strict):
     frames: int = Field(32, ge=1, le=10_000)
     fps: float = Field(16.0, gt=0, le=240)
     resolution: tuple[int, int] = (224, 224)
-    engine: Literal["cycles", "workbench"] = "cycles"
+    engine: Literal["cycles", "workbench", "eevee"] = "cycles"
     samples: int = Field(16, ge=1, le=4096)
     val_fraction: float = Field(0.25, ge=0.0, lt=1.0)
     workers: int | None = Field(None, ge=1)

@@ -85,7 +85,7 @@ class SceneParams(_Strict):
 
 
 class RenderParams(_Strict):
-    engine: Literal["cycles", "workbench"]
+    engine: Literal["cycles", "workbench", "eevee"]
     passes: list[Literal["mask", "depth"]] = Field(default_factory=list, description="Optional per-frame passes.")
     samples: int = Field(ge=1)
     width: int

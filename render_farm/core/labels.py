@@ -60,6 +60,7 @@ class ClipLabel(BaseModel):
     source_frames: list[float] = Field(description="Template frame (fractional) shown at each clip frame.")
     passes: str | None = Field(None, description="The .npz of per-frame mask and/or depth, relative to the dataset.")
     render_stats: dict[str, float] = Field(default_factory=dict, description="Timings in seconds.")
+    render_device: str = Field("CPU", description="What rendered the frames: CPU, or OPTIX:<name> / CUDA:<name>.")
 
 
 def _r(a, nd: int = 5):
@@ -67,7 +68,7 @@ def _r(a, nd: int = 5):
 
 
 def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, truths: list,
-               keypoint_names: tuple[str, ...]) -> ClipLabel:
+               keypoint_names: tuple[str, ...], render_device: str = "CPU") -> ClipLabel:
     """The label of a rendered clip: the ClipSpec's joints and cameras, plus per-frame truths
     measured in the rendered scene (blender.annotate.FrameTruth)."""
     pose = spec.cameras[0]
@@ -107,6 +108,7 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, 
         source_frames=[round(float(x), 4) for x in spec.source_frames],
         passes=job.passes_path,
         render_stats=render_stats or {},
+        render_device=render_device,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import multiprocessing
+import multiprocessing.util
 import os
 import sys
 from collections.abc import Callable
@@ -30,8 +31,28 @@ def _drop_blender_script_paths() -> None:
     sys.path[:] = [p for p in sys.path if not (marker in p and f"{os.sep}scripts" in p)]
 
 
-def _init_worker(log_dir: str) -> None:
+_slot = 0  # this worker's device slot: the GPU it renders on when rendering on GPUs
+
+
+def _claim_slot(slots) -> None:
+    """Take the lowest free device slot; give it back when the process exits (recycled workers)."""
+    global _slot
+    with slots.get_lock():
+        free = [i for i in range(len(slots)) if not slots[i]]
+        _slot = free[0] if free else os.getpid() % len(slots)
+        slots[_slot] = 1
+
+    def release() -> None:
+        with slots.get_lock():
+            slots[_slot] = 0
+
+    multiprocessing.util.Finalize(None, release, exitpriority=10)
+
+
+def _init_worker(log_dir: str, slots=None) -> None:
     _drop_blender_script_paths()
+    if slots is not None:
+        _claim_slot(slots)
     # One render thread per process; stop numeric libraries from oversubscribing the cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
@@ -44,11 +65,11 @@ def _init_worker(log_dir: str) -> None:
     os.close(fd)
 
 
-def _run(job_json: str, out_dir: str, body_dir: str, threads: int) -> dict:
+def _run(job_json: str, out_dir: str, body_dir: str, threads: int, device: str = "cpu") -> dict:
     # Imported here: bpy loads once per worker process, never in the parent.
     from render_farm.blender.worker import render_job
 
-    return render_job(Job.model_validate_json(job_json), Path(out_dir), Path(body_dir), threads)
+    return render_job(Job.model_validate_json(job_json), Path(out_dir), Path(body_dir), threads, device, _slot)
 
 
 # A full or read-only disk does not heal by rendering the clip again at once.
@@ -69,9 +90,12 @@ RECYCLE_AFTER = 50  # jobs per worker process before it is replaced (bounds memo
 
 def run_local(
     jobs: list[Job], out_dir: Path, body_dir: Path, workers: int, on_done: Callable[[JobOutcome], None],
-    retries: int = RETRIES, recycle_after: int = RECYCLE_AFTER,
+    retries: int = RETRIES, recycle_after: int = RECYCLE_AFTER, device: str = "cpu",
 ) -> list[JobOutcome]:
     """Render jobs with `workers` processes, one Blender thread each; report each final outcome as it lands.
+
+    With a GPU device each worker pins one GPU (worker i renders on GPU i): give as many
+    workers as GPUs.
 
     A failed job is tried again up to `retries` times (not when the disk is full or read-only). A
     worker that dies (killed, out of memory, crashed) breaks the pool: the jobs in flight count an
@@ -83,6 +107,7 @@ def run_local(
         return outcomes
     ctx = multiprocessing.get_context("spawn")  # bpy is not fork-safe
     threads = max(1, (os.cpu_count() or 1) // workers)
+    slots = ctx.Array("b", workers) if device != "cpu" else None
     log_dir = str(Path(out_dir) / "logs")
     by_id = {j.job_id: j for j in jobs}
     attempts = dict.fromkeys(by_id, 0)
@@ -98,8 +123,8 @@ def run_local(
 
     while queue:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(log_dir,), max_tasks_per_child=recycle_after) as pool:
-            futures = {pool.submit(_run, by_id[j].model_dump_json(), str(out_dir), str(body_dir), threads): j
+                                 initargs=(log_dir, slots), max_tasks_per_child=recycle_after) as pool:
+            futures = {pool.submit(_run, by_id[j].model_dump_json(), str(out_dir), str(body_dir), threads, device): j
                        for j in queue}
             queue = []
             pending = set(futures)

@@ -20,11 +20,16 @@ from render_farm.executors.local import RECYCLE_AFTER, RETRIES, JobOutcome
 WAIT_TIMEOUT_S = 5.0  # ray.wait returns at least this often, so Ctrl-C is handled promptly
 
 
-def _render_task(job_json: str, out_dir: str, body_dir: str) -> dict:
+def _render_task(job_json: str, out_dir: str, body_dir: str, device: str = "cpu") -> dict:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import ray
+
     from render_farm.blender.worker import render_job
 
-    return render_job(Job.model_validate_json(job_json), Path(out_dir), Path(body_dir), 1)
+    # Ray assigns GPUs by id; Blender is pinned to that one through its device preferences.
+    gpu_ids = ray.get_gpu_ids() if device != "cpu" else []
+    slot = int(gpu_ids[0]) if gpu_ids else 0
+    return render_job(Job.model_validate_json(job_json), Path(out_dir), Path(body_dir), 1, device, slot)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -35,9 +40,10 @@ def _one_line(exc: BaseException) -> str:
 
 def run_ray(
     jobs: list[Job], out_dir: Path, body_dir: Path, address: str | None, on_done: Callable[[JobOutcome], None],
-    retries: int = RETRIES, recycle_after: int = RECYCLE_AFTER,
+    retries: int = RETRIES, recycle_after: int = RECYCLE_AFTER, device: str = "cpu",
 ) -> list[JobOutcome]:
-    """Render jobs as Ray tasks (one CPU each) on the cluster at `address` (or RAY_ADDRESS)."""
+    """Render jobs as Ray tasks (one CPU each, and one GPU each with a GPU device) on the cluster at
+    `address` (or RAY_ADDRESS)."""
     try:
         import ray
     except ImportError:
@@ -51,9 +57,9 @@ def run_ray(
         raise SynthActError(f"--address {address}: cannot connect to a Ray cluster ({_one_line(exc)})") from None
     outcomes: list[JobOutcome] = []
     try:
-        remote = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True,
-                            max_calls=recycle_after)(_render_task)
-        refs = {remote.remote(j.model_dump_json(), str(out_dir), str(body_dir)): j.job_id for j in jobs}
+        remote = ray.remote(num_cpus=1, num_gpus=0 if device == "cpu" else 1, max_retries=retries,
+                            retry_exceptions=True, max_calls=recycle_after)(_render_task)
+        refs = {remote.remote(j.model_dump_json(), str(out_dir), str(body_dir), device): j.job_id for j in jobs}
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=1, timeout=WAIT_TIMEOUT_S)

@@ -36,6 +36,7 @@ class SlurmOptions:
     cpus_per_task: int = 1
     array_parallelism: int | None = None  # most tasks running at once (sbatch --array=...%N)
     submit_with: str = "auto"  # auto (submitit when installed), submitit, sbatch
+    device: str = "cpu"  # a GPU device asks Slurm for one GPU per task
     wait_timeout_s: float = 7 * 24 * 3600.0
 
 
@@ -54,9 +55,10 @@ def _synthact() -> str:
     return str(exe) if exe.exists() else (shutil.which("synthact") or "synthact")
 
 
-def shard_command(out_dir: Path, body_dir: Path, shards: int, cpus: int, shard: str = "$SLURM_ARRAY_TASK_ID") -> str:
+def shard_command(out_dir: Path, body_dir: Path, shards: int, cpus: int, shard: str = "$SLURM_ARRAY_TASK_ID",
+                  device: str = "cpu") -> str:
     return (f"{shlex.quote(_synthact())} render-shard {shlex.quote(str(out_dir))} --shard {shard} --of {shards} "
-            f"--workers {cpus} --bodies {shlex.quote(str(body_dir))}")
+            f"--workers {1 if device != 'cpu' else cpus} --bodies {shlex.quote(str(body_dir))} --device {device}")
 
 
 def sbatch_script(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> str:
@@ -76,12 +78,14 @@ def sbatch_script(out_dir: Path, body_dir: Path, shard_ids: list[int], options: 
     ]
     if options.partition:
         lines.append(f"#SBATCH --partition={options.partition}")
+    if options.device != "cpu":
+        lines.append("#SBATCH --gpus-per-task=1")
     lines += [
         "# Written by synthact: renders shard $SLURM_ARRAY_TASK_ID of the plan in the output folder.",
         "# Resubmitting renders only what is missing; afterwards `synthact render <out>/jobs.jsonl` writes the",
         "# split lists (it renders nothing that is already there).",
         "set -euo pipefail",
-        f"exec {shard_command(out_dir, body_dir, options.shards, options.cpus_per_task)}",
+        f"exec {shard_command(out_dir, body_dir, options.shards, options.cpus_per_task, device=options.device)}",
         "",
     ]
     return "\n".join(lines)
@@ -107,8 +111,9 @@ def submit_sbatch(out_dir: Path, body_dir: Path, shard_ids: list[int], options: 
     return _run(["sbatch", "--parsable", str(script)]).strip().split(";")[0]
 
 
-def _render_shard_task(out_dir: str, body_dir: str, shard: int, shards: int, workers: int) -> int:
-    return render_shard(Path(out_dir), Path(body_dir), shard, shards, workers)
+def _render_shard_task(out_dir: str, body_dir: str, shard: int, shards: int, workers: int,
+                       device: str = "cpu") -> int:
+    return render_shard(Path(out_dir), Path(body_dir), shard, shards, workers, device)
 
 
 def submit_submitit(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> str:
@@ -120,11 +125,13 @@ def submit_submitit(out_dir: Path, body_dir: Path, shard_ids: list[int], options
         params["slurm_partition"] = options.partition
     if options.array_parallelism:
         params["slurm_array_parallelism"] = options.array_parallelism
+    if options.device != "cpu":
+        params["gpus_per_node"] = 1
     executor.update_parameters(**params)
     n = len(shard_ids)
     jobs = executor.map_array(_render_shard_task, [str(Path(out_dir).resolve())] * n,
                               [str(Path(body_dir).resolve())] * n, shard_ids, [options.shards] * n,
-                              [options.cpus_per_task] * n)
+                              [options.cpus_per_task] * n, [options.device] * n)
     return str(jobs[0].job_id).split("_")[0]
 
 
@@ -190,7 +197,7 @@ def run_slurm(
     return outcomes
 
 
-def render_shard(out_dir: Path, body_dir: Path, shard: int, shards: int, workers: int = 1) -> int:
+def render_shard(out_dir: Path, body_dir: Path, shard: int, shards: int, workers: int = 1, device: str = "cpu") -> int:
     """What one array task runs: render the missing clips of its shard with the local pool; returns the
     number of clips that failed (their errors go to failures-<shard>.jsonl)."""
     import json
@@ -203,7 +210,7 @@ def render_shard(out_dir: Path, body_dir: Path, shard: int, shards: int, workers
     todo = [j for j in shard_of(jobs, shard, shards) if not pipeline.is_complete(out_dir, j)]
     failed: list[JobOutcome] = []
     run_local(todo, out_dir, body_dir, max(1, min(workers, len(todo) or 1)),
-              lambda o: failed.append(o) if not o.ok else None)
+              lambda o: failed.append(o) if not o.ok else None, device=device)
     report = out_dir / "slurm" / f"failures-{shard}.jsonl"
     if failed:
         write_text_atomic(report, "".join(json.dumps({"job_id": f.job_id, "error": f.error}) + "\n" for f in failed))
