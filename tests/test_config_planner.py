@@ -31,7 +31,7 @@ def test_quickstart_config_loads():
         ({"body": {"age": {"normal": {"mean": 0.5, "std": 0.1, "min": 0.1}}}}, "test.yaml: body.age: range max inf"),
         ({"lighting": {"hdris": ["moon"]}}, "test.yaml: lighting.hdris: unknown HDRI 'moon'"),
         ({"resolution": [225, 224]}, "test.yaml: resolution: resolution must be even"),
-        ({"engine": "eevee"}, "test.yaml: engine: Input should be 'cycles' or 'workbench'"),
+        ({"engine": "octane"}, "test.yaml: engine: Input should be 'cycles', 'workbench' or 'eevee'"),
         ({"colour": "red"}, "test.yaml: colour: Extra inputs are not permitted"),
         ({"actions": ["walk", "walk"]}, "action 'walk' is listed twice"),
         ({"camera": {"focal_mm": {"gauss": [40, 5]}}},
@@ -121,3 +121,19 @@ def test_distributions_sample_within_their_support():
     assert min(ages) >= 0.5 and max(ages) <= 0.9 and len(set(ages)) > 3
     assert {j.camera.focal_mm for j in jobs} == {50.0}
     assert {j.camera.motion for j in jobs} == {"pan"}
+
+
+def test_presets_set_render_settings_and_explicit_fields_override_them():
+    from render_farm.core.config import PRESETS
+
+    base = {"actions": ["walk"], "clips_per_action": 1}
+    quality = parse_config({**base, "preset": "quality"}, "q.yaml")
+    assert (quality.engine, quality.samples, quality.denoise, quality.max_bounces) == ("cycles", 64, True, 8)
+    assert quality.adaptive_threshold == PRESETS["quality"]["adaptive_threshold"] > 0
+    mine = parse_config({**base, "preset": "quality", "samples": 32, "denoise": False}, "q.yaml")
+    assert (mine.samples, mine.denoise, mine.max_bounces) == (32, False, 8)
+    assert parse_config({**base, "preset": "preview"}, "p.yaml").engine == "workbench"
+    job = plan(quality, [find_template("walk")])[0]
+    assert (job.render.samples, job.render.denoise, job.render.max_bounces) == (64, True, 8)
+    with pytest.raises(ConfigError, match="p.yaml: preset: Input should be 'preview', 'fast' or 'quality'"):
+        parse_config({**base, "preset": "ultra"}, "p.yaml")

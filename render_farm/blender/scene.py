@@ -39,12 +39,16 @@ def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> Non
     if params.engine == "cycles":
         scene.cycles.device = "CPU"
         scene.cycles.samples = params.samples
-        scene.cycles.use_adaptive_sampling = False
-        scene.cycles.use_denoising = False
+        scene.cycles.use_adaptive_sampling = params.adaptive_threshold > 0
+        if params.adaptive_threshold > 0:
+            scene.cycles.adaptive_threshold = params.adaptive_threshold
+        scene.cycles.use_denoising = params.denoise
+        if params.denoise:
+            scene.cycles.denoiser = "OPENIMAGEDENOISE"
         # Measured: the light tree costs more than it saves with one sun and a world light.
         if hasattr(scene.cycles, "use_light_tree"):  # Blender >= 3.5
             scene.cycles.use_light_tree = False
-        scene.cycles.max_bounces = 4
+        scene.cycles.max_bounces = params.max_bounces
         scene.cycles.seed = 0
         scene.render.use_persistent_data = True
     elif params.engine == "eevee":

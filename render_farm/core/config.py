@@ -146,6 +146,15 @@ class AnnotationOptions(_Strict):
     depth: bool = Field(False, description="Metric depth per frame (metres from the camera).")
 
 
+# Render settings by purpose, measured in docs/benchmarks.md (time per frame and PSNR against a
+# converged reference). A config's own engine/samples/... fields override its preset's.
+PRESETS: dict[str, dict] = {
+    "preview": {"engine": "workbench", "samples": 8, "max_bounces": 0, "adaptive_threshold": 0.0, "denoise": False},
+    "fast": {"engine": "cycles", "samples": 16, "max_bounces": 4, "adaptive_threshold": 0.0, "denoise": False},
+    "quality": {"engine": "cycles", "samples": 64, "max_bounces": 8, "adaptive_threshold": 0.01, "denoise": True},
+}
+
+
 class DatasetConfig(_Strict):
     seed: int = Field(0, ge=0)
     output: Path = Path("output/dataset")
@@ -155,8 +164,13 @@ class DatasetConfig(_Strict):
     frames: int = Field(32, ge=1, le=10_000)
     fps: float = Field(16.0, gt=0, le=240)
     resolution: tuple[int, int] = (224, 224)
+    preset: Literal["preview", "fast", "quality"] | None = Field(
+        None, description="Render settings by purpose; fields given beside it override it.")
     engine: Literal["cycles", "workbench", "eevee"] = "cycles"
     samples: int = Field(16, ge=1, le=4096)
+    max_bounces: int = Field(4, ge=0, le=128, description="Cycles light bounces.")
+    adaptive_threshold: float = Field(0.0, ge=0.0, le=1.0, description="Cycles adaptive sampling threshold; 0: off.")
+    denoise: bool = Field(False, description="Cycles: OpenImageDenoise on each frame.")
     val_fraction: float = Field(0.25, ge=0.0, lt=1.0)
     workers: int | None = Field(None, ge=1)
     body: BodyRanges = Field(default_factory=BodyRanges)
@@ -166,6 +180,13 @@ class DatasetConfig(_Strict):
     clothing: ClothingRanges = Field(default_factory=ClothingRanges)
     annotations: AnnotationOptions = Field(default_factory=AnnotationOptions)
     scene: SceneRanges = Field(default_factory=SceneRanges)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("preset") in PRESETS:
+            return {**PRESETS[data["preset"]], **data}
+        return data
 
     @field_validator("resolution")
     @classmethod

@@ -151,7 +151,8 @@ def sample_job(
         label_path=f"labels/{template.id}/{jid}.json",
         render=RenderParams(
             engine=config.engine, samples=config.samples, width=width, height=height,
-            frames=config.frames, fps=config.fps, passes=passes,
+            frames=config.frames, fps=config.fps, passes=passes, max_bounces=config.max_bounces,
+            adaptive_threshold=config.adaptive_threshold, denoise=config.denoise,
         ),
         passes_path=f"passes/{template.id}/{jid}.npz" if passes else None,
         body=BodyParams(phenotype=phenotype),

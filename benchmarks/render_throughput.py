@@ -1,0 +1,146 @@
+"""The benchmark that defines "fast": SynthAct's farm against a fresh-process-per-clip baseline and
+against the pure render time, side by side on one plan.
+
+    python benchmarks/render_throughput.py [--clips-per-action 4] [--frames 32] [--samples 16] [--workers 2]
+
+One plan (6 actions x 4 clips = 24 jobs by default, 224x224 x 32 frames, Cycles, the same
+samples) is rendered three ways, one after the other, with the same number of parallel
+workers of one Blender thread each:
+
+- baseline: a fresh Blender (bpy) process per clip that builds the scene with the farm's own
+  code and writes PNG frames, then a separate ffmpeg run encodes them (H.264, the farm's
+  settings) - how pipelines such as SURREAL work;
+- farm: `synthact render` (the local pool: persistent workers, frames streamed to ffmpeg);
+- limit: the sum of the frame render times Blender took in the farm run, divided by the workers.
+
+Image quality: frames of the first two clips are compared (decoded) with a reference rendered at
+8x the samples; the farm must be no worse than the baseline. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+ACTIONS = ["walk", "wave", "squat", "punch", "kick", "jumping_jacks"]
+QUALITY_CLIPS, QUALITY_FRAMES = 2, 4
+
+
+def decode(path: Path) -> np.ndarray:
+    import av
+
+    with av.open(str(path)) as c:
+        return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)]).astype(np.float64)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a - b) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+
+
+def encode_pngs(frames_dir: Path, out: Path, fps: float) -> None:
+    from render_farm.video import GOP, ffmpeg_binary
+
+    subprocess.run([ffmpeg_binary(), "-nostdin", "-loglevel", "error", "-y", "-framerate", str(fps), "-i",
+                    str(frames_dir / "frame_%04d.png"), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18",
+                    "-preset", "veryfast", "-g", str(GOP), "-bf", "0", "-threads", "1", str(out)], check=True)
+
+
+def baseline_clip(job, out: Path, bodies: Path, work: Path, samples: int | None = None,
+                  frames: int | None = None) -> tuple[float, Path]:
+    job_file = work / f"{job.job_id}.json"
+    job_file.write_text(job.model_dump_json())
+    frames_dir = work / f"{job.job_id}-{samples or 'base'}"
+    cmd = [sys.executable, str(REPO / "benchmarks" / "baseline_clip.py"), str(job_file), str(out), str(bodies),
+           str(frames_dir)]
+    if samples:
+        cmd += ["--samples", str(samples)]
+    if frames:
+        cmd += ["--frames", str(frames)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    render_s = json.loads(done.stdout.strip().splitlines()[-1])["render_s"]
+    clip = work / f"{job.job_id}-{samples or 'base'}.mp4"
+    encode_pngs(frames_dir, clip, job.render.fps)
+    shutil.rmtree(frames_dir)
+    return render_s, clip
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clips-per-action", type=int, default=4)
+    p.add_argument("--frames", type=int, default=32)
+    p.add_argument("--samples", type=int, default=16)
+    p.add_argument("--workers", type=int, default=2)
+    args = p.parse_args()
+    from rich.console import Console
+
+    from render_farm import pipeline
+    from render_farm.bodies.cache import default_cache_dir
+    from render_farm.core.config import parse_config
+    from render_farm.core.labels import load_label
+
+    root = Path(tempfile.mkdtemp(prefix="synthact-throughput-"))
+    bodies = default_cache_dir()
+    config = parse_config({"seed": 21, "actions": ACTIONS, "clips_per_action": args.clips_per_action,
+                           "frames": args.frames, "fps": 16, "resolution": [224, 224], "engine": "cycles",
+                           "samples": args.samples, "val_fraction": 0.0}, "benchmark")
+    farm_out = root / "farm"
+    jobs = pipeline.prepare(config, farm_out)
+    pipeline.ensure_bodies(jobs, bodies, Console(stderr=True, quiet=True))
+
+    # Baseline: a fresh process per clip, `workers` at a time.
+    base_out = root / "baseline"
+    pipeline.prepare(config, base_out)
+    t = time.perf_counter()
+    with ThreadPoolExecutor(args.workers) as pool:
+        base = list(pool.map(lambda j: baseline_clip(j, base_out, bodies, root / "work"), jobs))
+    base_wall = time.perf_counter() - t
+
+    # The farm.
+    t = time.perf_counter()
+    pipeline.execute(jobs, farm_out, bodies, args.workers, Console(stderr=True, quiet=True))
+    farm_wall = time.perf_counter() - t
+    farm_render = sum(load_label(farm_out / j.label_path).render_stats["render_s"] for j in jobs)
+    limit_wall = farm_render / args.workers
+
+    # Quality: the first clips' first frames against a reference at 8x the samples.
+    base_q, farm_q = [], []
+    for i, job in enumerate(jobs[:QUALITY_CLIPS]):
+        _, ref_clip = baseline_clip(job, base_out, bodies, root / "work", samples=args.samples * 8,
+                                    frames=QUALITY_FRAMES)
+        ref = decode(ref_clip)
+        base_q.append(psnr(decode(base[i][1])[:QUALITY_FRAMES], ref))
+        farm_q.append(psnr(decode(farm_out / job.clip_path)[:QUALITY_FRAMES], ref))
+
+    n = len(jobs)
+    rows = [("baseline: process per clip, PNG, then ffmpeg", base_wall), ("SynthAct farm (local pool)", farm_wall),
+            ("limit: pure frame render time / workers", limit_wall)]
+    print(f"{n} clips, 224x224 x {args.frames} frames, Cycles {args.samples} samples, {args.workers} workers of "
+          f"1 thread\n")
+    print("| run | wall s | clips/hour | x baseline |")
+    print("|---|---|---|---|")
+    for name, wall in rows:
+        print(f"| {name} | {wall:.1f} | {n / wall * 3600:.0f} | {base_wall / wall:.2f} |")
+    print(f"\nfarm wall / pure render time: {farm_wall / limit_wall:.3f}")
+    print(f"baseline render time inside its processes: {sum(b[0] for b in base) / args.workers:.1f} s per worker")
+    print(f"PSNR to an {args.samples * 8}-sample reference (first {QUALITY_FRAMES} frames of {QUALITY_CLIPS} clips): "
+          f"baseline {np.mean(base_q):.2f} dB, farm {np.mean(farm_q):.2f} dB")
+    shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
