@@ -4,8 +4,9 @@ against the pure render time, side by side on one plan.
     python benchmarks/render_throughput.py [--clips-per-action 4] [--frames 32] [--samples 16] [--workers 2]
 
 One plan (6 actions x 4 clips = 24 jobs by default, 224x224 x 32 frames, Cycles, the same
-samples) is rendered three ways, one after the other, with the same number of parallel
-workers of one Blender thread each:
+samples) is rendered both ways in alternating rounds (baseline then farm, farm then baseline,
+...: a machine whose speed drifts favours neither), with the same number of parallel workers
+of one Blender thread each:
 
 - baseline: a fresh Blender (bpy) process per clip that builds the scene with the farm's own
   code and writes PNG frames, then a separate ffmpeg run encodes them (H.264, the farm's
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import subprocess
 import sys
@@ -34,21 +34,12 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from video_quality import decode, psnr  # noqa: E402
 
 ACTIONS = ["walk", "wave", "squat", "punch", "kick", "jumping_jacks"]
 QUALITY_CLIPS, QUALITY_FRAMES = 2, 4
-
-
-def decode(path: Path) -> np.ndarray:
-    import av
-
-    with av.open(str(path)) as c:
-        return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)]).astype(np.float64)
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a - b) ** 2))
-    return math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
 
 
 def encode_pngs(frames_dir: Path, out: Path, fps: float) -> None:
@@ -61,6 +52,7 @@ def encode_pngs(frames_dir: Path, out: Path, fps: float) -> None:
 
 def baseline_clip(job, out: Path, bodies: Path, work: Path, samples: int | None = None,
                   frames: int | None = None) -> tuple[float, Path]:
+    work.mkdir(parents=True, exist_ok=True)
     job_file = work / f"{job.job_id}.json"
     job_file.write_text(job.model_dump_json())
     frames_dir = work / f"{job.job_id}-{samples or 'base'}"
@@ -84,6 +76,7 @@ def main() -> int:
     p.add_argument("--frames", type=int, default=32)
     p.add_argument("--samples", type=int, default=16)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=4, help="alternating baseline/farm rounds")
     args = p.parse_args()
     from rich.console import Console
 
@@ -91,6 +84,7 @@ def main() -> int:
     from render_farm.bodies.cache import default_cache_dir
     from render_farm.core.config import parse_config
     from render_farm.core.labels import load_label
+    from render_farm.executors.local import run_local
 
     root = Path(tempfile.mkdtemp(prefix="synthact-throughput-"))
     bodies = default_cache_dir()
@@ -101,29 +95,40 @@ def main() -> int:
     jobs = pipeline.prepare(config, farm_out)
     pipeline.ensure_bodies(jobs, bodies, Console(stderr=True, quiet=True))
 
-    # Baseline: a fresh process per clip, `workers` at a time.
+    # The two runs alternate in rounds (baseline, farm, then farm, baseline, ...) so that a machine
+    # whose speed drifts (shared hosts do) favours neither; each farm round starts its own pool.
     base_out = root / "baseline"
     pipeline.prepare(config, base_out)
+    rounds = [jobs[i::args.rounds] for i in range(args.rounds)]
+    base: dict[str, tuple[float, Path]] = {}
+    base_wall = farm_wall = 0.0
+    for r, part in enumerate(rounds):
+        for mode in (("baseline", "farm") if r % 2 == 0 else ("farm", "baseline")):
+            t = time.perf_counter()
+            if mode == "baseline":
+                with ThreadPoolExecutor(args.workers) as pool:
+                    for job, result in zip(part, pool.map(lambda j: baseline_clip(j, base_out, bodies, root / "work"),
+                                                          part), strict=True):
+                        base[job.job_id] = result
+                base_wall += time.perf_counter() - t
+            else:  # the farm's executor: persistent workers, frames streamed to ffmpeg
+                outcomes = run_local(part, farm_out, bodies, args.workers, lambda _o: None)
+                farm_wall += time.perf_counter() - t
+                assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
     t = time.perf_counter()
-    with ThreadPoolExecutor(args.workers) as pool:
-        base = list(pool.map(lambda j: baseline_clip(j, base_out, bodies, root / "work"), jobs))
-    base_wall = time.perf_counter() - t
-
-    # The farm.
-    t = time.perf_counter()
-    pipeline.execute(jobs, farm_out, bodies, args.workers, Console(stderr=True, quiet=True))
-    farm_wall = time.perf_counter() - t
+    pipeline.execute(jobs, farm_out, bodies, args.workers, Console(stderr=True, quiet=True))  # the split lists
+    farm_wall += time.perf_counter() - t
     farm_render = sum(load_label(farm_out / j.label_path).render_stats["render_s"] for j in jobs)
     limit_wall = farm_render / args.workers
 
     # Quality: the first clips' first frames against a reference at 8x the samples.
     base_q, farm_q = [], []
-    for i, job in enumerate(jobs[:QUALITY_CLIPS]):
-        _, ref_clip = baseline_clip(job, base_out, bodies, root / "work", samples=args.samples * 8,
-                                    frames=QUALITY_FRAMES)
+    q_frames = min(QUALITY_FRAMES, args.frames)
+    for job in jobs[:QUALITY_CLIPS]:
+        _, ref_clip = baseline_clip(job, base_out, bodies, root / "work", samples=args.samples * 8, frames=q_frames)
         ref = decode(ref_clip)
-        base_q.append(psnr(decode(base[i][1])[:QUALITY_FRAMES], ref))
-        farm_q.append(psnr(decode(farm_out / job.clip_path)[:QUALITY_FRAMES], ref))
+        base_q.append(psnr(decode(base[job.job_id][1])[:q_frames], ref))
+        farm_q.append(psnr(decode(farm_out / job.clip_path)[:q_frames], ref))
 
     n = len(jobs)
     rows = [("baseline: process per clip, PNG, then ffmpeg", base_wall), ("SynthAct farm (local pool)", farm_wall),
@@ -135,8 +140,9 @@ def main() -> int:
     for name, wall in rows:
         print(f"| {name} | {wall:.1f} | {n / wall * 3600:.0f} | {base_wall / wall:.2f} |")
     print(f"\nfarm wall / pure render time: {farm_wall / limit_wall:.3f}")
-    print(f"baseline render time inside its processes: {sum(b[0] for b in base) / args.workers:.1f} s per worker")
-    print(f"PSNR to an {args.samples * 8}-sample reference (first {QUALITY_FRAMES} frames of {QUALITY_CLIPS} clips): "
+    print(f"baseline render time inside its processes: {sum(b[0] for b in base.values()) / args.workers:.1f} s "
+          f"per worker; farm: {farm_render / args.workers:.1f} s per worker")
+    print(f"PSNR to an {args.samples * 8}-sample reference (first {q_frames} frames of {QUALITY_CLIPS} clips): "
           f"baseline {np.mean(base_q):.2f} dB, farm {np.mean(farm_q):.2f} dB")
     shutil.rmtree(root, ignore_errors=True)
     return 0
