@@ -297,3 +297,23 @@ def test_rig_with_a_preview_body_skins_it(tmp_path, addon_zip, default_body, bod
                            "parent": "SynthAct Rig"}
     assert out["unweighted"] == 0  # every vertex follows the bones (none left behind in the rest pose)
     assert out["hand_moved"] > 0.2
+
+
+def test_panels_draw_existing_properties_and_operators(tmp_path, addon_zip, blender_python):
+    out = run_scenario(tmp_path, "panels", addon_zip, python=blender_python)
+    out = {k: [tuple(x) for x in v] if ":" in k else v for k, v in out.items()}
+    # No rig yet: the panel offers to add one.
+    assert ("operator", "synthact.add_rig") in out["empty:SYNTHACT_PT_main"]
+    # An action with a bad id: its properties are shown, with the problem under them, and the
+    # validation findings are listed under the buttons.
+    main = out["action:SYNTHACT_PT_main"]
+    assert {("prop", n) for n in ("template_id", "label", "loops", "speed_min", "speed_max", "mirror",
+                                  "joint_noise_deg")} <= set(main)
+    assert any(kind == "label" and text.startswith("id: 'Not Valid' must start") for kind, text in main)
+    assert out["validate"]["result"] == ["CANCELLED"]
+    check = out["action:SYNTHACT_PT_check"]
+    assert ("operator", "synthact.export_template") in check
+    assert any(kind == "label" and "label: missing" in text for kind, text in check)
+    assert ("list", "SYNTHACT_UL_library") in out["action:SYNTHACT_PT_library"]
+    assert ("operator", "synthact.import_bvh") in out["action:SYNTHACT_PT_motion"]
+    assert ("operator", "synthact.preview_variant") in out["action:SYNTHACT_PT_preview"]

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import sys
+import types
 from pathlib import Path
 
 import bpy
@@ -221,7 +222,59 @@ def body(out: dict, zip_path: str, body_file: str, not_a_body: str) -> None:
     out["lowest_before"] = lowest_before
 
 
-SCENARIOS = {f.__name__: f for f in (install_and_toggle, legacy, author, bad_input, bvh, preview, body)}
+class LayoutRecorder:
+    """Stands in for a UI layout, which background Blender does not have: records what a panel draws and
+    checks that every property it shows exists on its data."""
+
+    def __init__(self, log: list):
+        self.log = log
+
+    def _child(self, *args, **kwargs):
+        return self
+
+    row = column = box = split = _child
+
+    def prop(self, data, name, **kwargs):
+        if name not in data.bl_rna.properties:
+            raise AttributeError(f"{type(data).__name__} has no property {name!r}")
+        self.log.append(("prop", name))
+
+    def operator(self, idname, **kwargs):
+        category, op = idname.split(".")
+        if not hasattr(getattr(bpy.ops, category), op):
+            raise AttributeError(f"no operator {idname}")
+        self.log.append(("operator", idname))
+
+    def label(self, text="", **kwargs):
+        self.log.append(("label", text))
+
+    def template_list(self, list_type, list_id, data, prop, active_data, active_prop, **kwargs):
+        assert prop in data.bl_rna.properties and active_prop in active_data.bl_rna.properties
+        self.log.append(("list", list_type))
+
+
+def panels(out: dict, zip_path: str) -> None:
+    install(zip_path)
+    classes = [getattr(bpy.types, n) for n in dir(bpy.types) if n.startswith("SYNTHACT_PT_")]
+
+    def draw_all(stage: str) -> None:
+        for cls in classes:
+            log: list = []
+            cls.draw(types.SimpleNamespace(layout=LayoutRecorder(log)), bpy.context)
+            out[f"{stage}:{cls.__name__}"] = log
+
+    draw_all("empty")
+    bpy.ops.synthact.add_rig()
+    draw_all("rig")
+    rig = bpy.context.active_object
+    _key(rig, 1, {})
+    _key(rig, 5, {"left_knee": ((1, 0, 0), 20)})
+    rig.animation_data.action.synthact.template_id = "Not Valid"
+    out["validate"] = Reports.call(bpy.ops.synthact.validate)
+    draw_all("action")
+
+
+SCENARIOS = {f.__name__: f for f in (install_and_toggle, legacy, author, bad_input, bvh, preview, body, panels)}
 
 if __name__ == "__main__":
     name, result_path, *args = sys.argv[1:]
