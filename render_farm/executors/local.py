@@ -31,11 +31,11 @@ def _drop_blender_script_paths() -> None:
     sys.path[:] = [p for p in sys.path if not (marker in p and f"{os.sep}scripts" in p)]
 
 
-_slot = 0  # this worker's device slot: the GPU it renders on when rendering on GPUs
+_slot = 0  # this worker's slot: the GPU it renders on, and the cores it is pinned to
 
 
 def _claim_slot(slots) -> None:
-    """Take the lowest free device slot; give it back when the process exits (recycled workers)."""
+    """Take the lowest free slot; give it back when the process exits (recycled workers)."""
     global _slot
     with slots.get_lock():
         free = [i for i in range(len(slots)) if not slots[i]]
@@ -49,10 +49,20 @@ def _claim_slot(slots) -> None:
     multiprocessing.util.Finalize(None, release, exitpriority=10)
 
 
-def _init_worker(log_dir: str, slots=None) -> None:
+def _pin_to_cores(cores: list[int] | None) -> None:
+    """Keep a worker on its own cores. Blender sizes its task scheduler (TBB) to every core it may use,
+    so a worker that evaluates the scene outside rendering (annotation's deformed mesh and ray casts)
+    spins threads on the cores of its neighbours: measured, two unpinned workers rendered their
+    frames 20-40% slower than two pinned ones. Must run before bpy is imported."""
+    if cores and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cores)
+
+
+def _init_worker(log_dir: str, slots=None, core_sets: list[list[int]] | None = None) -> None:
     _drop_blender_script_paths()
     if slots is not None:
         _claim_slot(slots)
+        _pin_to_cores(core_sets[_slot] if core_sets else None)
     # One render thread per process; stop numeric libraries from oversubscribing the cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
@@ -80,8 +90,27 @@ def is_storage_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
 
 
+def available_cores() -> int:
+    """Cores this process may run on (a Slurm task's allocation, a container's limit), else all."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def core_sets_for(workers: int) -> list[list[int]] | None:
+    """The cores each worker slot is pinned to: an equal share of the cores this process may use,
+    or None (no pinning) when there are more workers than cores or the platform cannot pin."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    if workers > len(cores):
+        return None
+    share = len(cores) // workers
+    return [cores[i * share:(i + 1) * share] for i in range(workers)]
+
+
 def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
+    return max(1, available_cores())
 
 
 RETRIES = 2  # a job is tried at most 1 + RETRIES times
@@ -106,8 +135,9 @@ def run_local(
     if not jobs:
         return outcomes
     ctx = multiprocessing.get_context("spawn")  # bpy is not fork-safe
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    slots = ctx.Array("b", workers) if device != "cpu" else None
+    threads = max(1, available_cores() // workers)
+    slots = ctx.Array("b", workers)
+    core_sets = core_sets_for(workers)
     log_dir = str(Path(out_dir) / "logs")
     by_id = {j.job_id: j for j in jobs}
     attempts = dict.fromkeys(by_id, 0)
@@ -123,7 +153,7 @@ def run_local(
 
     while queue:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(log_dir, slots), max_tasks_per_child=recycle_after) as pool:
+                                 initargs=(log_dir, slots, core_sets), max_tasks_per_child=recycle_after) as pool:
             futures = {pool.submit(_run, by_id[j].model_dump_json(), str(out_dir), str(body_dir), threads, device): j
                        for j in queue}
             queue = []
