@@ -39,8 +39,7 @@ def attach_body(context, rig, body: dict[str, np.ndarray]) -> bpy.types.Object:
     mesh = bpy.data.meshes.new("SynthAct Body")
     mesh.from_pydata(verts.tolist(), [], faces.tolist())
     mesh.update()
-    for poly in mesh.polygons:
-        poly.use_smooth = True
+    mesh.polygons.foreach_set("use_smooth", [True] * len(mesh.polygons))
     obj = bpy.data.objects.new("SynthAct Body", mesh)
     context.scene.collection.objects.link(obj)
     for j, name in enumerate(JOINT_NAMES):

@@ -109,8 +109,7 @@ def render(
 
     try:
         slurm = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
-                             cpus_per_task=cpus_per_task, array_parallelism=array_parallelism, submit_with=submit_with,
-                             device=device)
+                             cpus_per_task=cpus_per_task, array_parallelism=array_parallelism, submit_with=submit_with)
         where = pipeline.Backend(backend, address, slurm, device)
         if config.suffix == ".jsonl":
             if engine is not None:

@@ -7,6 +7,7 @@ train.txt, val.txt).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,7 +171,9 @@ def execute(
                 progress.console.print(f"submitted Slurm array {job_id} ({how}): shards {shards} of "
                                        f"{backend.slurm.shards}", highlight=False)
 
-            run_slurm(jobs, todo, out_dir, body_dir, backend.slurm, lambda j: is_complete(out_dir, j), on_done,
+            # The backend's device is the one setting; the Slurm options carry it to the array tasks.
+            slurm = dataclasses.replace(backend.slurm, device=backend.device)
+            run_slurm(jobs, todo, out_dir, body_dir, slurm, lambda j: is_complete(out_dir, j), on_done,
                       submitted)
         else:
             run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done,
