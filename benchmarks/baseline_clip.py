@@ -1,6 +1,7 @@
 """The baseline of benchmarks/render_throughput.py: one fresh Blender process per clip, writing PNG frames.
 
-    python benchmarks/baseline_clip.py JOB_JSON OUT_DIR BODY_DIR FRAME_DIR [--samples N] [--frames N]
+    python benchmarks/baseline_clip.py JOB_JSON OUT_DIR BODY_DIR FRAME_DIR [--samples N] [--frames N] [--threads N]
+        [--device D]
 
 The scene is built by the same code as the farm's worker (so the content is identical); each
 frame is rendered to a PNG file, as pipelines such as SURREAL do, and the process exits. The
@@ -27,6 +28,9 @@ def main() -> int:
     p.add_argument("frames_dir", type=Path)
     p.add_argument("--samples", type=int, default=None)
     p.add_argument("--frames", type=int, default=None)
+    p.add_argument("--threads", type=int, default=1, help="Blender render threads (the farm gives each worker "
+                   "its share of the cores)")
+    p.add_argument("--device", default="cpu", help="cpu, auto, optix or cuda (as synthact render --device)")
     args = p.parse_args()
     import bpy
 
@@ -35,7 +39,7 @@ def main() -> int:
     from render_farm.core.jobs import Job
 
     job = Job.model_validate_json(Path(args.job).read_text())
-    scene, actor, spec, _ = build_scene(job, args.out, args.bodies, 1)
+    scene, actor, spec, _ = build_scene(job, args.out, args.bodies, args.threads, args.device)
     if args.samples:
         scene.cycles.samples = args.samples
     scene.render.image_settings.file_format = "PNG"

@@ -6,7 +6,9 @@ against the pure render time, side by side on one plan.
 One plan (6 actions x 4 clips = 24 jobs by default, 224x224 x 32 frames, Cycles, the same
 samples) is rendered both ways in alternating rounds (baseline then farm, farm then baseline,
 ...: a machine whose speed drifts favours neither), with the same number of parallel workers
-of one Blender thread each:
+and Blender threads per worker (the farm's share of the cores: one each on a 2-core machine with
+2 workers); `--device optix|cuda|auto` renders both on the GPU (every worker shares GPU 0 on a
+one-GPU machine, after one untimed warm-up frame that compiles the GPU kernels):
 
 - baseline: a fresh Blender (bpy) process per clip that builds the scene with the farm's own
   code and writes PNG frames, then a separate ffmpeg run encodes them (H.264, the farm's
@@ -51,7 +53,7 @@ def encode_pngs(frames_dir: Path, out: Path, fps: float) -> None:
 
 
 def baseline_clip(job, out: Path, bodies: Path, work: Path, samples: int | None = None,
-                  frames: int | None = None) -> tuple[float, Path]:
+                  frames: int | None = None, device: str = "cpu", threads: int = 1) -> tuple[float, Path]:
     work.mkdir(parents=True, exist_ok=True)
     job_file = work / f"{job.job_id}.json"
     job_file.write_text(job.model_dump_json())
@@ -62,6 +64,7 @@ def baseline_clip(job, out: Path, bodies: Path, work: Path, samples: int | None 
         cmd += ["--samples", str(samples)]
     if frames:
         cmd += ["--frames", str(frames)]
+    cmd += ["--device", device, "--threads", str(threads)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     render_s = json.loads(done.stdout.strip().splitlines()[-1])["render_s"]
     clip = work / f"{job.job_id}-{samples or 'base'}.mp4"
@@ -77,6 +80,8 @@ def main() -> int:
     p.add_argument("--samples", type=int, default=16)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--rounds", type=int, default=4, help="alternating baseline/farm rounds")
+    p.add_argument("--device", default="cpu", help="cpu, auto, optix or cuda: both runs render there "
+                   "(every worker shares GPU 0 on a one-GPU machine)")
     args = p.parse_args()
     from rich.console import Console
 
@@ -84,8 +89,9 @@ def main() -> int:
     from render_farm.bodies.cache import default_cache_dir
     from render_farm.core.config import parse_config
     from render_farm.core.labels import load_label
-    from render_farm.executors.local import run_local
+    from render_farm.executors.local import available_cores, run_local
 
+    threads = max(1, available_cores() // args.workers)  # what the farm gives each worker, for both runs
     root = Path(tempfile.mkdtemp(prefix="synthact-throughput-"))
     bodies = default_cache_dir()
     config = parse_config({"seed": 21, "actions": ACTIONS, "clips_per_action": args.clips_per_action,
@@ -99,6 +105,10 @@ def main() -> int:
     # whose speed drifts (shared hosts do) favours neither; each farm round starts its own pool.
     base_out = root / "baseline"
     pipeline.prepare(config, base_out)
+    if args.device != "cpu":
+        # A GPU compiles its kernels on first use (minutes for OptiX/CUDA without a matching binary) and
+        # caches them on disk: one untimed frame first, so neither run pays for it.
+        baseline_clip(jobs[0], base_out, bodies, root / "warmup", frames=1, device=args.device, threads=threads)
     rounds = [jobs[i::args.rounds] for i in range(args.rounds)]
     base: dict[str, tuple[float, Path]] = {}
     base_wall = farm_wall = 0.0
@@ -107,25 +117,29 @@ def main() -> int:
             t = time.perf_counter()
             if mode == "baseline":
                 with ThreadPoolExecutor(args.workers) as pool:
-                    for job, result in zip(part, pool.map(lambda j: baseline_clip(j, base_out, bodies, root / "work"),
-                                                          part), strict=True):
+                    clips = pool.map(lambda j: baseline_clip(j, base_out, bodies, root / "work", device=args.device,
+                                                                threads=threads), part)
+                    for job, result in zip(part, clips, strict=True):
                         base[job.job_id] = result
                 base_wall += time.perf_counter() - t
             else:  # the farm's executor: persistent workers, frames streamed to ffmpeg
-                outcomes = run_local(part, farm_out, bodies, args.workers, lambda _o: None)
+                outcomes = run_local(part, farm_out, bodies, args.workers, lambda _o: None, device=args.device)
                 farm_wall += time.perf_counter() - t
                 assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
     t = time.perf_counter()
-    pipeline.execute(jobs, farm_out, bodies, args.workers, Console(stderr=True, quiet=True))  # the split lists
+    pipeline.execute(jobs, farm_out, bodies, args.workers, Console(stderr=True, quiet=True),
+                     pipeline.Backend(device=args.device))  # the split lists
     farm_wall += time.perf_counter() - t
     farm_render = sum(load_label(farm_out / j.label_path).render_stats["render_s"] for j in jobs)
     limit_wall = farm_render / args.workers
+    devices = {load_label(farm_out / j.label_path).render_device for j in jobs}
 
     # Quality: the first clips' first frames against a reference at 8x the samples.
     base_q, farm_q = [], []
     q_frames = min(QUALITY_FRAMES, args.frames)
     for job in jobs[:QUALITY_CLIPS]:
-        _, ref_clip = baseline_clip(job, base_out, bodies, root / "work", samples=args.samples * 8, frames=q_frames)
+        _, ref_clip = baseline_clip(job, base_out, bodies, root / "work", samples=args.samples * 8, frames=q_frames,
+                                   device=args.device, threads=threads)
         ref = decode(ref_clip)
         base_q.append(psnr(decode(base[job.job_id][1])[:q_frames], ref))
         farm_q.append(psnr(decode(farm_out / job.clip_path)[:q_frames], ref))
@@ -134,7 +148,7 @@ def main() -> int:
     rows = [("baseline: process per clip, PNG, then ffmpeg", base_wall), ("SynthAct farm (local pool)", farm_wall),
             ("limit: pure frame render time / workers", limit_wall)]
     print(f"{n} clips, 224x224 x {args.frames} frames, Cycles {args.samples} samples, {args.workers} workers of "
-          f"1 thread\n")
+          f"{threads} thread(s), device {args.device} (farm labels: {sorted(devices)})\n")
     print("| run | wall s | clips/hour | x baseline |")
     print("|---|---|---|---|")
     for name, wall in rows:
