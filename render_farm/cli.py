@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from render_farm.core.errors import SynthActError
+from render_farm.core.errors import RenderInterrupted, SynthActError
 
 app = typer.Typer(help="SynthAct: synthetic human-action video datasets.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -107,6 +108,8 @@ def render(
     from render_farm.core.config import load_config, parse_config
     from render_farm.executors.slurm import SlurmOptions
 
+    # SIGTERM (a batch system's stop, `timeout`, `kill`) stops the run as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         slurm = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
                              cpus_per_task=cpus_per_task, array_parallelism=array_parallelism, submit_with=submit_with)
@@ -122,6 +125,9 @@ def render(
                 cfg = parse_config({**cfg.model_dump(mode="json"), "engine": engine}, f"--engine {engine}")
             out_dir = out or cfg.output
             summary = pipeline.render(cfg, out_dir, bodies or default_cache_dir(), workers, console, where)
+    except RenderInterrupted as exc:
+        fail(str(exc), 130)  # the shell's code for a run stopped by SIGINT
+        return
     except SynthActError as exc:
         fail(str(exc))
         return

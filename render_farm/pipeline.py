@@ -27,7 +27,7 @@ from rich.text import Text
 from render_farm.bodies.cache import bake_bodies, missing_bodies
 from render_farm.core.atomic import write_text_atomic
 from render_farm.core.config import DatasetConfig
-from render_farm.core.errors import SynthActError
+from render_farm.core.errors import RenderInterrupted, SynthActError
 from render_farm.core.jobs import Job
 from render_farm.core.manifest import write_manifest
 from render_farm.core.planner import jobs_jsonl, plan
@@ -146,6 +146,7 @@ def execute(
         console.print(f"removed {removed} temporary file(s) left by an interrupted run", highlight=False)
     ensure_bodies(todo, body_dir, console)
     failed: list[JobOutcome] = []
+    interrupted = False
     with _progress(console, rate=True) as progress:
         task = progress.add_task("rendering clips", total=len(todo))
 
@@ -162,22 +163,27 @@ def execute(
                 failed.append(outcome)
                 progress.console.print(f"[red]failed[/red] {outcome.job_id}: {outcome.error}")
 
-        if backend.kind == "ray":
-            from render_farm.executors.ray_cluster import run_ray
+        def submitted(job_id: str, how: str, shards: list[int]) -> None:
+            progress.console.print(f"submitted Slurm array {job_id} ({how}): shards {shards} of "
+                                   f"{backend.slurm.shards}", highlight=False)
 
-            run_ray(todo, out_dir, body_dir, backend.address, on_done, device=backend.device)
-        elif backend.kind == "slurm":
-            def submitted(job_id: str, how: str, shards: list[int]) -> None:
-                progress.console.print(f"submitted Slurm array {job_id} ({how}): shards {shards} of "
-                                       f"{backend.slurm.shards}", highlight=False)
+        try:
+            if backend.kind == "ray":
+                from render_farm.executors.ray_cluster import run_ray
 
-            # The backend's device is the one setting; the Slurm options carry it to the array tasks.
-            slurm = dataclasses.replace(backend.slurm, device=backend.device)
-            run_slurm(jobs, todo, out_dir, body_dir, slurm, lambda j: is_complete(out_dir, j), on_done,
-                      submitted)
-        else:
-            run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done,
-                      device=backend.device)
+                run_ray(todo, out_dir, body_dir, backend.address, on_done, device=backend.device)
+            elif backend.kind == "slurm":
+                # The backend's device is the one setting; the Slurm options carry it to the array tasks.
+                slurm = dataclasses.replace(backend.slurm, device=backend.device)
+                run_slurm(jobs, todo, out_dir, body_dir, slurm, lambda j: is_complete(out_dir, j), on_done,
+                          submitted)
+            else:
+                run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done,
+                          device=backend.device)
+        except KeyboardInterrupt:
+            # The executor has stopped its workers: tidy what they were writing, then list what is complete.
+            interrupted = True
+            remove_stale_temporaries(out_dir)
     complete = {j.job_id for j in jobs if is_complete(out_dir, j)}
     failures = out_dir / "failures.jsonl"
     try:
@@ -190,6 +196,9 @@ def execute(
     except OSError as exc:
         raise SynthActError(f"{exc.filename or out_dir}: cannot write the split lists ({exc.strerror}); "
                             f"{len(complete)} of {len(jobs)} clips are complete") from None
+    if interrupted:
+        raise RenderInterrupted(f"interrupted: {len(complete)} of {len(jobs)} clips are complete in {out_dir} "
+                                "(the split lists name them); run the same command again to render the rest")
     return RenderSummary(len(jobs), len(jobs) - len(todo), len(todo) - len(failed), failed, counts)
 
 

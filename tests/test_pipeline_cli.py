@@ -412,6 +412,64 @@ def test_killed_worker_and_killed_run_recover(tmp_path):
 
 
 
+def _session_processes(sid: int) -> list[str]:
+    """Command lines of the live processes in session `sid` (zombies excluded)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_text().replace("\0", " ")
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(cmdline)
+    return found
+
+
+def test_ctrl_c_and_sigterm_stop_the_workers_and_list_only_complete_clips(tmp_path):
+    import signal
+    import time
+
+    cfg = small_config(tmp_path, actions=["wave", "squat"], clips_per_action=2, frames=24)
+    exe = str(Path(sys.executable).with_name("synthact"))
+    out = tmp_path / "out"
+    # A runner may start tests with SIGINT ignored, which Python children would inherit: restore it.
+    for how in ("ctrl-c", "sigterm"):
+        proc = subprocess.Popen([exe, "render", str(cfg), "--out", str(out), "--workers", "2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        assert _wait_for_partial(out, proc), f"{how}: no clip was being encoded"
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole process group
+        else:
+            os.kill(proc.pid, signal.SIGTERM)  # a batch system stops the main process only
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 130, f"{how}: {stderr[-3000:]}"
+        last = stderr.strip().splitlines()[-1]
+        assert last.startswith("error: interrupted: ") and "run the same command again" in last, last
+        # No worker outlives the run; multiprocessing's resource tracker may take a moment to exit.
+        labels_at_exit = sorted((out / "labels").rglob("*.json"))
+        for _ in range(50):
+            left = _session_processes(proc.pid)
+            assert not [c for c in left if "spawn_main" in c], f"{how}: workers outlived the run: {left}"
+            if not left:
+                break
+            time.sleep(0.2)
+        assert left == [], f"{how}: processes outlived the run: {left}"
+        assert sorted((out / "labels").rglob("*.json")) == labels_at_exit
+        assert not [p for p in out.rglob(".*") if p.is_file()], f"{how}: temporary files remain"
+        listed = [ln.split()[0] for s in ("train", "val") for ln in (out / f"{s}.txt").read_text().splitlines()]
+        complete = sorted(str(p.relative_to(out)).replace("labels", "clips", 1).replace(".json", ".mp4")
+                          for p in (out / "labels").rglob("*.json"))
+        assert sorted(listed) == complete and len(complete) < 4, (how, listed, complete)
+        assert f"interrupted: {len(complete)} of 4 clips are complete" in last
+        for rel in listed:
+            assert len(decode(out / rel)[0]) == 24
+    rerun = run_cli("render", str(cfg), "--out", str(out))
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert run_cli("verify", str(out)).returncode == 0
+
+
 def _in_mount_namespace(script: str) -> subprocess.CompletedProcess:
     """Run a bash script in a private mount namespace: its mounts vanish when it ends."""
     return subprocess.run(["unshare", "--mount", "bash", "-c", script], capture_output=True, text=True, timeout=600,

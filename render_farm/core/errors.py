@@ -11,6 +11,10 @@ class SynthActError(Exception):
     """A problem with user input, reported without a traceback."""
 
 
+class RenderInterrupted(SynthActError):
+    """The user stopped a render (Ctrl-C or SIGTERM) after its workers were stopped and its output tidied."""
+
+
 def describe_validation_error(source: str | Path, exc: ValidationError) -> str:
     """One line naming the source and the first failing field, e.g. `a.yaml: clips_per_action: ...`."""
     err = exc.errors()[0]

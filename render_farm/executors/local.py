@@ -82,6 +82,22 @@ def _run(job_json: str, out_dir: str, body_dir: str, threads: int, device: str =
     return render_job(Job.model_validate_json(job_json), Path(out_dir), Path(body_dir), threads, device, _slot)
 
 
+STOP_WAIT_S = 10.0  # after Ctrl-C: how long a worker gets to die of SIGTERM before SIGKILL
+
+
+def _stop_workers() -> None:
+    """Stop every worker now, mid-clip (Ctrl-C): otherwise each finishes its clip and the jobs already
+    queued to it. Once this returns no worker writes; what they leave is temporary files."""
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(STOP_WAIT_S)
+        if child.is_alive():
+            child.kill()
+            child.join(STOP_WAIT_S)
+
+
 # A full or read-only disk does not heal by rendering the clip again at once.
 STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
@@ -175,8 +191,8 @@ def run_local(
                     for fut in pending:
                         settle(futures[fut], JobOutcome(futures[fut], False, "worker process died"))
             except KeyboardInterrupt:
-                for fut in pending:
-                    fut.cancel()
-                pool.shutdown(wait=False, cancel_futures=True)
+                # No future is cancelled here: the stopped workers break the pool, which fails every
+                # future itself (cancelling first races with that, and Python 3.11 then raises).
+                _stop_workers()
                 raise
     return outcomes

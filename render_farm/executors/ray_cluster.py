@@ -18,6 +18,7 @@ from render_farm.core.jobs import Job
 from render_farm.executors.local import RECYCLE_AFTER, RETRIES, JobOutcome
 
 WAIT_TIMEOUT_S = 5.0  # ray.wait returns at least this often, so Ctrl-C is handled promptly
+STOP_WAIT_S = 30.0  # after Ctrl-C: how long to wait for the cancelled tasks to end
 
 
 def _render_task(job_json: str, out_dir: str, body_dir: str, device: str = "cpu") -> dict:
@@ -56,6 +57,7 @@ def run_ray(
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise SynthActError(f"--address {address}: cannot connect to a Ray cluster ({_one_line(exc)})") from None
     outcomes: list[JobOutcome] = []
+    pending: list = []
     try:
         remote = ray.remote(num_cpus=1, num_gpus=0 if device == "cpu" else 1, max_retries=retries,
                             retry_exceptions=True, max_calls=recycle_after)(_render_task)
@@ -71,8 +73,12 @@ def run_ray(
                 outcomes.append(outcome)
                 on_done(outcome)
     except KeyboardInterrupt:
+        # Force-cancelling kills the workers mid-clip; wait (bounded) until they are gone, so nothing
+        # writes into the output folder after this returns.
         for ref in pending:
             ray.cancel(ref, force=True)
+        if pending:
+            ray.wait(pending, num_returns=len(pending), timeout=STOP_WAIT_S)
         raise
     finally:
         ray.shutdown()

@@ -26,6 +26,7 @@ from render_farm.core.jobs import Job
 from render_farm.executors.local import JobOutcome
 
 POLL_S = 2.0
+CANCEL_WAIT_S = 60.0  # after Ctrl-C: how long to wait for scancel to empty the array
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,11 @@ def run_slurm(
             collect()
             time.sleep(POLL_S)
     except KeyboardInterrupt:
+        # Stop the array and wait (bounded) until it has left the queue: no task writes once this returns.
         subprocess.run(["scancel", job_id], check=False, timeout=60)
+        deadline = time.monotonic() + CANCEL_WAIT_S
+        while time.monotonic() < deadline and array_tasks_left(job_id) > 0:
+            time.sleep(POLL_S)
         raise
     collect()
     for jid in list(waiting):
