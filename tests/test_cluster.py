@@ -70,6 +70,16 @@ def test_ray_cluster_renders_everything_when_a_node_dies(tmp_path, default_body,
     assert result["returncode"] == 0, result["stderr"]
     assert "6 clips rendered" in result["stderr"]
     assert_complete(out, 6)
+    # Ctrl-C while clips were being rendered: the tasks are cancelled and gone before the run exits.
+    stop = result["interrupt"]
+    assert stop["running_at_signal"] and stop["tasks_before"], stop
+    assert stop["returncode"] == 130, stop["stderr"]
+    assert stop["stderr"].strip().splitlines()[-1].startswith("error: interrupted: "), stop["stderr"]
+    assert stop["tasks_after"] == [] and stop["temporaries"] == [], stop
+    assert len(stop["labels"]) < 6, stop
+    assert stop["rerun_returncode"] == 0, stop["rerun_stderr"]
+    assert f"{6 - len(stop['labels'])} clips rendered, {len(stop['labels'])} already present" in stop["rerun_stderr"]
+    assert_complete(Path(f"{out}-interrupted"), 6)
 
 
 @pytest.mark.skipif(shutil.which("slurmctld") is None and not IN_CI, reason="needs Debian's slurmctld, slurmd, munge")
@@ -96,6 +106,15 @@ def test_slurm_array_renders_and_a_resubmission_renders_only_what_is_missing(tmp
     for name, mtime in result["mtimes_after_first"].items():
         assert result["mtimes_after_second"][name] == mtime
     assert_complete(out, 4)
+    # Ctrl-C while an array task encoded a clip: the array is scancelled and gone before the run exits.
+    stop = result["interrupt"]
+    assert stop["running_at_signal"] and stop["queue_at_signal"], stop
+    assert stop["returncode"] == 130, stop["stderr"]
+    assert stop["stderr"].strip().splitlines()[-1].startswith("error: interrupted: "), stop["stderr"]
+    assert stop["queue_after"] == [] and stop["processes_after"] == [] and stop["temporaries"] == [], stop
+    assert len(stop["labels"]) < 4, stop
+    assert stop["rerun_returncode"] == 0, stop["rerun_stderr"]
+    assert_complete(Path(f"{out}-interrupted"), 4)
 
 
 def test_shards_cover_the_plan_once_and_resubmit_only_what_is_missing(tmp_path):

@@ -6,7 +6,9 @@ Run inside a private network and PID namespace (see tests/test_cluster.py):
 
 Starts a head and a second node with ray.cluster_utils.Cluster (one CPU each), runs
 `synthact render CONFIG --backend ray --address ...` as a user would, kills the second
-node once the first clip is done, waits for the render to finish (bounded), records what
+node once the first clip is done, waits for the render to finish (bounded). Then renders
+the config into OUT_DIR-interrupted and sends SIGINT (Ctrl-C) while clips are being
+encoded: records the exit, the Ray task processes still alive, and a rerun. Records what
 happened and shuts the cluster down by its own handles.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +32,45 @@ from ray.cluster_utils import Cluster  # noqa: E402
 
 RENDER_TIMEOUT_S = 900
 POLL_S = 0.2
+
+
+def rendering_tasks() -> list[str]:
+    """Ray names a worker process after the task it runs (`ray::_render_task`); idle ones are `ray::IDLE`.
+    The namespace has its own /proc: every process here is this test's."""
+    names = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_text().replace("\0", " ")
+        except OSError:
+            continue
+        if text.startswith("ray::_render_task"):
+            names.append(text.strip())
+    return names
+
+
+def interrupt(config: str, out_dir: str, address: str) -> dict:
+    synthact = Path(sys.executable).parent / "synthact"
+    command = [str(synthact), "render", config, "--out", out_dir, "--backend", "ray", "--address", address]
+    render = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    clips, start = Path(out_dir) / "clips", time.monotonic()
+    while time.monotonic() - start < RENDER_TIMEOUT_S and render.poll() is None:
+        if clips.is_dir() and any(p.name.endswith(".partial") for p in clips.rglob(".*")):
+            break
+        time.sleep(0.02)
+    found = {"tasks_before": rendering_tasks(), "running_at_signal": render.poll() is None}
+    render.send_signal(signal.SIGINT)
+    try:
+        _, stderr = render.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        render.kill()
+        _, stderr = render.communicate()
+    found.update(returncode=render.returncode, stderr=stderr[-3000:], tasks_after=rendering_tasks(),
+                 temporaries=[str(p) for p in Path(out_dir).rglob(".*") if p.is_file()],
+                 labels=sorted(str(p.relative_to(out_dir)) for p in Path(out_dir).rglob("labels/**/*.json")))
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S)
+    found.update(rerun_returncode=rerun.returncode, rerun_stderr=rerun.stderr[-3000:])
+    return found
 
 
 def main(config: str, out_dir: str, result_path: str) -> None:
@@ -64,6 +106,7 @@ def main(config: str, out_dir: str, result_path: str) -> None:
             stdout, stderr = render.communicate()
         result["returncode"] = render.returncode
         result["stdout"], result["stderr"] = stdout[-2000:], stderr[-4000:]
+        result["interrupt"] = interrupt(config, out_dir + "-interrupted", cluster.address)
     finally:
         if cluster is not None:
             cluster.shutdown()

@@ -7,7 +7,9 @@ Run as root inside a private network and PID namespace (see tests/test_cluster.p
 
 Starts munged (as the munge user), slurmctld and slurmd with a configuration in a temporary
 folder, runs `synthact render --backend slurm` (submitit, 2 shards, one task at a time),
-cancels the second array task while it waits, then resubmits with the sbatch path. Every
+cancels the second array task while it waits, then resubmits with the sbatch path. Then
+renders into OUT_DIR-interrupted and sends SIGINT (Ctrl-C) to synthact while an array task is
+encoding a clip; records the exit, the queue and the processes left, and a rerun. Every
 daemon is stopped by the PID it wrote; every wait is bounded.
 """
 
@@ -91,9 +93,48 @@ def squeue() -> list[tuple[str, str]]:
 
 def render(config: str, out_dir: str, *extra: str) -> subprocess.Popen:
     synthact = Path(sys.executable).parent / "synthact"
+    # SIGINT restored: a test runner may have started this process with it ignored.
     return subprocess.Popen([str(synthact), "render", config, "--out", out_dir, "--backend", "slurm", "--shards", "2",
                              "--array-parallelism", "1", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def rendering_processes() -> list[str]:
+    """Array tasks and their workers still alive (the namespace's /proc holds only this test's processes)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_text().replace("\0", " ")
+        except OSError:
+            continue
+        if "render-shard" in text or "spawn_main" in text:
+            found.append(text.strip())
+    return found
+
+
+def interrupt(config: str, out_dir: str) -> dict:
+    render_args = (config, out_dir, "--submit-with", "sbatch")
+    run = render(*render_args)
+    clips, start = Path(out_dir) / "clips", time.monotonic()
+    while time.monotonic() - start < RENDER_TIMEOUT_S and run.poll() is None:
+        if clips.is_dir() and any(p.name.endswith(".partial") for p in clips.rglob(".*")):
+            break
+        time.sleep(0.02)
+    found = {"queue_at_signal": squeue(), "running_at_signal": run.poll() is None}
+    run.send_signal(signal.SIGINT)
+    try:
+        _, err = run.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        _, err = run.communicate()
+    found.update(returncode=run.returncode, stderr=err[-3000:], queue_after=squeue(),
+                 processes_after=rendering_processes(),
+                 temporaries=[str(p) for p in Path(out_dir).rglob(".*") if p.is_file()],
+                 labels=sorted(str(p.relative_to(out_dir)) for p in Path(out_dir).rglob("labels/**/*.json")))
+    rerun = render(*render_args)
+    _, err = rerun.communicate(timeout=RENDER_TIMEOUT_S)
+    found.update(rerun_returncode=rerun.returncode, rerun_stderr=err[-3000:])
+    return found
 
 
 def main(config: str, out_dir: str, result_path: str) -> None:
@@ -125,6 +166,7 @@ def main(config: str, out_dir: str, result_path: str) -> None:
                                          for p in labels.rglob("*.json")}
         script = Path(out_dir) / "slurm" / "render.sbatch"
         result["sbatch_script"] = script.read_text() if script.exists() else None
+        result["interrupt"] = interrupt(config, out_dir + "-interrupted")
     finally:
         stop(pid_files)
         for name in ("slurmctld.log", "slurmd.log"):
