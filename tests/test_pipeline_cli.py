@@ -503,14 +503,3 @@ def test_full_disk_and_read_only_output_fail_cleanly(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     errors = [ln for ln in done.stderr.splitlines() if ln.startswith("error:")]
     assert len(errors) == 1 and "Read-only file system" in errors[0] and str(ro / "ds") in errors[0], done.stderr
-
-
-def test_workers_are_pinned_to_equal_shares_of_the_cores():
-    from render_farm.executors.local import available_cores, core_sets_for
-
-    cores = sorted(os.sched_getaffinity(0))
-    assert available_cores() == len(cores)
-    assert core_sets_for(1) == [cores]
-    sets = core_sets_for(len(cores))
-    assert sets == [[c] for c in cores]  # one core each, none shared
-    assert core_sets_for(len(cores) + 1) is None  # more workers than cores: no pinning

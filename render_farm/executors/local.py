@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from render_farm.core.jobs import Job
+from render_farm.executors.cores import available_cores, core_sets_for, pin_to_cores
 
 
 @dataclass
@@ -49,20 +50,11 @@ def _claim_slot(slots) -> None:
     multiprocessing.util.Finalize(None, release, exitpriority=10)
 
 
-def _pin_to_cores(cores: list[int] | None) -> None:
-    """Keep a worker on its own cores. Blender sizes its task scheduler (TBB) to every core it may use,
-    so a worker that evaluates the scene outside rendering (annotation's deformed mesh and ray casts)
-    spins threads on the cores of its neighbours: measured, two unpinned workers rendered their
-    frames 20-40% slower than two pinned ones. Must run before bpy is imported."""
-    if cores and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, cores)
-
-
 def _init_worker(log_dir: str, slots=None, core_sets: list[list[int]] | None = None) -> None:
     _drop_blender_script_paths()
     if slots is not None:
         _claim_slot(slots)
-        _pin_to_cores(core_sets[_slot] if core_sets else None)
+        pin_to_cores(core_sets[_slot] if core_sets else None)
     # One render thread per process; stop numeric libraries from oversubscribing the cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
@@ -104,25 +96,6 @@ STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 def is_storage_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
-
-
-def available_cores() -> int:
-    """Cores this process may run on (a Slurm task's allocation, a container's limit), else all."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def core_sets_for(workers: int) -> list[list[int]] | None:
-    """The cores each worker slot is pinned to: an equal share of the cores this process may use,
-    or None (no pinning) when there are more workers than cores or the platform cannot pin."""
-    if not hasattr(os, "sched_getaffinity"):
-        return None
-    cores = sorted(os.sched_getaffinity(0))
-    if workers > len(cores):
-        return None
-    share = len(cores) // workers
-    return [cores[i * share:(i + 1) * share] for i in range(workers)]
 
 
 def default_workers() -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from render_farm.core.errors import SynthActError
 from render_farm.core.jobs import Job
+from render_farm.executors.cores import claim_core
 from render_farm.executors.local import RECYCLE_AFTER, RETRIES, JobOutcome
 
 WAIT_TIMEOUT_S = 5.0  # ray.wait returns at least this often, so Ctrl-C is handled promptly
@@ -23,6 +24,7 @@ STOP_WAIT_S = 30.0  # after Ctrl-C: how long to wait for the cancelled tasks to 
 
 def _render_task(job_json: str, out_dir: str, body_dir: str, device: str = "cpu") -> dict:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    claim_core()  # before bpy loads in this worker process (see executors/cores.py)
     import ray
 
     from render_farm.blender.worker import render_job
