@@ -87,7 +87,8 @@ def plan(
 def render(
     config: Annotated[Path, typer.Argument(help="Dataset config (YAML), or a plan (jobs.jsonl) from `synthact plan`.")],
     out: Annotated[Path | None, typer.Option("--out", help="Output folder (overrides the config's).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).", min=1)] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core; with a GPU "
+                                                       "--device, one per GPU).", min=1)] = None,
     engine: Annotated[str | None, typer.Option(help="Override the config's engine: cycles or workbench.")] = None,
     bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
     backend: Annotated[str, typer.Option(help="local (process pool here), ray (a Ray cluster) or slurm (job "
@@ -100,7 +101,7 @@ def render(
     array_parallelism: Annotated[int | None, typer.Option(help="Slurm: most array tasks at once.", min=1)] = None,
     submit_with: Annotated[str, typer.Option(help="Slurm: auto, submitit or sbatch.")] = "auto",
     device: Annotated[str, typer.Option(help="Cycles device: cpu, auto (OptiX, then CUDA), optix or cuda; GPU "
-                                             "devices pin one GPU per worker (--workers = GPUs).")] = "cpu",
+                                             "devices pin one GPU per worker.")] = "cpu",
 ) -> None:
     """Render a dataset config into clips, labels and split lists."""
     from render_farm import pipeline

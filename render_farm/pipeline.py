@@ -178,8 +178,8 @@ def execute(
                 run_slurm(jobs, todo, out_dir, body_dir, slurm, lambda j: is_complete(out_dir, j), on_done,
                           submitted)
             else:
-                run_local(todo, out_dir, body_dir, min(workers or default_workers(), max(1, len(todo))), on_done,
-                          device=backend.device)
+                pool = min(workers or default_workers(backend.device), max(1, len(todo)))
+                run_local(todo, out_dir, body_dir, pool, on_done, device=backend.device)
         except KeyboardInterrupt:
             # The executor has stopped its workers: tidy what they were writing, then list what is complete.
             interrupted = True

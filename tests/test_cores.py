@@ -77,3 +77,16 @@ def test_pinning_can_be_switched_off(tmp_path):
     _stop(procs, release)
     ((core, again, affinity),) = results.values()
     assert core is None and again is None and affinity == sorted(os.sched_getaffinity(0))
+
+
+def test_default_workers_follow_the_gpus_with_a_gpu_device(monkeypatch):
+    from render_farm.executors.local import default_workers, visible_gpus
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2")
+    assert visible_gpus() == 3
+    assert default_workers("optix") == 3 and default_workers("auto") == 3
+    assert default_workers("cpu") == available_cores()
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1,-1,0")  # CUDA stops at the first negative id
+    assert visible_gpus() == 1
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # no GPU visible: the workers render on the CPU
+    assert visible_gpus() == 0 and default_workers("cuda") == available_cores()

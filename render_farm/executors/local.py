@@ -98,7 +98,26 @@ def is_storage_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
 
 
-def default_workers() -> int:
+def visible_gpus() -> int:
+    """NVIDIA GPUs this process may use, counted without loading CUDA: CUDA_VISIBLE_DEVICES when set
+    (CUDA stops at the first negative id), else the driver's entries under /proc."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        ids = []
+        for gpu in (v.strip() for v in visible.split(",")):
+            if not gpu or gpu.startswith("-"):
+                break
+            ids.append(gpu)
+        return len(ids)
+    gpus = Path("/proc/driver/nvidia/gpus")
+    return len(list(gpus.iterdir())) if gpus.is_dir() else 0
+
+
+def default_workers(device: str = "cpu") -> int:
+    """One worker per core; with a GPU device, one per GPU (each worker pins its own), or one per
+    core when there is no GPU (the workers fall back to the CPU)."""
+    if device != "cpu" and (gpus := visible_gpus()):
+        return gpus
     return max(1, available_cores())
 
 
