@@ -129,6 +129,9 @@ def render(
     except RenderInterrupted as exc:
         fail(str(exc), 130)  # the shell's code for a run stopped by SIGINT
         return
+    except KeyboardInterrupt:  # before any clip was started (planning, baking bodies)
+        fail("interrupted before rendering started; nothing was rendered", 130)
+        return
     except SynthActError as exc:
         fail(str(exc))
         return
