@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 os.environ.update(RAY_health_check_period_ms="500", RAY_health_check_timeout_ms="500",
                   RAY_health_check_failure_threshold="3")
 
+from interrupting import interrupt_mid_clip, live_processes, restore_sigint  # noqa: E402
 from ray.cluster_utils import Cluster  # noqa: E402
 
 RENDER_TIMEOUT_S = 900
@@ -35,39 +35,17 @@ POLL_S = 0.2
 
 
 def rendering_tasks() -> list[str]:
-    """Ray names a worker process after the task it runs (`ray::_render_task`); idle ones are `ray::IDLE`.
-    The namespace has its own /proc: every process here is this test's."""
-    names = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_text().replace("\0", " ")
-        except OSError:
-            continue
-        if text.startswith("ray::_render_task"):
-            names.append(text.strip())
-    return names
+    # Ray names a worker process after the task it runs (`ray::_render_task`); idle ones are `ray::IDLE`.
+    return live_processes(lambda cmd: cmd.startswith("ray::_render_task"))
 
 
 def interrupt(config: str, out_dir: str, address: str) -> dict:
     synthact = Path(sys.executable).parent / "synthact"
     command = [str(synthact), "render", config, "--out", out_dir, "--backend", "ray", "--address", address]
     render = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    clips, start = Path(out_dir) / "clips", time.monotonic()
-    while time.monotonic() - start < RENDER_TIMEOUT_S and render.poll() is None:
-        if clips.is_dir() and any(p.name.endswith(".partial") for p in clips.rglob(".*")):
-            break
-        time.sleep(0.02)
-    found = {"tasks_before": rendering_tasks(), "running_at_signal": render.poll() is None}
-    render.send_signal(signal.SIGINT)
-    try:
-        _, stderr = render.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        render.kill()
-        _, stderr = render.communicate()
-    found.update(returncode=render.returncode, stderr=stderr[-3000:], tasks_after=rendering_tasks(),
-                 temporaries=[str(p) for p in Path(out_dir).rglob(".*") if p.is_file()],
-                 labels=sorted(str(p.relative_to(out_dir)) for p in Path(out_dir).rglob("labels/**/*.json")))
+                              preexec_fn=restore_sigint)
+    found = interrupt_mid_clip(render, out_dir, lambda: {"tasks_before": rendering_tasks()})
+    found["tasks_after"] = rendering_tasks()
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S)
     found.update(rerun_returncode=rerun.returncode, rerun_stderr=rerun.stderr[-3000:])
     return found

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from interrupting import interrupt_mid_clip, live_processes, restore_sigint
+
 WAIT_S = 60.0
 RENDER_TIMEOUT_S = 900
 
@@ -96,41 +98,15 @@ def render(config: str, out_dir: str, *extra: str) -> subprocess.Popen:
     # SIGINT restored: a test runner may have started this process with it ignored.
     return subprocess.Popen([str(synthact), "render", config, "--out", out_dir, "--backend", "slurm", "--shards", "2",
                              "--array-parallelism", "1", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-
-
-def rendering_processes() -> list[str]:
-    """Array tasks and their workers still alive (the namespace's /proc holds only this test's processes)."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_text().replace("\0", " ")
-        except OSError:
-            continue
-        if "render-shard" in text or "spawn_main" in text:
-            found.append(text.strip())
-    return found
+                            text=True, preexec_fn=restore_sigint)
 
 
 def interrupt(config: str, out_dir: str) -> dict:
     render_args = (config, out_dir, "--submit-with", "sbatch")
-    run = render(*render_args)
-    clips, start = Path(out_dir) / "clips", time.monotonic()
-    while time.monotonic() - start < RENDER_TIMEOUT_S and run.poll() is None:
-        if clips.is_dir() and any(p.name.endswith(".partial") for p in clips.rglob(".*")):
-            break
-        time.sleep(0.02)
-    found = {"queue_at_signal": squeue(), "running_at_signal": run.poll() is None}
-    run.send_signal(signal.SIGINT)
-    try:
-        _, err = run.communicate(timeout=180)
-    except subprocess.TimeoutExpired:
-        run.kill()
-        _, err = run.communicate()
-    found.update(returncode=run.returncode, stderr=err[-3000:], queue_after=squeue(),
-                 processes_after=rendering_processes(),
-                 temporaries=[str(p) for p in Path(out_dir).rglob(".*") if p.is_file()],
-                 labels=sorted(str(p.relative_to(out_dir)) for p in Path(out_dir).rglob("labels/**/*.json")))
+    found = interrupt_mid_clip(render(*render_args), out_dir, lambda: {"queue_at_signal": squeue()})
+    # Array tasks and their workers left alive (the namespace's /proc holds only this test's processes).
+    found.update(queue_after=squeue(),
+                 processes_after=live_processes(lambda cmd: "render-shard" in cmd or "spawn_main" in cmd))
     rerun = render(*render_args)
     _, err = rerun.communicate(timeout=RENDER_TIMEOUT_S)
     found.update(rerun_returncode=rerun.returncode, rerun_stderr=err[-3000:])
