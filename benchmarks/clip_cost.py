@@ -34,7 +34,8 @@ def child(args: argparse.Namespace) -> None:
     out = Path(args.out)
     for job in load_jobs(out):
         job = job.model_copy(update={"render": job.render.model_copy(update={"engine": args.engine,
-                                                                            "samples": args.samples})})
+                                                                            "samples": args.samples,
+                                                                            "denoise": False})})
         t = time.perf_counter()
         stats = render_job(job, out, Path(args.bodies), threads=1)
         stats["wall_s"] = time.perf_counter() - t

@@ -56,7 +56,7 @@ def main() -> int:
     for name, extra in (("plain", PLAIN), ("plain + mask and depth passes", PASSES), ("rich", RICH)):
         config = parse_config({"seed": 3, "actions": ACTIONS[: args.clips], "clips_per_action": 1,
                                "frames": args.frames, "fps": 16, "resolution": [224, 224], "samples": args.samples,
-                               **extra}, name)
+                               "denoise": False, **extra}, name)
         out = root / name
         jobs = pipeline.prepare(config, out)
         pipeline.ensure_bodies(jobs, bodies, Console(stderr=True))

@@ -75,7 +75,8 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="synthact-raypin-"))
     per_action = max(1, -(-args.clips // len(ACTIONS)))
     config = parse_config({"seed": 8, "actions": ACTIONS, "clips_per_action": per_action, "frames": args.frames,
-                           "fps": 16, "resolution": [224, 224], "samples": args.samples, "val_fraction": 0.0},
+                           "fps": 16, "resolution": [224, 224], "samples": args.samples, "denoise": False,
+                           "val_fraction": 0.0},
                           "benchmark")
     bodies = default_cache_dir()
     walls = {"pinned": 0.0, "unpinned": 0.0}

@@ -3,7 +3,8 @@
     python benchmarks/render_presets.py [--clips 3] [--frames 6] [--reference-samples 256]
 
 The same plan (same scenes, bodies, cameras) is rendered with each preset of
-render_farm.core.config.PRESETS and once more as the reference (Cycles, many samples,
+render_farm.core.config.PRESETS, with fast's settings at other sample counts, with 16 plain
+samples (fast until 2026-11-26), and once more as the reference (Cycles, many samples,
 8 bounces, denoised). Frames are compared after encoding, as a dataset holds them: decoded
 clip against decoded reference clip, PSNR over all frames. Time per frame is the Blender
 render time the labels record (one thread per worker). Prints a Markdown table.
@@ -34,6 +35,8 @@ def main() -> int:
     p.add_argument("--frames", type=int, default=6)
     p.add_argument("--reference-samples", type=int, default=256)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--denoised-candidates", type=int, nargs="*", default=[2, 8],
+                   help="also measure fast's settings with these sample counts")
     args = p.parse_args()
     from rich.console import Console
 
@@ -44,6 +47,10 @@ def main() -> int:
 
     root = Path(tempfile.mkdtemp(prefix="synthact-presets-"))
     settings = {name: {"preset": name} for name in PRESETS}
+    # fast's settings with other sample counts (denoised as fast is), and fast before 2026-11-26.
+    for samples in args.denoised_candidates:
+        settings[f"{samples} samples + fast OIDN"] = {"preset": "fast", "samples": samples}
+    settings["16 samples, no denoising"] = {"preset": "fast", "samples": 16, "denoise": False}
     settings["reference"] = {"engine": "cycles", "samples": args.reference_samples, "max_bounces": 8,
                              "denoise": True, "adaptive_threshold": 0.0}
     results = {}
@@ -71,8 +78,9 @@ def main() -> int:
         scores = [psnr(decode(r["out"] / j.clip_path), decode(ref["out"] / rj.clip_path))
                   for j, rj in zip(r["jobs"], ref["jobs"], strict=True)]
         value = "-" if name == "reference" else f"{np.mean(scores):.1f}"
+        denoise = c.denoise_quality if c.denoise else "no"
         print(f"| {name} | {c.engine} | {c.samples} | {c.max_bounces} | {c.adaptive_threshold or 'off'} | "
-              f"{'yes' if c.denoise else 'no'} | {r['per_frame']:.3f} | {r['per_frame'] / fast:.2f} | {value} |")
+              f"{denoise} | {r['per_frame']:.3f} | {r['per_frame'] / fast:.2f} | {value} |")
     return 0
 
 

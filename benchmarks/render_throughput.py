@@ -80,6 +80,9 @@ def main() -> int:
     p.add_argument("--samples", type=int, default=16)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--rounds", type=int, default=4, help="alternating baseline/farm rounds")
+    p.add_argument("--farm-preset", choices=["fast", "quality"], default=None,
+                   help="render the farm's clips with this preset's settings (the baseline keeps --samples, not "
+                   "denoised): equal quality is then judged by PSNR alone")
     p.add_argument("--device", default="cpu", help="cpu, auto, optix or cuda: both runs render there "
                    "(every worker shares GPU 0 on a one-GPU machine)")
     args = p.parse_args()
@@ -87,7 +90,7 @@ def main() -> int:
 
     from render_farm import pipeline
     from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import parse_config
+    from render_farm.core.config import PRESETS, parse_config
     from render_farm.core.labels import load_label
     from render_farm.executors.local import available_cores, run_local
 
@@ -96,19 +99,25 @@ def main() -> int:
     bodies = default_cache_dir()
     config = parse_config({"seed": 21, "actions": ACTIONS, "clips_per_action": args.clips_per_action,
                            "frames": args.frames, "fps": 16, "resolution": [224, 224], "engine": "cycles",
-                           "samples": args.samples, "val_fraction": 0.0}, "benchmark")
+                           "samples": args.samples, "denoise": False, "val_fraction": 0.0},
+                          "benchmark")  # plain samples, as pipelines such as SURREAL render
+    farm_config = config
+    if args.farm_preset:
+        farm_config = parse_config({**config.model_dump(mode="json"), **PRESETS[args.farm_preset]},
+                                   "benchmark (farm)")
     farm_out = root / "farm"
-    jobs = pipeline.prepare(config, farm_out)
+    jobs = pipeline.prepare(farm_config, farm_out)
     pipeline.ensure_bodies(jobs, bodies, Console(stderr=True, quiet=True))
 
     # The two runs alternate in rounds (baseline, farm, then farm, baseline, ...) so that a machine
     # whose speed drifts (shared hosts do) favours neither; each farm round starts its own pool.
     base_out = root / "baseline"
-    pipeline.prepare(config, base_out)
+    base_jobs = {j.job_id: j for j in pipeline.prepare(config, base_out)}  # same scenes; render settings may differ
     if args.device != "cpu":
         # A GPU compiles its kernels on first use (minutes for OptiX/CUDA without a matching binary) and
         # caches them on disk: one untimed frame first, so neither run pays for it.
-        baseline_clip(jobs[0], base_out, bodies, root / "warmup", frames=1, device=args.device, threads=threads)
+        baseline_clip(base_jobs[jobs[0].job_id], base_out, bodies, root / "warmup", frames=1, device=args.device,
+                      threads=threads)
     rounds = [jobs[i::args.rounds] for i in range(args.rounds)]
     base: dict[str, tuple[float, Path]] = {}
     base_wall = farm_wall = 0.0
@@ -117,8 +126,8 @@ def main() -> int:
             t = time.perf_counter()
             if mode == "baseline":
                 with ThreadPoolExecutor(args.workers) as pool:
-                    clips = pool.map(lambda j: baseline_clip(j, base_out, bodies, root / "work", device=args.device,
-                                                                threads=threads), part)
+                    clips = pool.map(lambda j: baseline_clip(base_jobs[j.job_id], base_out, bodies, root / "work",
+                                                             device=args.device, threads=threads), part)
                     for job, result in zip(part, clips, strict=True):
                         base[job.job_id] = result
                 base_wall += time.perf_counter() - t
@@ -138,8 +147,8 @@ def main() -> int:
     base_q, farm_q = [], []
     q_frames = min(QUALITY_FRAMES, args.frames)
     for job in jobs[:QUALITY_CLIPS]:
-        _, ref_clip = baseline_clip(job, base_out, bodies, root / "work", samples=args.samples * 8, frames=q_frames,
-                                   device=args.device, threads=threads)
+        _, ref_clip = baseline_clip(base_jobs[job.job_id], base_out, bodies, root / "work", samples=args.samples * 8,
+                                   frames=q_frames, device=args.device, threads=threads)
         ref = decode(ref_clip)
         base_q.append(psnr(decode(base[job.job_id][1])[:q_frames], ref))
         farm_q.append(psnr(decode(farm_out / job.clip_path)[:q_frames], ref))
@@ -147,8 +156,9 @@ def main() -> int:
     n = len(jobs)
     rows = [("baseline: process per clip, PNG, then ffmpeg", base_wall), ("SynthAct farm (local pool)", farm_wall),
             ("limit: pure frame render time / workers", limit_wall)]
-    print(f"{n} clips, 224x224 x {args.frames} frames, Cycles {args.samples} samples, {args.workers} workers of "
-          f"{threads} thread(s), device {args.device} (farm labels: {sorted(devices)})\n")
+    farm_settings = f"; the farm: preset {args.farm_preset} {PRESETS[args.farm_preset]}" if args.farm_preset else ""
+    print(f"{n} clips, 224x224 x {args.frames} frames, Cycles {args.samples} samples{farm_settings}, {args.workers} "
+          f"workers of {threads} thread(s), device {args.device} (farm labels: {sorted(devices)})\n")
     print("| run | wall s | clips/hour | x baseline |")
     print("|---|---|---|---|")
     for name, wall in rows:

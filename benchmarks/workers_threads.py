@@ -39,6 +39,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="synthact-threads-"))
     config = parse_config({"seed": 4, "actions": ACTIONS[: args.clips], "clips_per_action": args.rounds,
                            "frames": args.frames, "fps": 16, "resolution": [224, 224], "samples": args.samples,
+                           "denoise": False,
                            "val_fraction": 0.0}, "benchmark")
     bodies = default_cache_dir()
     walls = {"workers": 0.0, "threads": 0.0}

@@ -82,6 +82,23 @@ def test_eevee_renders_a_clip(tmp_path, default_body, body_dir):
     assert bpy.context.scene.render.engine in {"BLENDER_EEVEE", "BLENDER_EEVEE_NEXT"}
 
 
+def test_the_fast_preset_denoises_its_few_samples(tmp_path, default_body, body_dir):
+    """Denoised 4-sample frames are smoother than raw ones: less energy in pixel-to-pixel differences."""
+    roughness = {}
+    for name, extra in {"raw": {"denoise": False}, "fast": {"preset": "fast"}}.items():
+        job = make_jobs(tmp_path / name, ["wave"], engine="cycles", frames=2, size=(96, 96), **extra)[0]
+        worker.render_job(job, tmp_path / name, body_dir)
+        assert (bpy.context.scene.cycles.use_denoising, job.render.samples) == (name == "fast", 4)
+        if name == "fast":
+            assert bpy.context.scene.cycles.denoising_prefilter == "FAST"
+            assert bpy.context.scene.cycles.denoising_quality == "FAST"
+        frames, _, _ = decode(tmp_path / name / job.clip_path)
+        assert len(frames) == 2
+        img = frames[0].astype(np.float64)
+        roughness[name] = np.abs(np.diff(img, axis=1)).mean() + np.abs(np.diff(img, axis=0)).mean()
+    assert roughness["fast"] < 0.85 * roughness["raw"], roughness
+
+
 @pytest.mark.parametrize("request_", ["cpu", "auto", "cuda", "optix"])
 def test_gpu_devices_fall_back_to_the_cpu_with_a_note(tmp_path, default_body, body_dir, request_):
     from render_farm.blender.devices import select_device

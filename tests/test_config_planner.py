@@ -133,6 +133,11 @@ def test_presets_set_render_settings_and_explicit_fields_override_them():
     mine = parse_config({**base, "preset": "quality", "samples": 32, "denoise": False}, "q.yaml")
     assert (mine.samples, mine.denoise, mine.max_bounces) == (32, False, 8)
     assert parse_config({**base, "preset": "preview"}, "p.yaml").engine == "workbench"
+    fast = parse_config({**base, "preset": "fast"}, "f.yaml")
+    assert (fast.samples, fast.denoise, fast.denoise_quality) == (4, True, "fast")
+    assert plan(fast, [find_template("walk")])[0].render.denoise_quality == "fast"
+    plain = parse_config(base, "d.yaml")  # no preset: the fast preset's settings
+    assert {k: getattr(plain, k) for k in PRESETS["fast"]} == PRESETS["fast"]
     job = plan(quality, [find_template("walk")])[0]
     assert (job.render.samples, job.render.denoise, job.render.max_bounces) == (64, True, 8)
     with pytest.raises(ConfigError, match="p.yaml: preset: Input should be 'preview', 'fast' or 'quality'"):

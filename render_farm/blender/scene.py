@@ -45,6 +45,11 @@ def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> Non
         scene.cycles.use_denoising = params.denoise
         if params.denoise:
             scene.cycles.denoiser = "OPENIMAGEDENOISE"
+            # Measured: at 224x224 on a CPU the high-quality filter costs more than the samples it saves.
+            fast = params.denoise_quality == "fast"
+            if hasattr(scene.cycles, "denoising_quality"):  # Blender >= 4.1
+                scene.cycles.denoising_quality = "FAST" if fast else "HIGH"
+            scene.cycles.denoising_prefilter = "FAST" if fast else "ACCURATE"
         # Measured: the light tree costs more than it saves with one sun and a world light.
         if hasattr(scene.cycles, "use_light_tree"):  # Blender >= 3.5
             scene.cycles.use_light_tree = False

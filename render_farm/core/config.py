@@ -148,10 +148,14 @@ class AnnotationOptions(_Strict):
 
 # Render settings by purpose, measured in docs/benchmarks.md (time per frame and PSNR against a
 # converged reference). A config's own engine/samples/... fields override its preset's.
+# `fast` renders few samples and denoises them quickly: 0.44x the time of 16 undenoised samples
+# per frame at a higher PSNR (33.6 against 33.2 dB).
 PRESETS: dict[str, dict] = {
     "preview": {"engine": "workbench", "samples": 8, "max_bounces": 0, "adaptive_threshold": 0.0, "denoise": False},
-    "fast": {"engine": "cycles", "samples": 16, "max_bounces": 4, "adaptive_threshold": 0.0, "denoise": False},
-    "quality": {"engine": "cycles", "samples": 64, "max_bounces": 8, "adaptive_threshold": 0.01, "denoise": True},
+    "fast": {"engine": "cycles", "samples": 4, "max_bounces": 4, "adaptive_threshold": 0.0, "denoise": True,
+             "denoise_quality": "fast"},
+    "quality": {"engine": "cycles", "samples": 64, "max_bounces": 8, "adaptive_threshold": 0.01, "denoise": True,
+                "denoise_quality": "high"},
 }
 
 
@@ -167,10 +171,13 @@ class DatasetConfig(_Strict):
     preset: Literal["preview", "fast", "quality"] | None = Field(
         None, description="Render settings by purpose; fields given beside it override it.")
     engine: Literal["cycles", "workbench", "eevee"] = "cycles"
-    samples: int = Field(16, ge=1, le=4096)
+    # Without a preset the render fields are the `fast` preset's.
+    samples: int = Field(4, ge=1, le=4096)
     max_bounces: int = Field(4, ge=0, le=128, description="Cycles light bounces.")
     adaptive_threshold: float = Field(0.0, ge=0.0, le=1.0, description="Cycles adaptive sampling threshold; 0: off.")
-    denoise: bool = Field(False, description="Cycles: OpenImageDenoise on each frame.")
+    denoise: bool = Field(True, description="Cycles: OpenImageDenoise on each frame.")
+    denoise_quality: Literal["fast", "high"] = Field(
+        "fast", description="OpenImageDenoise: fast (fast filter and prefilter, about 3x cheaper on CPU) or high.")
     val_fraction: float = Field(0.25, ge=0.0, lt=1.0)
     workers: int | None = Field(None, ge=1)
     body: BodyRanges = Field(default_factory=BodyRanges)

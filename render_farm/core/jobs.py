@@ -88,10 +88,11 @@ class RenderParams(_Strict):
     engine: Literal["cycles", "workbench", "eevee"]
     passes: list[Literal["mask", "depth"]] = Field(default_factory=list, description="Optional per-frame passes.")
     samples: int = Field(ge=1)
-    # Cycles only; the defaults are the `fast` preset, what plans written before presets rendered with.
+    # Cycles only; the defaults are what plans written before presets rendered with.
     max_bounces: int = Field(4, ge=0, le=128)
     adaptive_threshold: float = Field(0.0, ge=0.0, le=1.0, description="Adaptive sampling noise threshold; 0: off.")
     denoise: bool = Field(False, description="OpenImageDenoise on the final frame.")
+    denoise_quality: Literal["fast", "high"] = Field("high", description="OpenImageDenoise filter and prefilter.")
     width: int
     height: int
     frames: int = Field(ge=1)
