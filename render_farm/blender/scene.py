@@ -45,7 +45,7 @@ def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> Non
         scene.cycles.use_denoising = params.denoise
         if params.denoise:
             scene.cycles.denoiser = "OPENIMAGEDENOISE"
-            # Measured: at 224x224 on a CPU the high-quality filter costs more than the samples it saves.
+            # Measured: at 224x224 on a CPU the high-quality filter costs about what the samples it saves cost.
             fast = params.denoise_quality == "fast"
             if hasattr(scene.cycles, "denoising_quality"):  # Blender >= 4.1
                 scene.cycles.denoising_quality = "FAST" if fast else "HIGH"

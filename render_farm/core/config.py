@@ -148,7 +148,7 @@ class AnnotationOptions(_Strict):
 
 # Render settings by purpose, measured in docs/benchmarks.md (time per frame and PSNR against a
 # converged reference). A config's own engine/samples/... fields override its preset's.
-# `fast` renders few samples and denoises them quickly: 0.44x the time of 16 undenoised samples
+# `fast` renders few samples and denoises them quickly: 0.43x the time of 16 undenoised samples
 # per frame at a higher PSNR (33.6 against 33.2 dB).
 PRESETS: dict[str, dict] = {
     "preview": {"engine": "workbench", "samples": 8, "max_bounces": 0, "adaptive_threshold": 0.0, "denoise": False},
@@ -177,7 +177,7 @@ class DatasetConfig(_Strict):
     adaptive_threshold: float = Field(0.0, ge=0.0, le=1.0, description="Cycles adaptive sampling threshold; 0: off.")
     denoise: bool = Field(True, description="Cycles: OpenImageDenoise on each frame.")
     denoise_quality: Literal["fast", "high"] = Field(
-        "fast", description="OpenImageDenoise: fast (fast filter and prefilter, about 3x cheaper on CPU) or high.")
+        "fast", description="OpenImageDenoise: fast (fast filter and prefilter, several times cheaper) or high.")
     val_fraction: float = Field(0.25, ge=0.0, lt=1.0)
     workers: int | None = Field(None, ge=1)
     body: BodyRanges = Field(default_factory=BodyRanges)
