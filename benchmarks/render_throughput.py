@@ -116,8 +116,12 @@ def main() -> int:
     if args.device != "cpu":
         # A GPU compiles its kernels on first use (minutes for OptiX/CUDA without a matching binary) and
         # caches them on disk: one untimed frame first, so neither run pays for it.
+        t = time.perf_counter()
         baseline_clip(base_jobs[jobs[0].job_id], base_out, bodies, root / "warmup", frames=1, device=args.device,
                       threads=threads)
+        warmup_s = time.perf_counter() - t
+        print(f"warm-up (a fresh process renders one frame on {args.device}): {warmup_s:.1f} s", file=sys.stderr,
+              flush=True)
     rounds = [jobs[i::args.rounds] for i in range(args.rounds)]
     base: dict[str, tuple[float, Path]] = {}
     base_wall = farm_wall = 0.0
@@ -135,6 +139,9 @@ def main() -> int:
                 outcomes = run_local(part, farm_out, bodies, args.workers, lambda _o: None, device=args.device)
                 farm_wall += time.perf_counter() - t
                 assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
+            # Progress on stderr, so a run cut short still tells how far it got.
+            print(f"round {r + 1}/{len(rounds)} {mode}: {len(part)} clips in {time.perf_counter() - t:.1f} s",
+                  file=sys.stderr, flush=True)
     t = time.perf_counter()
     pipeline.execute(jobs, farm_out, bodies, args.workers, Console(stderr=True, quiet=True),
                      pipeline.Backend(device=args.device))  # the split lists

@@ -88,7 +88,7 @@ def render(
     config: Annotated[Path, typer.Argument(help="Dataset config (YAML), or a plan (jobs.jsonl) from `synthact plan`.")],
     out: Annotated[Path | None, typer.Option("--out", help="Output folder (overrides the config's).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core; with a GPU "
-                                                       "--device, one per GPU).", min=1)] = None,
+                                                       "--device, 4 per GPU up to one per core).", min=1)] = None,
     engine: Annotated[str | None, typer.Option(help="Override the config's engine: cycles or workbench.")] = None,
     bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
     backend: Annotated[str, typer.Option(help="local (process pool here), ray (a Ray cluster) or slurm (job "

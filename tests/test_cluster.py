@@ -80,6 +80,17 @@ def test_ray_cluster_renders_everything_when_a_node_dies(tmp_path, default_body,
     assert stop["rerun_returncode"] == 0, stop["rerun_stderr"]
     assert f"{6 - len(stop['labels'])} clips rendered, {len(stop['labels'])} already present" in stop["rerun_stderr"]
     assert_complete(Path(f"{out}-interrupted"), 6)
+    # A GPU device: refused in one line while no node has a GPU; with one, 4 tasks share it (here
+    # Blender finds no CUDA device on it and renders on the CPU, and says so).
+    gpu = result["gpu"]
+    assert gpu["refused_returncode"] == 2, gpu["refused_stderr"]
+    assert gpu["refused_stderr"].strip().splitlines()[-1] == (
+        f"error: --device cuda: the Ray cluster at {result['address']} has no GPU (no node declares one); use "
+        "--device cpu, or start nodes with GPUs"), gpu["refused_stderr"]
+    assert gpu["returncode"] == 0, gpu["stderr"]
+    assert "--device cuda: no usable GPU on the worker; rendering on the CPU" in gpu["stderr"]
+    assert gpu["labels"] == 6 and gpu["devices"] == ["CPU"], gpu
+    assert_complete(Path(f"{out}-gpu"), 6)
 
 
 @pytest.mark.skipif(shutil.which("slurmctld") is None and not IN_CI, reason="needs Debian's slurmctld, slurmd, munge")

@@ -80,12 +80,19 @@ def test_pinning_can_be_switched_off(tmp_path):
 
 
 def test_default_workers_follow_the_gpus_with_a_gpu_device(monkeypatch):
-    from render_farm.executors.local import default_workers, visible_gpus
+    from render_farm.executors import local
+    from render_farm.executors.local import WORKERS_PER_GPU, default_workers, visible_gpus
+    from render_farm.executors.ray_cluster import gpu_share
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2")
     assert visible_gpus() == 3
-    assert default_workers("optix") == 3 and default_workers("auto") == 3
-    assert default_workers("cpu") == available_cores()
+    monkeypatch.setattr(local, "available_cores", lambda: 16)  # a GPU machine's cores
+    assert WORKERS_PER_GPU == 4 and default_workers("optix") == 12 and default_workers("auto") == 12
+    monkeypatch.setattr(local, "available_cores", lambda: 2)  # never more workers than cores...
+    assert default_workers("cuda") == 3  # ...but at least one per GPU
+    assert default_workers("cpu") == 2
+    assert gpu_share("cpu") == 0 and gpu_share("optix") * WORKERS_PER_GPU == 1  # Ray: 4 tasks share a GPU
+    monkeypatch.undo()
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1,-1,0")  # CUDA stops at the first negative id
     assert visible_gpus() == 1
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # no GPU visible: the workers render on the CPU

@@ -16,7 +16,7 @@ from pathlib import Path
 from render_farm.core.errors import SynthActError
 from render_farm.core.jobs import Job
 from render_farm.executors.cores import claim_core
-from render_farm.executors.local import RECYCLE_AFTER, RETRIES, JobOutcome
+from render_farm.executors.local import RECYCLE_AFTER, RETRIES, WORKERS_PER_GPU, JobOutcome
 
 WAIT_TIMEOUT_S = 5.0  # ray.wait returns at least this often, so Ctrl-C is handled promptly
 STOP_WAIT_S = 30.0  # after Ctrl-C: how long to wait for the cancelled tasks to end
@@ -35,6 +35,12 @@ def _render_task(job_json: str, out_dir: str, body_dir: str, device: str = "cpu"
     return render_job(Job.model_validate_json(job_json), Path(out_dir), Path(body_dir), 1, device, slot)
 
 
+def gpu_share(device: str) -> float:
+    """The GPU a task asks Ray for: none on the CPU, else a fraction, so that WORKERS_PER_GPU tasks
+    share each GPU (one task alone leaves it idle most of the time; see executors/local.py)."""
+    return 0 if device == "cpu" else 1 / WORKERS_PER_GPU
+
+
 def _one_line(exc: BaseException) -> str:
     cause = getattr(exc, "cause", None) or exc  # RayTaskError wraps the job's own exception
     text = str(cause).strip().splitlines()
@@ -45,7 +51,7 @@ def run_ray(
     jobs: list[Job], out_dir: Path, body_dir: Path, address: str | None, on_done: Callable[[JobOutcome], None],
     retries: int = RETRIES, recycle_after: int = RECYCLE_AFTER, device: str = "cpu",
 ) -> list[JobOutcome]:
-    """Render jobs as Ray tasks (one CPU each, and one GPU each with a GPU device) on the cluster at
+    """Render jobs as Ray tasks (one CPU each, and a share of a GPU with a GPU device) on the cluster at
     `address` (or RAY_ADDRESS)."""
     try:
         import ray
@@ -61,7 +67,11 @@ def run_ray(
     outcomes: list[JobOutcome] = []
     pending: list = []
     try:
-        remote = ray.remote(num_cpus=1, num_gpus=0 if device == "cpu" else 1, max_retries=retries,
+        if gpu_share(device) and not ray.cluster_resources().get("GPU", 0):
+            # Tasks that ask for a GPU would wait forever for a node that has one.
+            raise SynthActError(f"--device {device}: the Ray cluster at {address} has no GPU (no node declares "
+                                "one); use --device cpu, or start nodes with GPUs")
+        remote = ray.remote(num_cpus=1, num_gpus=gpu_share(device), max_retries=retries,
                             retry_exceptions=True, max_calls=recycle_after)(_render_task)
         refs = {remote.remote(j.model_dump_json(), str(out_dir), str(body_dir), device): j.job_id for j in jobs}
         pending = list(refs)

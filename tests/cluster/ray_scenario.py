@@ -8,8 +8,9 @@ Starts a head and a second node with ray.cluster_utils.Cluster (one CPU each), r
 `synthact render CONFIG --backend ray --address ...` as a user would, kills the second
 node once the first clip is done, waits for the render to finish (bounded). Then renders
 the config into OUT_DIR-interrupted and sends SIGINT (Ctrl-C) while clips are being
-encoded: records the exit, the Ray task processes still alive, and a rerun. Records what
-happened and shuts the cluster down by its own handles.
+encoded: records the exit, the Ray task processes still alive, and a rerun. Then renders
+with `--device cuda` before and after a node that declares a GPU joins. Records what happened
+and shuts the cluster down by its own handles.
 """
 
 from __future__ import annotations
@@ -51,6 +52,23 @@ def interrupt(config: str, out_dir: str, address: str) -> dict:
     return found
 
 
+def gpu_device(config: str, out_dir: str, cluster: Cluster, node_args: dict) -> dict:
+    """`--device cuda` on Ray: refused while no node has a GPU; with a node that declares one (Ray
+    trusts what a node declares; there is no GPU here) the tasks get a share of it, and the worker
+    falls back to the CPU because Blender finds no CUDA device."""
+    synthact = Path(sys.executable).parent / "synthact"
+    command = [str(synthact), "render", config, "--out", out_dir, "--backend", "ray", "--address", cluster.address,
+               "--device", "cuda", "--engine", "cycles"]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S)
+    cluster.add_node(**node_args, num_gpus=1)
+    cluster.wait_for_nodes()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S)
+    labels = sorted(Path(out_dir, "labels").rglob("*.json"))
+    return {"refused_returncode": refused.returncode, "refused_stderr": refused.stderr[-2000:],
+            "returncode": done.returncode, "stderr": done.stderr[-3000:],
+            "devices": sorted({json.loads(p.read_text())["render_device"] for p in labels}), "labels": len(labels)}
+
+
 def main(config: str, out_dir: str, result_path: str) -> None:
     result: dict = {}
     # Ray's socket paths must stay under 108 bytes: a short folder, removed afterwards.
@@ -85,6 +103,7 @@ def main(config: str, out_dir: str, result_path: str) -> None:
         result["returncode"] = render.returncode
         result["stdout"], result["stderr"] = stdout[-2000:], stderr[-4000:]
         result["interrupt"] = interrupt(config, out_dir + "-interrupted", cluster.address)
+        result["gpu"] = gpu_device(config, out_dir + "-gpu", cluster, node_args)
     finally:
         if cluster is not None:
             cluster.shutdown()
