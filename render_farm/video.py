@@ -7,8 +7,12 @@ clip is complete.
 
 from __future__ import annotations
 
+import ctypes
+import os
 import shutil
+import signal
 import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -31,6 +35,20 @@ def ffmpeg_binary() -> str:
     return path
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """In the encoder's process before ffmpeg starts: be killed when the worker dies (killed, Ctrl-C,
+    a cancelled Ray task). Otherwise an orphaned ffmpeg sees the end of its input and writes its
+    temporary file after the run has removed temporaries."""
+    if sys.platform.startswith("linux"):
+        parent = os.getppid()
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the worker died before the request took effect
+            os._exit(1)
+
+
 class ClipEncoder:
     """Feed RGB frames (H, W, 3) uint8 in order; close() finishes the file."""
 
@@ -48,7 +66,10 @@ class ClipEncoder:
             threads=1,
         )
         stream = stream.global_args("-nostdin", "-loglevel", "error").overwrite_output()
-        self._proc: subprocess.Popen = stream.run_async(cmd=ffmpeg_binary(), pipe_stdin=True, pipe_stderr=True)
+        # Its own process group: a terminal's Ctrl-C goes to the workers, which abort the encoder
+        # (ffmpeg would otherwise finish the file on SIGINT); and it dies with the worker that feeds it.
+        self._proc = subprocess.Popen(stream.compile(cmd=ffmpeg_binary()), stdin=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, process_group=0, preexec_fn=_die_with_parent)
 
     def write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
