@@ -31,7 +31,7 @@ MAPS = {"automatic (Blender's default)": None, "manual 1024": 1024, "manual 512"
 
 
 def render(job, out: Path, bodies: Path, frames: list[int], samples: int, fast: bool, resolution: int | None,
-           threads: int) -> tuple[list[np.ndarray], list[float]]:
+           threads: int, denoise: bool = True) -> tuple[list[np.ndarray], list[float]]:
     import bpy
 
     from render_farm.blender.render import apply_frame, read_bmp
@@ -39,7 +39,7 @@ def render(job, out: Path, bodies: Path, frames: list[int], samples: int, fast: 
 
     scene, actor, spec, _ = build_scene(job, out, bodies, threads)
     c = scene.cycles
-    c.samples, c.max_bounces, c.use_denoising = samples, 4 if fast else 8, True
+    c.samples, c.max_bounces, c.use_denoising = samples, 4 if fast else 8, denoise
     c.denoising_quality = "FAST" if fast else "HIGH"
     c.denoising_prefilter = "FAST" if fast else "ACCURATE"
     world = scene.world.cycles
@@ -65,6 +65,8 @@ def main() -> int:
     p.add_argument("--frames", type=int, nargs="+", default=[0, 10, 20])
     p.add_argument("--reference-samples", type=int, default=256)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--samples", type=int, default=None, help="instead of the fast preset's")
+    p.add_argument("--no-denoise", action="store_true", help="render the candidates without denoising")
     args = p.parse_args()
     from rich.console import Console
 
@@ -80,16 +82,22 @@ def main() -> int:
     bodies = default_cache_dir()
     pipeline.ensure_bodies(jobs, bodies, Console(stderr=True, quiet=True))
     rows: dict[str, list[tuple[float, float, float]]] = {name: [] for name in MAPS}
-    for job in jobs:
+    for n, job in enumerate(jobs):
         ref, _ = render(job, out, bodies, args.frames, args.reference_samples, False, None, args.threads)
-        for name, resolution in MAPS.items():
-            images, seconds = render(job, out, bodies, args.frames, fast["samples"], True, resolution, args.threads)
+        # Rotate the order per job: the first scene after another setting pays one-off costs (the
+        # denoiser loading its other filter), which must not land on one map setting.
+        names = list(MAPS)[n % len(MAPS):] + list(MAPS)[: n % len(MAPS)]
+        for name in names:
+            resolution = MAPS[name]
+            images, seconds = render(job, out, bodies, args.frames, args.samples or fast["samples"], True,
+                                     resolution, args.threads, not args.no_denoise)
             score = float(np.mean([psnr(a, b) for a, b in zip(images, ref, strict=True)]))
             rows[name].append((seconds[0], float(np.mean(seconds[1:])), score))
         print(f"{job.job_id} ({job.lighting.hdri}): " + ", ".join(f"{n} {r[-1][2]:.2f} dB" for n, r in rows.items()),
               file=sys.stderr, flush=True)
     print(f"{len(jobs)} clips (HDRIs {[j.lighting.hdri for j in jobs]}), frames {args.frames}, 224x224, the fast "
-          f"preset ({fast['samples']} samples, fast denoising), {args.threads} threads; reference "
+          f"preset's settings with {args.samples or fast['samples']} samples, "
+          f"{'no' if args.no_denoise else 'fast'} denoising, {args.threads} threads; reference "
           f"{args.reference_samples} samples, automatic map\n")
     print("| world map | first frame s | later frames s | first - later s | PSNR to reference dB | per clip |")
     print("|---|---|---|---|---|---|")

@@ -134,8 +134,12 @@ def test_presets_set_render_settings_and_explicit_fields_override_them():
     assert (mine.samples, mine.denoise, mine.max_bounces) == (32, False, 8)
     assert parse_config({**base, "preset": "preview"}, "p.yaml").engine == "workbench"
     fast = parse_config({**base, "preset": "fast"}, "f.yaml")
-    assert (fast.samples, fast.denoise, fast.denoise_quality) == (4, True, "fast")
+    assert (fast.samples, fast.denoise, fast.denoise_quality, fast.world_map_resolution) == (4, True, "fast", 1024)
     assert plan(fast, [find_template("walk")])[0].render.denoise_quality == "fast"
+    assert plan(fast, [find_template("walk")])[0].render.world_map == 1024
+    assert quality.world_map_resolution == 0 and plan(quality, [find_template("walk")])[0].render.world_map == 0
+    assert parse_config({**base, "preset": "fast", "denoise": False}, "f.yaml").world_map_resolution == 0
+    assert parse_config({**base, "preset": "quality", "world_map": 2048}, "q.yaml").world_map_resolution == 2048
     plain = parse_config(base, "d.yaml")  # no preset: the fast preset's settings
     assert {k: getattr(plain, k) for k in PRESETS["fast"]} == PRESETS["fast"]
     job = plan(quality, [find_template("walk")])[0]

@@ -24,24 +24,18 @@ def hdri_path(name: str) -> str:
     return os.path.join(bpy.utils.system_resource("DATAFILES"), "studiolights", "world", f"{name}.exr")
 
 
-# Cycles samples a world light through an importance map that it builds when a scene is first
-# rendered, i.e. for every clip. Measured (benchmarks/world_map.py, 2 CPU threads): with Blender's
-# automatic map the first frame of a clip took 0.73 s more than the others, with a manual map of 1024
-# 0.05 s more, at the same PSNR (-0.04 dB); 512 and 256 lose 0.3 and 0.7 dB on the studio HDRI.
-WORLD_MAP_RESOLUTION = 1024
-
-
-def importance_map(w: bpy.types.World) -> None:
-    if hasattr(w, "cycles") and hasattr(w.cycles, "sampling_method"):
+def importance_map(w: bpy.types.World, resolution: int) -> None:
+    """Cycles samples the world light through an importance map that it builds when a scene is first
+    rendered, i.e. for every clip; 0 leaves Blender's automatic map (see RenderParams.world_map)."""
+    if resolution and hasattr(w, "cycles") and hasattr(w.cycles, "sampling_method"):
         w.cycles.sampling_method = "MANUAL"
-        w.cycles.sample_map_resolution = WORLD_MAP_RESOLUTION
+        w.cycles.sample_map_resolution = resolution
 
 
 def world(params: LightingParams, scene: SceneParams) -> bpy.types.World:
     """The background: one of Blender's HDRIs, or a physical sky lit by the job's sun."""
     w = bpy.data.worlds.new("world")
     bpy.context.scene.world = w
-    importance_map(w)
     if w.node_tree is None:  # Blender < 5 creates node trees on request
         w.use_nodes = True
     nodes, links = w.node_tree.nodes, w.node_tree.links

@@ -71,7 +71,7 @@ def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int, device: s
     material = materials.actor_material(job.appearance.pattern_scale, job.appearance.textures)
     actor = build_actor(body, job.appearance, material)
     materials.ground(job.appearance.ground, job.scene.ground)
-    lighting.world(job.lighting, job.scene)
+    lighting.importance_map(lighting.world(job.lighting, job.scene), job.render.world_map)
     lighting.sun(job.lighting)
     lighting.area_lights(job.scene.area_lights, target=spec.joints_3d[:, 0].mean(axis=0))
     props.distractors(job.scene.distractors)

@@ -93,6 +93,8 @@ class RenderParams(_Strict):
     adaptive_threshold: float = Field(0.0, ge=0.0, le=1.0, description="Adaptive sampling noise threshold; 0: off.")
     denoise: bool = Field(False, description="OpenImageDenoise on the final frame.")
     denoise_quality: Literal["fast", "high"] = Field("high", description="OpenImageDenoise filter and prefilter.")
+    world_map: int = Field(0, ge=0, le=16384, description="Resolution of the world light's importance map; "
+                           "0: Blender's automatic one.")
     width: int
     height: int
     frames: int = Field(ge=1)

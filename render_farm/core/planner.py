@@ -153,7 +153,7 @@ def sample_job(
             engine=config.engine, samples=config.samples, width=width, height=height,
             frames=config.frames, fps=config.fps, passes=passes, max_bounces=config.max_bounces,
             adaptive_threshold=config.adaptive_threshold, denoise=config.denoise,
-            denoise_quality=config.denoise_quality,
+            denoise_quality=config.denoise_quality, world_map=config.world_map_resolution,
         ),
         passes_path=f"passes/{template.id}/{jid}.npz" if passes else None,
         body=BodyParams(phenotype=phenotype),
