@@ -52,7 +52,7 @@ def main() -> int:
         settings[f"{samples} samples + fast OIDN"] = {"preset": "fast", "samples": samples}
     settings["16 samples, no denoising"] = {"preset": "fast", "samples": 16, "denoise": False}
     settings["reference"] = {"engine": "cycles", "samples": args.reference_samples, "max_bounces": 8,
-                             "denoise": True, "adaptive_threshold": 0.0}
+                             "denoise": True, "denoise_quality": "high", "adaptive_threshold": 0.0}
     results = {}
     for name, extra in settings.items():
         config = parse_config({"seed": 5, "actions": ACTIONS[: args.clips], "clips_per_action": 1,
