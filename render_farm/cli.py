@@ -137,8 +137,8 @@ def render(
         return
     console.print(
         f"{summary.rendered} clips rendered, {summary.skipped} already present, {len(summary.failed)} failed; "
-        f"train {summary.counts['train']}, val {summary.counts['val']} -> {out_dir}", highlight=False,
-    )
+        f"train {summary.counts['train']}, val {summary.counts['val']} -> {out_dir}", highlight=False, soft_wrap=True,
+    )  # one line, whatever the terminal's width: scripts read it
     if summary.failed:
         fail(f"{len(summary.failed)} of {summary.planned} clips failed (see {out_dir / 'failures.jsonl'})", 1)
 

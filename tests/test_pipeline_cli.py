@@ -50,6 +50,9 @@ def test_quickstart_renders_every_clip_to_spec(quickstart):
     out, result = quickstart
     config = load_config(REPO / "examples" / "quickstart.yaml")
     assert "8 clips rendered, 0 already present, 0 failed" in result.stderr
+    # The summary stays on one line (scripts read it), however long the output path.
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"8 clips rendered, 0 already present, 0 failed; train 4, val 4 -> {out}"
     classes = (out / "classes.txt").read_text().split()
     assert classes == config.actions
     listed = {}
