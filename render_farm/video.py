@@ -8,6 +8,7 @@ clip is complete.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import shutil
 import signal
@@ -38,12 +39,11 @@ def ffmpeg_binary() -> str:
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _die_with_parent() -> None:
-    """In the encoder's process before ffmpeg starts: be killed when the worker dies (killed, Ctrl-C,
-    a cancelled Ray task). Otherwise an orphaned ffmpeg sees the end of its input and writes its
-    temporary file after the run has removed temporaries."""
+def _die_with_parent(parent: int) -> None:
+    """In the encoder's process before ffmpeg starts: be killed when the worker (`parent`) dies
+    (killed, Ctrl-C, a cancelled Ray task). Otherwise an orphaned ffmpeg sees the end of its input
+    and writes its temporary file after the run has removed temporaries."""
     if sys.platform.startswith("linux"):
-        parent = os.getppid()
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the worker died before the request took effect
             os._exit(1)
@@ -69,7 +69,8 @@ class ClipEncoder:
         # Its own process group: a terminal's Ctrl-C goes to the workers, which abort the encoder
         # (ffmpeg would otherwise finish the file on SIGINT); and it dies with the worker that feeds it.
         self._proc = subprocess.Popen(stream.compile(cmd=ffmpeg_binary()), stdin=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, process_group=0, preexec_fn=_die_with_parent)
+                                      stderr=subprocess.PIPE, process_group=0,
+                                      preexec_fn=functools.partial(_die_with_parent, os.getpid()))
 
     def write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:

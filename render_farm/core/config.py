@@ -195,7 +195,7 @@ class DatasetConfig(_Strict):
     @property
     def world_map_resolution(self) -> int:
         """The world importance map a clip renders with. Unset: 1024 for frames denoised with the fast
-        filter, where Blender's automatic map cost 0.67 s more a clip on a CPU for +0.04 dB; else the
+        filter, where Blender's automatic map cost 0.67 s more a clip on a CPU for 0.02 dB; else the
         automatic map (0), which was 0.5 dB better for undenoised frames (benchmarks/world_map.py)."""
         if self.world_map is not None:
             return self.world_map

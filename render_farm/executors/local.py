@@ -113,9 +113,9 @@ def visible_gpus() -> int:
     return len(list(gpus.iterdir())) if gpus.is_dir() else 0
 
 
-# Workers sharing one GPU. Measured on an H200 (16 cores, 224x224 x 32 frames, 16 samples): Blender's
-# per-frame work on the CPU (scene sync, BVH, read-back) leaves the GPU idle most of the time, so the
-# farm rendered 1500, 2400-2800 and 3200 clips/hour with 1, 2 and 4 workers on it.
+# Workers sharing one GPU. Measured on an H200 (16 cores, 224x224 x 32 frames, 16 samples): one
+# worker leaves the GPU idle most of the time (18% busy with two; Blender's per-frame work on the CPU,
+# by all signs), and the farm rendered 1500, 2400-2800 and 3200 clips/hour with 1, 2 and 4 workers.
 WORKERS_PER_GPU = 4
 
 
