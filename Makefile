@@ -19,8 +19,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# make demo installs the train extra too: every command in the README's Use section works after it.
 $(VENV)/.render-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[render,bodies]'
+	$(BIN)/pip install -q -e '.[render,bodies,train]'
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python

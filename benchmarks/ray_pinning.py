@@ -6,7 +6,7 @@ Runs as root: re-executes itself inside a private network and PID namespace (as 
 tests do), where it starts a one-node Ray cluster with one CPU per core for each round, with
 SYNTHACT_PIN_CORES=1 or 0 in the workers' environment, alternating (pinned, unpinned, unpinned,
 pinned, ...) so that drift of a shared machine favours neither. Renders through the Ray backend
-(`run_ray`) and prints clips/hour of each and their ratio.
+(`RayExecutor`) and prints clips/hour of each and their ratio.
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ def reexec_in_namespace() -> int:
 def render_round(jobs, out: Path, bodies: Path, pinned: bool) -> float:
     from ray.cluster_utils import Cluster
 
+    from render_farm.dataset.folder import OutputFolder
+    from render_farm.executors.base import RunLimits
     from render_farm.executors.cores import PIN_ENV, available_cores
-    from render_farm.executors.ray_cluster import run_ray
+    from render_farm.executors.ray_cluster import RayExecutor
 
     os.environ[PIN_ENV] = "1" if pinned else "0"  # the raylet, and so every worker, inherits it
     temp = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
@@ -47,7 +49,8 @@ def render_round(jobs, out: Path, bodies: Path, pinned: bool) -> float:
         "temp_dir": str(temp / "ray")})
     try:
         t = time.perf_counter()
-        outcomes = run_ray(jobs, out, bodies, cluster.address, lambda _o: None)
+        outcomes = []
+        RayExecutor(cluster.address).run(jobs, len(jobs), OutputFolder(out), bodies, RunLimits(), outcomes.append)
         wall = time.perf_counter() - t
         assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
         return wall

@@ -10,9 +10,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from render_farm.core.errors import RenderInterrupted, SynthActError
+from training.cli import app as train_app
 
 app = typer.Typer(help="SynthAct: synthetic human-action video datasets.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -22,18 +24,15 @@ addon_app = typer.Typer(help="The Blender add-on for artists.", no_args_is_help=
 app.add_typer(templates_app, name="templates")
 app.add_typer(assets_app, name="assets")
 app.add_typer(addon_app, name="addon")
-try:  # the training commands need the `train` extra; a render node may not have it
-    from training.cli import app as train_app
-
-    app.add_typer(train_app, name="train")
-except ImportError:  # pragma: no cover - depends on the install
-    pass
+# The training commands check for the `train` extra themselves (one line naming what is missing).
+app.add_typer(train_app, name="train")
 
 console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    # Messages carry user text (paths, action names) and pip extras: never read them as rich markup.
+    console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -64,23 +63,30 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Expand a config into OUT/jobs.jsonl (one fully specified job per clip) and summarize it."""
+    from rich.progress import Progress
+
     from render_farm import pipeline
     from render_farm.core.config import load_config
-    from render_farm.core.planner import summarize
+    from render_farm.core.planner import PlanSummary
 
+    summary = PlanSummary()
     try:
         cfg = load_config(config)
         out_dir = out or cfg.output
-        jobs = pipeline.prepare(cfg, out_dir)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("planning jobs", total=len(cfg.actions) * cfg.clips_per_action)
+            count = pipeline.write_plan(cfg, out_dir, summary, on_written=lambda n: progress.advance(task, n))
     except SynthActError as exc:
         fail(str(exc))
         return
-    summary = summarize(jobs)
+    except KeyboardInterrupt:
+        fail("interrupted while planning; no plan was written", 130)
+        return
     if as_json:
-        sys.stdout.write(json.dumps(summary, indent=1) + "\n")
+        sys.stdout.write(json.dumps(summary.as_dict(), indent=1) + "\n")
     else:
-        _print_summary(summary)
-    console.print(f"{len(jobs)} jobs -> {out_dir / 'jobs.jsonl'}", highlight=False)
+        _print_summary(summary.as_dict())
+    console.print(f"{count} jobs -> {out_dir / 'jobs.jsonl'}", highlight=False, markup=False)
 
 
 @app.command()
@@ -102,11 +108,17 @@ def render(
     submit_with: Annotated[str, typer.Option(help="Slurm: auto, submitit or sbatch.")] = "auto",
     device: Annotated[str, typer.Option(help="Cycles device: cpu, auto (OptiX, then CUDA), optix or cuda; GPU "
                                              "devices pin one GPU per worker.")] = "cpu",
+    recycle_after: Annotated[int | None, typer.Option(help="Jobs a worker process renders before it is replaced "
+                                                           "(default: the config's, else 50).", min=1)] = None,
+    watchdog: Annotated[float | None, typer.Option(help="Seconds without a finished frame before a job's worker is "
+                                                        "killed and the job retried (default: the config's, else "
+                                                        "600).", min=0.001)] = None,
 ) -> None:
     """Render a dataset config into clips, labels and split lists."""
     from render_farm import pipeline
     from render_farm.bodies.cache import default_cache_dir
     from render_farm.core.config import load_config, parse_config
+    from render_farm.executors.base import RunLimits
     from render_farm.executors.slurm import SlurmOptions
 
     # SIGTERM (a batch system's stop, `timeout`, `kill`) stops the run as cleanly as Ctrl-C.
@@ -118,14 +130,16 @@ def render(
         if config.suffix == ".jsonl":
             if engine is not None:
                 fail("--engine applies to configs; a plan's jobs already name their engine")
+            limits = RunLimits.given(recycle_after, watchdog)
             summary, out_dir = pipeline.render_plan(config, out, bodies or default_cache_dir(), workers, console,
-                                                    where)
+                                                    where, limits)
         else:
             cfg = load_config(config)
             if engine is not None:
                 cfg = parse_config({**cfg.model_dump(mode="json"), "engine": engine}, f"--engine {engine}")
             out_dir = out or cfg.output
-            summary = pipeline.render(cfg, out_dir, bodies or default_cache_dir(), workers, console, where)
+            limits = RunLimits.given(recycle_after or cfg.recycle_after, watchdog or cfg.watchdog_s)
+            summary = pipeline.render(cfg, out_dir, bodies or default_cache_dir(), workers, console, where, limits)
     except RenderInterrupted as exc:
         fail(str(exc), 130)  # the shell's code for a run stopped by SIGINT
         return
@@ -137,7 +151,8 @@ def render(
         return
     console.print(
         f"{summary.rendered} clips rendered, {summary.skipped} already present, {len(summary.failed)} failed; "
-        f"train {summary.counts['train']}, val {summary.counts['val']} -> {out_dir}", highlight=False, soft_wrap=True,
+        f"train {summary.counts['train']}, val {summary.counts['val']} -> {out_dir}", highlight=False, markup=False,
+        soft_wrap=True,
     )  # one line, whatever the terminal's width: scripts read it
     if summary.failed:
         fail(f"{len(summary.failed)} of {summary.planned} clips failed (see {out_dir / 'failures.jsonl'})", 1)
@@ -151,13 +166,23 @@ def render_shard_cmd(
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
     bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
     device: Annotated[str, typer.Option(help="Cycles device: cpu, auto, optix or cuda.")] = "cpu",
+    recycle_after: Annotated[int | None, typer.Option(help="Jobs a worker renders before it is replaced.",
+                                                      min=1)] = None,
+    watchdog: Annotated[float | None, typer.Option(help="Seconds without a finished frame before a job is "
+                                                        "killed and retried.", min=0.001)] = None,
 ) -> None:
     """Render the missing clips of one shard of a plan (what each Slurm array task runs)."""
     from render_farm.bodies.cache import default_cache_dir
+    from render_farm.executors.base import RunLimits
     from render_farm.executors.slurm import render_shard
 
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # scancel: stop the workers, tidy, exit
     try:
-        failed = render_shard(dataset, bodies or default_cache_dir(), shard, of, workers, device)
+        failed = render_shard(dataset, bodies or default_cache_dir(), shard, of, workers, device,
+                              RunLimits.given(recycle_after, watchdog))
+    except KeyboardInterrupt:
+        fail(f"shard {shard}: interrupted", 130)
+        return
     except SynthActError as exc:
         fail(str(exc))
         return
@@ -180,28 +205,33 @@ def slurm_script(
     from render_farm import pipeline
     from render_farm.bodies.cache import default_cache_dir
     from render_farm.core.config import load_config
+    from render_farm.dataset.folder import OutputFolder
+    from render_farm.executors.base import RunLimits
     from render_farm.executors.slurm import SlurmOptions, sbatch_script, shards_to_submit
 
     try:
         cfg = load_config(config)
         out_dir = out or cfg.output
-        jobs = pipeline.prepare(cfg, out_dir)
+        pipeline.write_plan(cfg, out_dir)
+        folder = OutputFolder(out_dir)
+        complete = folder.complete()
         body_dir = bodies or default_cache_dir()
-        pipeline.ensure_bodies(jobs, body_dir, console)
+        pipeline.ensure_bodies((j for j in folder.jobs() if j not in complete), body_dir, console)
         options = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
                                cpus_per_task=cpus_per_task, array_parallelism=array_parallelism)
-        todo = shards_to_submit(jobs, lambda j: pipeline.is_complete(out_dir, j), shards)
+        todo = shards_to_submit(folder.jobs(), lambda j: j in complete, shards)
         if not todo:
-            console.print(f"every clip of {out_dir} is rendered; nothing to submit", highlight=False)
+            console.print(f"every clip of {out_dir} is rendered; nothing to submit", highlight=False, markup=False)
             return
         script = out_dir / "slurm" / "render.sbatch"
         script.parent.mkdir(parents=True, exist_ok=True)
-        script.write_text(sbatch_script(out_dir, body_dir, todo, options), encoding="utf-8")
+        limits = RunLimits.given(cfg.recycle_after, cfg.watchdog_s)
+        script.write_text(sbatch_script(out_dir, body_dir, todo, options, limits), encoding="utf-8")
     except SynthActError as exc:
         fail(str(exc))
         return
     console.print(f"submit with: sbatch {script}\nthen write the split lists with: synthact render "
-                  f"{out_dir / 'jobs.jsonl'}", highlight=False)
+                  f"{out_dir / 'jobs.jsonl'}", highlight=False, markup=False)
     sys.stdout.write(f"{script}\n")
 
 
@@ -245,7 +275,7 @@ def report(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("reading clips", total=len(jobs))
         out = write_report(dataset, jobs, on_clip=lambda: progress.advance(task))
-    console.print(f"report -> {out / 'report.md'}", highlight=False)
+    console.print(f"report -> {out / 'report.md'}", highlight=False, markup=False)
 
 
 @app.command()
@@ -261,10 +291,10 @@ def verify(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
         task = progress.add_task("verifying clips", total=None)
         problems, checked = verify_dataset(dataset, on_clip=lambda: progress.advance(task))
     for p in problems:
-        console.print(p, highlight=False, soft_wrap=True)
+        console.print(p, highlight=False, markup=False, soft_wrap=True)
     if problems:
         fail(f"{len(problems)} problem(s) in {dataset} ({checked} labelled clips checked)", 1)
-    console.print(f"{checked} clips ok in {dataset}", highlight=False)
+    console.print(f"{checked} clips ok in {dataset}", highlight=False, markup=False)
 
 
 @templates_app.command("list")
@@ -305,7 +335,7 @@ def templates_validate(paths: Annotated[list[Path], typer.Argument(help="Templat
         except SynthActError as exc:
             fail(str(exc))
             return
-        console.print(f"ok {p} ({t.id}, {t.frame_count} frames)", highlight=False)
+        console.print(f"ok {p} ({t.id}, {t.frame_count} frames)", highlight=False, markup=False)
 
 
 @templates_app.command("schema")
@@ -335,10 +365,10 @@ def assets_check(
         fail(str(exc))
         return
     for p in problems:
-        console.print(f"[red]{p}[/red]", highlight=False)
+        console.print(f"[red]{escape(p)}[/red]", highlight=False)
     if problems:
         fail(f"{len(problems)} asset problem(s) in {manifest}", 1)
-    console.print(f"{checked} assets ok", highlight=False)
+    console.print(f"{checked} assets ok", highlight=False, markup=False)
 
 
 @assets_app.command("refresh")
@@ -353,7 +383,8 @@ def assets_refresh(
     except SynthActError as exc:
         fail(str(exc))
         return
-    console.print(f"updated {len(changed)} checksum(s): {', '.join(changed) or 'none'}", highlight=False)
+    console.print(f"updated {len(changed)} checksum(s): {', '.join(changed) or 'none'}", highlight=False,
+                  markup=False)
 
 
 @addon_app.command("build")

@@ -8,11 +8,12 @@ train.txt, val.txt).
 from __future__ import annotations
 
 import dataclasses
-import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,15 +26,15 @@ from rich.progress import (
 from rich.text import Text
 
 from render_farm.bodies.cache import bake_bodies, missing_bodies
-from render_farm.core.atomic import write_text_atomic
 from render_farm.core.config import DatasetConfig
 from render_farm.core.errors import RenderInterrupted, SynthActError
-from render_farm.core.jobs import Job
-from render_farm.core.manifest import write_manifest
-from render_farm.core.planner import jobs_jsonl, plan
+from render_farm.core.jobs import Job, job_line
+from render_farm.core.plan_lines import plan_text
+from render_farm.core.planner import PlanSummary
 from render_farm.core.template import template_json
-from render_farm.executors.local import JobOutcome, default_workers, run_local
-from render_farm.executors.slurm import SlurmOptions, run_slurm
+from render_farm.dataset.folder import OutputFolder, read_jobs, remove_orphaned_scratch
+from render_farm.executors.base import EXECUTORS, Executor, JobOutcome, RunLimits, executor_for
+from render_farm.executors.slurm import SlurmExecutor, SlurmOptions
 from render_farm.templates import find_template
 
 
@@ -60,54 +61,46 @@ def _progress(console: Console, rate: bool = False) -> Progress:
     return Progress(*columns, console=console, transient=False)
 
 
-def prepare(config: DatasetConfig, out_dir: Path) -> list[Job]:
-    """Validate the actions, plan the jobs and write the plan and the templates it uses."""
+def write_plan(config: DatasetConfig, out_dir: Path, summary: PlanSummary | None = None,
+               on_written: Callable[[int], None] | None = None, processes: int | None = None) -> int:
+    """Validate the actions, then plan the jobs and write them chunk by chunk to OUT/jobs.jsonl (memory
+    does not grow with the job count), with the templates they use; returns the number of jobs.
+    `summary` accumulates every job; `on_written(n)` is told of each chunk of n jobs written; `processes`
+    plan in parallel (default: one per core for large plans, see plan_lines)."""
     templates = [find_template(a, config.template_dirs) for a in config.actions]
-    jobs = plan(config, templates)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for t in templates:
-            write_text_atomic(out_dir / "templates" / f"{t.id}.json", template_json(t))
-        write_text_atomic(out_dir / "jobs.jsonl", jobs_jsonl(jobs))
-    except OSError as exc:
-        raise SynthActError(f"{exc.filename or out_dir}: cannot write the output folder ({exc.strerror})") from None
-    return jobs
+    folder = OutputFolder(out_dir)
+    for t in templates:
+        folder.write_template(f"{t.id}.json", template_json(t))
+    text = plan_text(config, templates, summary, processes)
+    if on_written is not None:
+        text = _told(text, on_written)
+    return folder.write_plan(text)
+
+
+def _told(text: Iterable[str], on_written: Callable[[int], None]) -> Iterator[str]:
+    for lines in text:
+        yield lines
+        on_written(lines.count("\n"))
+
+
+def prepare(config: DatasetConfig, out_dir: Path) -> list[Job]:
+    """write_plan, then the jobs as a list: for small plans (tests, benchmarks, previews)."""
+    write_plan(config, out_dir)
+    return load_jobs(out_dir)
 
 
 def load_jobs(out_dir: Path) -> list[Job]:
-    return load_jobs_file(out_dir / "jobs.jsonl")
-
-
-def load_jobs_file(path: Path) -> list[Job]:
-    jobs = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                jobs.append(Job.model_validate(json.loads(line)))
-            except ValueError as exc:
-                raise SynthActError(f"{path}: line {n}: not a valid job ({str(exc).splitlines()[0]})") from None
-    return jobs
+    """Every job of OUT/jobs.jsonl in a list: for small plans; large ones are read with OutputFolder.jobs()."""
+    return list(OutputFolder(out_dir).jobs())
 
 
 def is_complete(out_dir: Path, job: Job) -> bool:
     """A clip counts once its label exists: the label is written after the MP4 is renamed into place."""
-    return (out_dir / job.label_path).is_file() and (out_dir / job.clip_path).is_file()
+    return job in OutputFolder(out_dir).complete()
 
 
-def remove_stale_temporaries(out_dir: Path) -> int:
-    """Temporary files a killed run left behind (hidden `.name.partial` / `.name.*.tmp`): never listed,
-    never read, removed before rendering. One local run per output folder at a time."""
-    removed = 0
-    for folder in ("clips", "labels", "passes"):
-        for path in (out_dir / folder).rglob(".*"):
-            if path.is_file() and (path.name.endswith(".partial") or path.name.endswith(".tmp")):
-                path.unlink(missing_ok=True)
-                removed += 1
-    return removed
-
-
-def ensure_bodies(jobs: list[Job], body_dir: Path, console: Console) -> None:
-    missing = missing_bodies(body_dir, [j.body for j in jobs])
+def ensure_bodies(jobs: Iterable[Job], body_dir: Path, console: Console) -> None:
+    missing = missing_bodies(body_dir, (j.body for j in jobs))
     if not missing:
         return
     with _progress(console) as progress:
@@ -125,30 +118,44 @@ class Backend:
     device: str = "cpu"  # cpu, auto, optix, cuda (Cycles); a GPU device pins one GPU per worker
 
     def __post_init__(self) -> None:
-        if self.kind not in BACKENDS:
-            raise SynthActError(f"--backend: unknown backend {self.kind!r} (choose {', '.join(BACKENDS)})")
+        if self.kind not in EXECUTORS:
+            raise SynthActError(f"--backend: unknown backend {self.kind!r} (choose {', '.join(EXECUTORS)})")
         if self.device not in DEVICES:
             raise SynthActError(f"--device: unknown device {self.device!r} (choose {', '.join(DEVICES)})")
 
+    def executor(self, workers: int | None) -> Executor:
+        if self.kind == "ray":
+            return executor_for("ray", address=self.address, device=self.device)
+        if self.kind == "slurm":
+            # The backend's device is the one setting; the Slurm options carry it to the array tasks.
+            return executor_for("slurm", options=dataclasses.replace(self.slurm, device=self.device))
+        return executor_for("local", workers=workers, device=self.device)
 
-BACKENDS = ("local", "ray", "slurm")
+
 DEVICES = ("cpu", "auto", "optix", "cuda")  # render_farm.blender.devices.DEVICES, without importing bpy
 
 
-def execute(
-    jobs: list[Job], out_dir: Path, body_dir: Path, workers: int | None = None, console: Console | None = None,
-    backend: Backend = Backend(),
-) -> RenderSummary:
+def execute(out_dir: Path, body_dir: Path, workers: int | None = None, console: Console | None = None,
+            backend: Backend = Backend(), limits: RunLimits = RunLimits()) -> RenderSummary:
+    """Render the jobs of OUT/jobs.jsonl whose clips are missing, then write the split lists."""
     console = console or Console(stderr=True)
-    todo = [j for j in jobs if not is_complete(out_dir, j)]
-    removed = remove_stale_temporaries(out_dir)
+    folder = OutputFolder(out_dir)
+    removed = folder.remove_stale_temporaries() + remove_orphaned_scratch()
     if removed:
         console.print(f"removed {removed} temporary file(s) left by an interrupted run", highlight=False)
-    ensure_bodies(todo, body_dir, console)
+    # One pass validates the whole plan and counts what is missing before anything renders; the
+    # executor then reads the plan again, lazily.
+    complete = folder.complete()
+    planned = todo = 0
+    for job in folder.jobs():
+        planned += 1
+        todo += job not in complete
+    pending = lambda: (j for j in folder.jobs() if j not in complete)  # noqa: E731
+    ensure_bodies(pending(), body_dir, console)
     failed: list[JobOutcome] = []
     interrupted = False
     with _progress(console, rate=True) as progress:
-        task = progress.add_task("rendering clips", total=len(todo))
+        task = progress.add_task("rendering clips", total=todo)
 
         fallback_told = False
 
@@ -161,68 +168,57 @@ def execute(
                                        "on the CPU[/yellow]", highlight=False)
             if not outcome.ok:
                 failed.append(outcome)
-                progress.console.print(f"[red]failed[/red] {outcome.job_id}: {outcome.error}")
+                progress.console.print(f"[red]failed[/red] {escape(outcome.job_id)}: {escape(outcome.error)}",
+                                       highlight=False)
 
-        def submitted(job_id: str, how: str, shards: list[int]) -> None:
-            progress.console.print(f"submitted Slurm array {job_id} ({how}): shards {shards} of "
-                                   f"{backend.slurm.shards}", highlight=False)
-
+        executor = backend.executor(workers)
+        if isinstance(executor, SlurmExecutor):
+            executor.on_submitted = lambda job_id, how, shards: progress.console.print(
+                f"submitted Slurm array {job_id} ({how}): shards {shards} of {backend.slurm.shards}", highlight=False)
         try:
-            if backend.kind == "ray":
-                from render_farm.executors.ray_cluster import run_ray
-
-                run_ray(todo, out_dir, body_dir, backend.address, on_done, device=backend.device)
-            elif backend.kind == "slurm":
-                # The backend's device is the one setting; the Slurm options carry it to the array tasks.
-                slurm = dataclasses.replace(backend.slurm, device=backend.device)
-                run_slurm(jobs, todo, out_dir, body_dir, slurm, lambda j: is_complete(out_dir, j), on_done,
-                          submitted)
-            else:
-                pool = min(workers or default_workers(backend.device), max(1, len(todo)))
-                run_local(todo, out_dir, body_dir, pool, on_done, device=backend.device)
+            executor.run(pending(), todo, folder, body_dir, limits, on_done)
         except KeyboardInterrupt:
             # The executor has stopped its workers: tidy what they were writing, then list what is complete.
             interrupted = True
-            remove_stale_temporaries(out_dir)
-    complete = {j.job_id for j in jobs if is_complete(out_dir, j)}
-    failures = out_dir / "failures.jsonl"
+            folder.remove_stale_temporaries()
+        finally:
+            remove_orphaned_scratch()  # of workers killed in this run (watchdog, crashes, stop)
     try:
-        counts = write_manifest(out_dir, jobs, complete)
-        if failed:
-            write_text_atomic(failures, "".join(json.dumps({"job_id": f.job_id, "error": f.error}) + "\n"
-                                                for f in failed))
-        else:
-            failures.unlink(missing_ok=True)
+        counts, done, planned = folder.write_split_lists()
+        folder.write_failures(failed)
     except OSError as exc:
-        raise SynthActError(f"{exc.filename or out_dir}: cannot write the split lists ({exc.strerror}); "
-                            f"{len(complete)} of {len(jobs)} clips are complete") from None
+        raise SynthActError(f"{exc.filename or out_dir}: cannot write the split lists ({exc.strerror}); the "
+                            "complete clips are in place: run the same command again to write them") from None
     if interrupted:
-        raise RenderInterrupted(f"interrupted: {len(complete)} of {len(jobs)} clips are complete in {out_dir} "
+        raise RenderInterrupted(f"interrupted: {done} of {planned} clips are complete in {out_dir} "
                                 "(the split lists name them); run the same command again to render the rest")
-    return RenderSummary(len(jobs), len(jobs) - len(todo), len(todo) - len(failed), failed, counts)
+    return RenderSummary(planned, planned - todo, todo - len(failed), failed, counts)
 
 
 def render(config: DatasetConfig, out_dir: Path, body_dir: Path, workers: int | None = None,
-           console: Console | None = None, backend: Backend = Backend()) -> RenderSummary:
-    jobs = prepare(config, out_dir)
-    return execute(jobs, out_dir, body_dir, workers or config.workers, console, backend)
+           console: Console | None = None, backend: Backend = Backend(),
+           limits: RunLimits | None = None) -> RenderSummary:
+    write_plan(config, out_dir)
+    limits = limits or RunLimits.given(config.recycle_after, config.watchdog_s)
+    return execute(out_dir, body_dir, workers or config.workers, console, backend, limits)
 
 
 def render_plan(plan_file: Path, out_dir: Path | None, body_dir: Path, workers: int | None = None,
-                console: Console | None = None, backend: Backend = Backend()) -> tuple[RenderSummary, Path]:
+                console: Console | None = None, backend: Backend = Backend(),
+                limits: RunLimits = RunLimits()) -> tuple[RenderSummary, Path]:
     """Render a plan written by `synthact plan`; its folder (with templates/) is the output folder."""
     plan_file = Path(plan_file)
     if not plan_file.is_file():
         raise SynthActError(f"{plan_file}: plan file not found")
-    jobs = load_jobs_file(plan_file)
     source = plan_file.parent
     out_dir = Path(out_dir or source)
-    for template_id in sorted({j.template_id for j in jobs}):
+    folder = OutputFolder(out_dir)
+    for template_id in sorted({j.template_id for j in read_jobs(plan_file)}):
         src = source / "templates" / f"{template_id}.json"
         if not src.is_file():
             raise SynthActError(f"{src}: template of the plan not found (plan folders hold templates/)")
         if out_dir != source:
-            write_text_atomic(out_dir / "templates" / src.name, src.read_text(encoding="utf-8"))
-    if out_dir != source:
-        write_text_atomic(out_dir / "jobs.jsonl", plan_file.read_text(encoding="utf-8"))
-    return execute(jobs, out_dir, body_dir, workers, console, backend), out_dir
+            folder.write_template(src.name, src.read_text(encoding="utf-8"))
+    if out_dir != source or plan_file != folder.plan_file:
+        folder.write_plan(job_line(j) for j in read_jobs(plan_file))
+    return execute(out_dir, body_dir, workers, console, backend, limits), out_dir

@@ -7,13 +7,10 @@ clip is complete.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import os
 import shutil
-import signal
 import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import ffmpeg
 import numpy as np
 
 from render_farm.core.errors import SynthActError
+from render_farm.core.lifetime import die_with_parent
 
 GOP = 16
 
@@ -34,19 +32,6 @@ def ffmpeg_binary() -> str:
     if path is None:
         raise EncodeError("ffmpeg not found on PATH: install it (Debian/Ubuntu: apt-get install ffmpeg)")
     return path
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _die_with_parent(parent: int) -> None:
-    """In the encoder's process before ffmpeg starts: be killed when the worker (`parent`) dies
-    (killed, Ctrl-C, a cancelled Ray task). Otherwise an orphaned ffmpeg sees the end of its input
-    and writes its temporary file after the run has removed temporaries."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the worker died before the request took effect
-            os._exit(1)
 
 
 class ClipEncoder:
@@ -67,10 +52,12 @@ class ClipEncoder:
         )
         stream = stream.global_args("-nostdin", "-loglevel", "error").overwrite_output()
         # Its own process group: a terminal's Ctrl-C goes to the workers, which abort the encoder
-        # (ffmpeg would otherwise finish the file on SIGINT); and it dies with the worker that feeds it.
+        # (ffmpeg would otherwise finish the file on SIGINT); and it dies with the worker that feeds it
+        # (an orphaned ffmpeg sees the end of its input and writes its temporary file after the run has
+        # removed temporaries).
         self._proc = subprocess.Popen(stream.compile(cmd=ffmpeg_binary()), stdin=subprocess.PIPE,
                                       stderr=subprocess.PIPE, process_group=0,
-                                      preexec_fn=functools.partial(_die_with_parent, os.getpid()))
+                                      preexec_fn=functools.partial(die_with_parent, os.getpid()))
 
     def write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:

@@ -176,9 +176,9 @@ def test_failed_render_leaves_no_clip_or_label(tmp_path, default_body, body_dir,
     job = make_jobs(tmp_path, ["clap"])[0]
     real = worker.render_frames
 
-    def dies_mid_clip(scene, actor, spec, encoder, scratch, annotate=None):
+    def dies_mid_clip(scene, actor, spec, encoder, scratch, annotate=None, on_frame=None):
         short = dataclasses.replace(spec, rotations=spec.rotations[:3])
-        real(scene, actor, short, encoder, scratch, annotate)
+        real(scene, actor, short, encoder, scratch, annotate, on_frame)
         raise RuntimeError("renderer crashed on frame 4")
 
     monkeypatch.setattr(worker, "render_frames", dies_mid_clip)
@@ -201,6 +201,7 @@ def test_missing_hdri_names_the_file(tmp_path, default_body, body_dir, monkeypat
     from render_farm.blender import lighting
 
     job = make_jobs(tmp_path, ["clap"])[0]
+    job = job.model_copy(update={"scene": job.scene.model_copy(update={"background": "hdri"})})  # lit by the HDRI
     monkeypatch.setattr(lighting, "hdri_path", lambda name: str(tmp_path / "gone" / f"{name}.exr"))
     hdri = job.lighting.hdri
     with pytest.raises(lighting.AssetError, match=rf"gone/{hdri}.exr: HDRI '{hdri}' is missing"):

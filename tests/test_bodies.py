@@ -52,7 +52,11 @@ def test_bake_is_deterministic_and_shape_varies(tmp_path):
     np.testing.assert_array_equal(a.vertices, b.vertices)
     assert load_body(body_path(tmp_path / "a", child)).height < a.height - 0.3
     assert a.keypoint_names[:3] == ("nose", "left_eye", "right_eye") and a.keypoint_weights.shape[1] == 13718
-    with pytest.raises(ValueError, match="unknown anny phenotype parameter 'shoe_size'"):
+    from render_farm.core.errors import SynthActError
+
+    # One line naming the body file and the baker's reason, raised in the caller.
+    with pytest.raises(SynthActError, match=r"\.npz: cannot bake the body \(ValueError: unknown anny phenotype "
+                                            r"parameter 'shoe_size'"):
         bake_bodies(tmp_path / "c", [BodyParams(phenotype={"shoe_size": 0.5})])
 
 

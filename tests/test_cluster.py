@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
 
 from render_farm import pipeline
 from render_farm.verify import verify_dataset
@@ -70,6 +71,9 @@ def test_ray_cluster_renders_everything_when_a_node_dies(tmp_path, default_body,
     assert result["returncode"] == 0, result["stderr"]
     assert "6 clips rendered" in result["stderr"]
     assert_complete(out, 6)
+    # --recycle-after 1: no Ray worker process rendered two clips.
+    pids = [json.loads(p.read_text())["render_stats"]["worker_pid"] for p in (out / "labels").rglob("*.json")]
+    assert len(pids) == 6 and len(set(pids)) == 6, pids
     # Ctrl-C while clips were being rendered: the tasks are cancelled and gone before the run exits.
     stop = result["interrupt"]
     assert stop["running_at_signal"] and stop["tasks_before"], stop
@@ -133,7 +137,7 @@ def test_shards_cover_the_plan_once_and_resubmit_only_what_is_missing(tmp_path):
     from render_farm.executors.slurm import SlurmOptions, sbatch_script, shard_of, shards_to_submit
 
     jobs = pipeline.prepare(load_config(small_config(tmp_path, 5)), tmp_path / "ds")
-    parts = [shard_of(jobs, i, 3) for i in range(3)]
+    parts = [list(shard_of(iter(jobs), i, 3)) for i in range(3)]
     assert sorted(j.job_id for p in parts for j in p) == sorted(j.job_id for j in jobs)
     done = {j.job_id for j in parts[0] + parts[2]}
     assert shards_to_submit(jobs, lambda j: j.job_id in done, 3) == [1]
@@ -150,7 +154,8 @@ def test_submitit_local_executor_renders_shards(tmp_path, default_body, body_dir
     from render_farm.executors.slurm import _render_shard_task
 
     out = tmp_path / "ds"
-    pipeline.prepare(load_config(small_config(tmp_path, 1)), out)
+    jobs = pipeline.prepare(load_config(small_config(tmp_path, 1)), out)
+    pipeline.ensure_bodies(jobs, body_dir, Console(file=open(os.devnull, "w")))  # as `synthact render` does first
     executor = submitit.AutoExecutor(folder=tmp_path / "submitit", cluster="local")
     executor.update_parameters(timeout_min=20)
     jobs = executor.map_array(_render_shard_task, [str(out)] * 2, [str(body_dir)] * 2, [0, 1], [2, 2], [1, 1])

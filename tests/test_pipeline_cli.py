@@ -159,9 +159,9 @@ def test_a_failing_clip_is_reported_and_the_others_complete(tmp_path, body_dir):
 
     config = load_config(small_config(tmp_path, actions=["punch", "kick"], clips_per_action=2))
     out = tmp_path / "out"
-    jobs = pipeline.prepare(config, out)
+    pipeline.write_plan(config, out)
     (out / "templates" / "kick.json").write_text("{ truncated")  # broken after planning
-    summary = pipeline.execute(jobs, out, body_dir, workers=2, console=Console(file=open("/dev/null", "w")))
+    summary = pipeline.execute(out, body_dir, workers=2, console=Console(file=open("/dev/null", "w")))
     assert sorted(f.job_id for f in summary.failed) == ["kick_00000", "kick_00001"], [f.error for f in summary.failed]
     assert "kick.json: not valid JSON" in summary.failed[0].error
     assert summary.rendered == 2

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from render_farm.core.errors import SynthActError
 
@@ -27,8 +29,24 @@ DeviceOpt = Annotated[str | None, typer.Option("--device", help="auto, cpu or cu
 
 
 def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    # Messages carry user text (paths) and pip extras: never read them as rich markup.
+    console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+# What the `train` extra brings; a render node may be installed without it.
+TRAIN_MODULES = ("torch", "torchvision", "pytorchvideo.data", "av")
+
+
+@app.callback()
+def _needs_the_train_extra() -> None:
+    """Before any training command: one line naming what is missing, never a traceback mid-command."""
+    for module in TRAIN_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            _fail(f"synthact train needs the train extra ({(exc.name or module).split('.')[0]} is not installed): "
+                  "pip install -e '.[train]' in a checkout, or pip install 'synthact[train]'")
 
 
 def _train(mode: str, config, data, model, epochs, out, batch_size, lr, checkpoint, sets, resume, device) -> None:

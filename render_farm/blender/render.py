@@ -40,11 +40,13 @@ def apply_frame(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, k: int) ->
 
 
 def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder: ClipEncoder, scratch: Path,
-                  annotate: Callable[[int], object] | None = None) -> tuple[dict, list]:
+                  annotate: Callable[[int], object] | None = None,
+                  on_frame: Callable[[int], None] | None = None) -> tuple[dict, list]:
     """Render every frame through a scratch file and feed the encoder.
 
     Returns timings in seconds and, when `annotate` is given, what it returned for each frame
-    (called with the frame posed, after it is rendered)."""
+    (called with the frame posed, after it is rendered). `on_frame(k)` is told when frame k is done
+    (the local pool's watchdog hears of progress through it)."""
     settings = scene.render.image_settings
     settings.file_format = "BMP"
     settings.color_mode = "RGB"
@@ -64,5 +66,7 @@ def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder:
             t = time.perf_counter()
             truths.append(annotate(k))
             annotate_s += time.perf_counter() - t
+        if on_frame is not None:
+            on_frame(k)
     frame_path.unlink(missing_ok=True)
     return {"render_s": render_s, "stream_s": encode_s, "annotate_s": annotate_s}, truths

@@ -24,8 +24,8 @@ import functools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402,F811
 import resource  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import bpy  # noqa: E402
@@ -44,6 +44,7 @@ from render_farm.core.clip_spec import resolve  # noqa: E402
 from render_farm.core.jobs import Job  # noqa: E402
 from render_farm.core.labels import make_label  # noqa: E402
 from render_farm.core.template import load_template  # noqa: E402
+from render_farm.dataset.folder import scratch_dir  # noqa: E402
 from render_farm.video import ClipEncoder  # noqa: E402
 
 
@@ -94,8 +95,9 @@ def write_passes(path: Path, passes: dict[str, np.ndarray], wanted: list[str]) -
 
 
 def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device: str = "cpu",
-               slot: int = 0) -> dict:
-    """Render one job into OUT/clip_path and OUT/label_path; returns timings.
+               slot: int = 0, on_frame: Callable[[int], None] | None = None) -> dict:
+    """Render one job into OUT/clip_path and OUT/label_path; returns timings. `on_frame(k)` is called as
+    each frame (and each frame of the passes) is done.
 
     The clip is encoded under a temporary name and renamed when complete; the label
     is written last, so a clip with a label is always whole.
@@ -109,16 +111,22 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
     tmp_clip = partial_name(clip)
     encoder = ClipEncoder(tmp_clip, job.render.width, job.render.height, job.render.fps)
     try:
-        with tempfile.TemporaryDirectory(prefix="synthact-frames-") as scratch:
+        with scratch_dir() as scratch:
             timings, truths = render_frames(
                 sc, actor, spec, encoder, Path(scratch),
                 annotate=lambda k: frame_truth(sc, actor, body, spec.cameras[k], spec.joints_3d[k]),
+                on_frame=on_frame,
             )
             timings["passes_s"] = 0.0
             if job.render.passes:
                 t = time.perf_counter()
-                masks, depths = PassRenderer(sc, actor.mesh, Path(scratch)).render_all(
-                    job.render.frames, lambda k: apply_frame(sc, actor, spec, k))
+
+                def pose(k: int) -> None:
+                    apply_frame(sc, actor, spec, k)
+                    if on_frame is not None:
+                        on_frame(k)
+
+                masks, depths = PassRenderer(sc, actor.mesh, Path(scratch)).render_all(job.render.frames, pose)
                 write_passes(out_dir / job.passes_path, {"mask": masks, "depth": depths}, job.render.passes)
                 timings["passes_s"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -137,6 +145,7 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
         "passes_s": round(timings["passes_s"], 4),
         "total_s": round(time.perf_counter() - t0, 4),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "worker_pid": os.getpid(),  # which process rendered it: shows recycling in a dataset's labels
     }
     label = make_label(job, spec, stats, truths, body.keypoint_names, render_device=sc["synthact_device"])
     try:

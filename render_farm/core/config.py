@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from render_farm.core.distributions import Dist, choice_of, dist_in
 from render_farm.core.errors import SynthActError, describe_validation_error
+from render_farm.core.render_settings import PRESETS, RenderSettings
 from render_farm.core.yamlio import load_yaml_mapping
 
 HDRIS: tuple[str, ...] = ("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset")
@@ -56,8 +58,14 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bm
 
 
 def image_files(folders: list[Path]) -> list[Path]:
-    """Images in user folders, sorted (so a seed picks the same file on every machine)."""
-    return sorted(p for f in folders for p in Path(f).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    """Images in user folders, sorted (so a seed picks the same file on every machine); listed once per
+    process (the planner asks for every job)."""
+    return list(_image_files(tuple(str(f) for f in folders)))
+
+
+@functools.lru_cache(maxsize=16)
+def _image_files(folders: tuple[str, ...]) -> tuple[Path, ...]:
+    return tuple(sorted(p for f in folders for p in Path(f).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
 
 
 def _image_folders(v: list[Path], what: str) -> list[Path]:
@@ -146,20 +154,10 @@ class AnnotationOptions(_Strict):
     depth: bool = Field(False, description="Metric depth per frame (metres from the camera).")
 
 
-# Render settings by purpose, measured in docs/benchmarks.md (time per frame and PSNR against a
-# converged reference). A config's own engine/samples/... fields override its preset's.
-# `fast` renders few samples and denoises them quickly: 0.29x the time of 16 undenoised samples
-# per frame at a higher PSNR (33.6 against 33.2 dB; 0.43x before its manual world map).
-PRESETS: dict[str, dict] = {
-    "preview": {"engine": "workbench", "samples": 8, "max_bounces": 0, "adaptive_threshold": 0.0, "denoise": False},
-    "fast": {"engine": "cycles", "samples": 4, "max_bounces": 4, "adaptive_threshold": 0.0, "denoise": True,
-             "denoise_quality": "fast"},
-    "quality": {"engine": "cycles", "samples": 64, "max_bounces": 8, "adaptive_threshold": 0.01, "denoise": True,
-                "denoise_quality": "high"},
-}
+class DatasetConfig(RenderSettings):
+    """A dataset: what to render (actions, clips), how (the render settings, flat in the YAML), and what
+    each job samples."""
 
-
-class DatasetConfig(_Strict):
     seed: int = Field(0, ge=0)
     output: Path = Path("output/dataset")
     actions: list[str] = Field(min_length=1)
@@ -170,20 +168,14 @@ class DatasetConfig(_Strict):
     resolution: tuple[int, int] = (224, 224)
     preset: Literal["preview", "fast", "quality"] | None = Field(
         None, description="Render settings by purpose; fields given beside it override it.")
-    engine: Literal["cycles", "workbench", "eevee"] = "cycles"
-    # Without a preset the render fields are the `fast` preset's.
-    samples: int = Field(4, ge=1, le=4096)
-    max_bounces: int = Field(4, ge=0, le=128, description="Cycles light bounces.")
-    adaptive_threshold: float = Field(0.0, ge=0.0, le=1.0, description="Cycles adaptive sampling threshold; 0: off.")
-    denoise: bool = Field(True, description="Cycles: OpenImageDenoise on each frame.")
-    denoise_quality: Literal["fast", "high"] = Field(
-        "fast", description="OpenImageDenoise: fast (fast filter and prefilter, several times cheaper) or high.")
-    world_map: int | None = Field(
-        None, ge=0, le=16384, description="Cycles: resolution of the world light's importance map, built once per "
-        "clip; 0: Blender's automatic one (sharper, about 0.7 s more per clip on a CPU); unset: 1024 when denoised "
-        "with the fast filter, else 0.")
     val_fraction: float = Field(0.25, ge=0.0, lt=1.0)
     workers: int | None = Field(None, ge=1)
+    recycle_after: int | None = Field(
+        None, ge=1, description="Jobs a worker process renders before it is replaced (bounds memory growth "
+        "inside Blender); unset: 50. `--recycle-after` overrides it.")
+    watchdog_s: float | None = Field(
+        None, gt=0, description="A job whose worker finishes no frame for this many seconds is killed and "
+        "retried like a crash; unset: 600. `--watchdog` overrides it.")
     body: BodyRanges = Field(default_factory=BodyRanges)
     motion: MotionRanges = Field(default_factory=MotionRanges)
     camera: CameraRanges = Field(default_factory=CameraRanges)
@@ -192,20 +184,11 @@ class DatasetConfig(_Strict):
     annotations: AnnotationOptions = Field(default_factory=AnnotationOptions)
     scene: SceneRanges = Field(default_factory=SceneRanges)
 
-    @property
-    def world_map_resolution(self) -> int:
-        """The world importance map a clip renders with. Unset: 1024 for frames denoised with the fast
-        filter, where Blender's automatic map cost 0.67 s more a clip on a CPU for 0.02 dB; else the
-        automatic map (0), which was 0.5 dB better for undenoised frames (benchmarks/world_map.py)."""
-        if self.world_map is not None:
-            return self.world_map
-        return 1024 if self.denoise and self.denoise_quality == "fast" else 0
-
     @model_validator(mode="before")
     @classmethod
     def _apply_preset(cls, data: object) -> object:
         if isinstance(data, dict) and data.get("preset") in PRESETS:
-            return {**PRESETS[data["preset"]], **data}
+            return {**PRESETS[data["preset"]].model_dump(exclude_unset=True), **data}
         return data
 
     @field_validator("resolution")

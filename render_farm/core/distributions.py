@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+
+from render_farm.core.seeding import Stream
 
 KINDS = ("constant", "uniform", "normal", "choice")
 
@@ -84,18 +85,17 @@ class Dist(BaseModel):
                 raise ValueError("choice weights must be one non-negative number per value, not all zero")
         return self
 
-    def sample(self, rng: np.random.Generator) -> Any:
+    def sample(self, rng: Stream) -> Any:
         if self.kind == "constant":
             return self.low
         if self.kind == "uniform":
-            return float(rng.uniform(self.low, self.high)) if self.high > self.low else float(self.low)
+            return rng.uniform(self.low, self.high) if self.high > self.low else float(self.low)
         if self.kind == "normal":
-            x = float(rng.normal(self.mean, self.std))
+            x = rng.normal(self.mean, self.std)
             lo = -math.inf if self.low is None else self.low
             hi = math.inf if self.high is None else self.high
             return min(max(x, lo), hi)
-        p = np.asarray(self.weights, dtype=np.float64) / sum(self.weights) if self.weights else None
-        return self.values[int(rng.choice(len(self.values), p=p))]
+        return self.values[rng.index(len(self.values), self.weights)]
 
     def support(self) -> tuple[float, float]:
         """Smallest and largest value this distribution can produce (numeric kinds)."""

@@ -8,10 +8,9 @@ job's parameters never depend on which other actions or clips are in the config.
 from __future__ import annotations
 
 import colorsys
-import json
-from collections.abc import Iterable
-
-import numpy as np
+import heapq
+import math
+from collections.abc import Iterable, Iterator
 
 from render_farm.core.config import DatasetConfig, image_files
 from render_farm.core.jobs import (
@@ -25,31 +24,35 @@ from render_farm.core.jobs import (
     MotionParams,
     RenderParams,
     SceneParams,
+    job_line,
 )
-from render_farm.core.seeding import derive_seed, rng_for, unit_hash
+from render_farm.core.render_settings import RenderSettings
+from render_farm.core.seeding import Stream, derive_seed, stream_for, unit_hash
 from render_farm.core.template import ActionTemplate
 
 PHENOTYPE_STEP = 0.05  # phenotypes are quantized so baked bodies are shared between jobs
 
 
-def _uniform(rng: np.random.Generator, r: tuple[float, float]) -> float:
-    return float(rng.uniform(r[0], r[1])) if r[1] > r[0] else float(r[0])
+def _uniform(rng: Stream, r: tuple[float, float]) -> float:
+    return rng.uniform(r[0], r[1]) if r[1] > r[0] else float(r[0])
 
 
 def skin_color(tone: float) -> tuple[float, float, float]:
     """Linear RGB skin colour from 0 (lightest) to 1 (darkest), between measured-looking anchors."""
-    light = np.array([0.92, 0.72, 0.60]) ** 2.2
-    dark = np.array([0.30, 0.18, 0.12]) ** 2.2
-    return tuple(round(float(c), 5) for c in light + (dark - light) * tone)
+    return tuple(round(lo + (hi - lo) * tone, 5) for lo, hi in zip(_SKIN_LIGHT, _SKIN_DARK, strict=True))
+
+
+_SKIN_LIGHT = tuple(c ** 2.2 for c in (0.92, 0.72, 0.60))
+_SKIN_DARK = tuple(c ** 2.2 for c in (0.30, 0.18, 0.12))
 
 
 def _quantize(x: float, step: float) -> float:
     return round(round(x / step) * step, 6)
 
 
-def _hsv(rng: np.random.Generator, hue: tuple[float, float], sat: tuple[float, float], val: tuple[float, float]):
-    rgb = colorsys.hsv_to_rgb(_uniform(rng, hue) % 1.0, _uniform(rng, sat), _uniform(rng, val))
-    return tuple(round(c ** 2.2, 5) for c in rgb)  # sRGB-ish -> linear
+def _hsv(rng: Stream, hue: tuple[float, float], sat: tuple[float, float], val: tuple[float, float]):
+    r, g, b = colorsys.hsv_to_rgb(_uniform(rng, hue) % 1.0, _uniform(rng, sat), _uniform(rng, val))
+    return round(r ** 2.2, 5), round(g ** 2.2, 5), round(b ** 2.2, 5)  # sRGB-ish -> linear
 
 
 def job_id(action_id: str, clip_index: int) -> str:
@@ -57,23 +60,25 @@ def job_id(action_id: str, clip_index: int) -> str:
 
 
 def sample_job(
-    config: DatasetConfig, template: ActionTemplate, class_index: int, clip_index: int, split: str
+    config: DatasetConfig, template: ActionTemplate, class_index: int, clip_index: int, split: str,
+    render: RenderParams | None = None,
 ) -> Job:
+    """One job. `render`: the config's render_params, when the caller plans many (built once)."""
     seed = derive_seed(config.seed, template.id, clip_index)
     jid = job_id(template.id, clip_index)
 
-    rng = rng_for(seed, "body")
+    rng = stream_for(seed, "body")
     phenotype = {
         name: _quantize(getattr(config.body, name).sample(rng), PHENOTYPE_STEP)
         for name in ("gender", "age", "muscle", "weight", "height", "proportions")
     }
 
-    rng = rng_for(seed, "motion")
+    rng = stream_for(seed, "motion")
     allowed = template.randomization
     m = config.motion
     warp = m.time_warp.sample(rng)
-    share = float(rng.uniform(0.0, 1.0))
-    signs = rng.choice([-1.0, 1.0], size=2)
+    share = rng.random()
+    signs = (rng.sign(), rng.sign())
     motion = MotionParams(
         speed=round(_uniform(rng, allowed.speed), 6),
         mirror=bool(allowed.mirror and rng.random() < m.mirror_probability),
@@ -85,7 +90,7 @@ def sample_job(
         root_offset_angle_deg=round(_uniform(rng, (0.0, 360.0)), 4),
     )
 
-    rng = rng_for(seed, "camera")
+    rng = stream_for(seed, "camera")
     c = config.camera
     camera_motion = str(c.motion.sample(rng))
     amount = {"pan": c.pan_deg, "orbit": c.orbit_deg, "shake": c.shake_deg}.get(camera_motion)
@@ -97,9 +102,9 @@ def sample_job(
         motion_deg=round(float(amount.sample(rng)), 4) if amount else 0.0,
     )
 
-    rng = rng_for(seed, "lighting")
+    rng = stream_for(seed, "lighting")
     lighting = LightingParams(
-        hdri=str(config.lighting.hdris[int(rng.integers(len(config.lighting.hdris)))]),
+        hdri=str(config.lighting.hdris[rng.index(len(config.lighting.hdris))]),
         hdri_rotation_deg=round(_uniform(rng, (0.0, 360.0)), 4),
         strength=round(float(config.lighting.strength.sample(rng)), 4),
         sun_azimuth_deg=round(_uniform(rng, (0.0, 360.0)), 4),
@@ -107,7 +112,7 @@ def sample_job(
         sun_strength=round(float(config.lighting.sun_strength.sample(rng)), 4),
     )
 
-    rng = rng_for(seed, "appearance")
+    rng = stream_for(seed, "appearance")
     tone = round(float(config.body.skin_tone.sample(rng)), 4)
     skin = skin_color(tone)
     appearance = AppearanceParams(
@@ -122,13 +127,13 @@ def sample_job(
         ground=_hsv(rng, (0.0, 1.0), (0.0, 0.35), (0.25, 0.7)),
     )
 
-    rng = rng_for(seed, "clothing")
+    rng = stream_for(seed, "clothing")
     patterns = {r: str(config.clothing.pattern.sample(rng)) for r in ("shirt", "trousers", "shoes", "hair")}
     second = {r: _hsv(rng, (0.0, 1.0), (0.1, 0.9), (0.1, 0.95)) for r in patterns}
     textures = {}
     if config.clothing.texture_dirs:
         files = image_files(config.clothing.texture_dirs)
-        textures = {r: str(files[int(rng.integers(len(files)))]) for r, p in patterns.items() if p == "texture"}
+        textures = {r: str(files[rng.index(len(files))]) for r, p in patterns.items() if p == "texture"}
     appearance = appearance.model_copy(update={
         "patterns": patterns, "second_colors": second, "textures": textures,
         "pattern_scale": round(float(config.clothing.pattern_scale.sample(rng)), 3),
@@ -136,8 +141,8 @@ def sample_job(
 
     scene = sample_scene(config, seed, camera.azimuth_deg)
 
-    width, height = config.resolution
-    passes = [name for name in ("mask", "depth") if getattr(config.annotations, name)]
+    render = render or render_params(config)
+    passes = render.passes
     return Job(
         job_id=jid,
         action_id=template.id,
@@ -149,12 +154,7 @@ def sample_job(
         template_id=template.id,
         clip_path=f"clips/{template.id}/{jid}.mp4",
         label_path=f"labels/{template.id}/{jid}.json",
-        render=RenderParams(
-            engine=config.engine, samples=config.samples, width=width, height=height,
-            frames=config.frames, fps=config.fps, passes=passes, max_bounces=config.max_bounces,
-            adaptive_threshold=config.adaptive_threshold, denoise=config.denoise,
-            denoise_quality=config.denoise_quality, world_map=config.world_map_resolution,
-        ),
+        render=render,
         passes_path=f"passes/{template.id}/{jid}.npz" if passes else None,
         body=BodyParams(phenotype=phenotype),
         motion=motion,
@@ -165,10 +165,21 @@ def sample_job(
     )
 
 
+SHAPES = ("cube", "sphere", "cylinder", "cone")
+
+
+def render_params(config: DatasetConfig) -> RenderParams:
+    """The render settings every job of a config shares."""
+    width, height = config.resolution
+    settings = RenderSettings.model_validate(config.model_dump(include=set(RenderSettings.model_fields)))
+    return RenderParams(**settings.resolved().model_dump(), width=width, height=height, frames=config.frames,
+                        fps=config.fps, passes=[p for p in ("mask", "depth") if getattr(config.annotations, p)])
+
+
 def sample_scene(config: DatasetConfig, seed: int, camera_azimuth_deg: float) -> SceneParams:
     """Background, ground, area lights and props: drawn from the job seed alone, never from the action."""
     sc = config.scene
-    rng = rng_for(seed, "scene")
+    rng = stream_for(seed, "scene")
     lights = []
     for _ in range(int(sc.area_lights.sample(rng))):
         lights.append(AreaLight(
@@ -179,17 +190,17 @@ def sample_scene(config: DatasetConfig, seed: int, camera_azimuth_deg: float) ->
         ))
     props = []
     # The camera looks at the actor from camera_azimuth_deg (0: from -Y): keep props out of that wedge.
-    camera_dir = np.radians(camera_azimuth_deg) - np.pi / 2
+    camera_dir = math.radians(camera_azimuth_deg) - math.pi / 2
     for _ in range(int(sc.distractors.sample(rng))):
         for _attempt in range(20):
-            angle = rng.uniform(0, 2 * np.pi)
-            gap = abs((angle - camera_dir + np.pi) % (2 * np.pi) - np.pi)
-            if gap > np.radians(40):
+            angle = rng.uniform(0, 2 * math.pi)
+            gap = abs((angle - camera_dir + math.pi) % (2 * math.pi) - math.pi)
+            if gap > math.radians(40):
                 break
         radius = rng.uniform(1.6, 4.0)
         props.append(Distractor(
-            shape=str(rng.choice(["cube", "sphere", "cylinder", "cone"])),
-            position=(round(float(radius * np.cos(angle)), 3), round(float(radius * np.sin(angle)), 3)),
+            shape=SHAPES[rng.index(len(SHAPES))],
+            position=(round(radius * math.cos(angle), 3), round(radius * math.sin(angle), 3)),
             size_m=round(_uniform(rng, (0.2, 0.9)), 3), rotation_deg=round(_uniform(rng, (0.0, 360.0)), 2),
             color=_hsv(rng, (0.0, 1.0), (0.2, 1.0), (0.2, 0.95)),
         ))
@@ -197,7 +208,7 @@ def sample_scene(config: DatasetConfig, seed: int, camera_azimuth_deg: float) ->
     backdrop = None
     if background == "image":
         files = image_files(sc.background_dirs)
-        backdrop = str(files[int(rng.integers(len(files)))])
+        backdrop = str(files[rng.index(len(files))])
     return SceneParams(
         background=background, background_image=backdrop, sky_turbidity=round(_uniform(rng, (2.0, 6.0)), 3),
         ground=str(sc.ground.sample(rng)), area_lights=lights, distractors=props,
@@ -215,25 +226,31 @@ def val_clips(config: DatasetConfig, action_id: str) -> set[int]:
     if config.val_fraction <= 0 or n < 2:
         return set()
     k = min(n - 1, max(1, round(n * config.val_fraction)))
-    ranked = sorted(range(n), key=lambda i: unit_hash(config.seed, action_id, i, "split"))
-    return set(ranked[:k])
+    # The k lowest-ranked, as sorted(...)[:k] would give, holding k indices rather than n.
+    return set(heapq.nsmallest(k, range(n), key=lambda i: unit_hash(config.seed, action_id, i, "split")))
 
 
-def plan(config: DatasetConfig, templates: Iterable[ActionTemplate]) -> list[Job]:
-    """Jobs for every (action, clip), actions in config order, class index = position in `actions`."""
+def iter_jobs(config: DatasetConfig, templates: Iterable[ActionTemplate]) -> Iterator[Job]:
+    """Jobs for every (action, clip), one at a time, actions in config order, class index = position in
+    `actions`. Only one action's validation clips are held at a time."""
     by_id = {t.id: t for t in templates}
-    jobs = []
+    render = render_params(config)
     for class_index, action_id in enumerate(config.actions):
         template = by_id[action_id]
         val = val_clips(config, action_id)
         for clip_index in range(config.clips_per_action):
             split = "val" if clip_index in val else "train"
-            jobs.append(sample_job(config, template, class_index, clip_index, split))
-    return jobs
+            yield sample_job(config, template, class_index, clip_index, split, render)
+
+
+def plan(config: DatasetConfig, templates: Iterable[ActionTemplate]) -> list[Job]:
+    """Every job in a list: for small plans (tests, previews); large ones stream through iter_jobs."""
+    return list(iter_jobs(config, templates))
 
 
 def jobs_jsonl(jobs: Iterable[Job]) -> str:
-    return "".join(json.dumps(j.model_dump(mode="json"), sort_keys=True) + "\n" for j in jobs)
+    """The plan file's text (the same lines OutputFolder.write_plan writes)."""
+    return "".join(job_line(j) for j in jobs)
 
 
 def _flatten(prefix: str, value, out: dict) -> None:
@@ -249,7 +266,7 @@ def _flatten(prefix: str, value, out: dict) -> None:
         out[prefix] = value
 
 
-SAMPLED_PARTS = ("body", "motion", "camera", "lighting", "appearance")
+SAMPLED_PARTS = ("body", "motion", "camera", "lighting", "appearance", "scene")
 
 
 def sampled_parameters(job: Job) -> dict:
@@ -260,22 +277,62 @@ def sampled_parameters(job: Job) -> dict:
     return flat
 
 
-def summarize(jobs: list[Job]) -> dict:
-    """Clips per action and split, and the range (numbers) or counts (categories) of every parameter."""
-    per_action: dict[str, dict[str, int]] = {}
-    for j in jobs:
-        per_action.setdefault(j.action_id, {"train": 0, "val": 0})[j.split] += 1
-    values: dict[str, list] = {}
-    for j in jobs:
-        for k, v in sampled_parameters(j).items():
-            values.setdefault(k, []).append(v)
-    params = {}
-    for k, vs in sorted(values.items()):
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in vs):
-            params[k] = {"min": min(vs), "max": max(vs), "mean": sum(vs) / len(vs)}
-        else:
-            counts: dict[str, int] = {}
-            for v in vs:
-                counts[str(v)] = counts.get(str(v), 0) + 1
-            params[k] = {"counts": counts}
-    return {"clips": len(jobs), "per_action": per_action, "parameters": params}
+class PlanSummary:
+    """Clips per action and split, and the range (numbers) or counts (categories) of every parameter,
+    accumulated one job at a time (its memory grows with the distinct categories, not the jobs)."""
+
+    def __init__(self) -> None:
+        self.clips = 0
+        self.per_action: dict[str, dict[str, int]] = {}
+        self.numbers: dict[str, list[float]] = {}  # name -> [min, max, sum, count]
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def add(self, job: Job) -> None:
+        self.clips += 1
+        self.per_action.setdefault(job.action_id, {"train": 0, "val": 0})[job.split] += 1
+        for k, v in sampled_parameters(job).items():
+            if isinstance(v, int | float) and not isinstance(v, bool) and k not in self.counts:
+                acc = self.numbers.get(k)
+                if acc is None:
+                    self.numbers[k] = [v, v, v, 1]
+                else:
+                    acc[0], acc[1], acc[2], acc[3] = min(acc[0], v), max(acc[1], v), acc[2] + v, acc[3] + 1
+            else:
+                if k in self.numbers:  # seen as a number before, now a category: the numbers count as one
+                    self.counts[k] = {"(numbers)": self.numbers.pop(k)[3]}
+                bucket = self.counts.setdefault(k, {})
+                bucket[str(v)] = bucket.get(str(v), 0) + 1
+
+    def merge(self, other: PlanSummary) -> None:
+        """Add another summary's jobs (a chunk planned elsewhere) to this one."""
+        self.clips += other.clips
+        for action, splits in other.per_action.items():
+            mine = self.per_action.setdefault(action, {"train": 0, "val": 0})
+            for split, n in splits.items():
+                mine[split] += n
+        for k, (lo, hi, total, n) in other.numbers.items():
+            if k in self.counts:
+                self.counts[k]["(numbers)"] = self.counts[k].get("(numbers)", 0) + n
+            elif k in self.numbers:
+                acc = self.numbers[k]
+                acc[0], acc[1], acc[2], acc[3] = min(acc[0], lo), max(acc[1], hi), acc[2] + total, acc[3] + n
+            else:
+                self.numbers[k] = [lo, hi, total, n]
+        for k, counts in other.counts.items():
+            if k in self.numbers:
+                self.counts[k] = {"(numbers)": self.numbers.pop(k)[3]}
+            bucket = self.counts.setdefault(k, {})
+            for v, n in counts.items():
+                bucket[v] = bucket.get(v, 0) + n
+
+    def as_dict(self) -> dict:
+        params = {k: {"min": a[0], "max": a[1], "mean": a[2] / a[3]} for k, a in self.numbers.items()}
+        params.update({k: {"counts": c} for k, c in self.counts.items()})
+        return {"clips": self.clips, "per_action": self.per_action, "parameters": dict(sorted(params.items()))}
+
+
+def summarize(jobs: Iterable[Job]) -> dict:
+    summary = PlanSummary()
+    for job in jobs:
+        summary.add(job)
+    return summary.as_dict()

@@ -1,28 +1,50 @@
-"""The local executor: a pool of Blender worker processes on this machine."""
+"""The local executor: a pool of Blender worker processes on this machine, managed here.
+
+Not concurrent.futures: Python 3.11's ProcessPoolExecutor(max_tasks_per_child=N) stops replacing
+workers that exit at their limit (CPython gh-115634), and a 420-job run stalled for ever once every
+worker had rendered N clips; multiprocessing.Pool replaces them but never notices a killed one.
+Here the parent owns each worker: a pipe per worker, one job in flight per worker, and
+
+- recycling: after `recycle_after` jobs the parent tells the worker to exit and starts another in
+  its slot (same cores, same GPU), always;
+- a crash: a worker that dies (killed, out of memory) fails its job, which is retried, and its slot
+  gets a new worker;
+- a watchdog: every finished frame is reported; a worker that finishes no frame for `watchdog_s`
+  is killed and its job retried like a crash;
+- Ctrl-C or SIGTERM of the run (KeyboardInterrupt here): every worker gets SIGTERM, which unwinds
+  its clip (encoder killed, temporary files removed), then SIGKILL after STOP_WAIT_S.
+
+Jobs are pulled from the plan's iterator only when a worker is free, so a plan of any length costs
+the same memory.
+"""
 
 from __future__ import annotations
 
-import errno
 import multiprocessing
-import multiprocessing.util
 import os
+import shutil
+import signal
 import sys
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+import tempfile
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from render_farm.core.errors import SynthActError
 from render_farm.core.jobs import Job
+from render_farm.core.lifetime import die_with_parent
+from render_farm.dataset.folder import OutputFolder, scratch_name
+from render_farm.executors.base import JobOutcome, OnDone, RunLimits, is_storage_error
 from render_farm.executors.cores import available_cores, core_sets_for, pin_to_cores
 
-
-@dataclass
-class JobOutcome:
-    job_id: str
-    ok: bool
-    error: str = ""
-    stats: dict = field(default_factory=dict)
+STOP_WAIT_S = 5.0  # after SIGTERM: how long a worker gets to unwind its clip before SIGKILL
+RETIRE_WAIT_S = 30.0  # a worker told to exit (recycling, end of run) that has not after this is killed
+TICK_S = 1.0  # the parent looks at the watchdog at least this often
+STARTUP_DEATHS = 3  # workers dying before they are ready, in a row: the run stops with their exit code
+HANG_ENV = "SYNTHACT_TEST_HANG_ONCE"  # tests: a marker path; the first job to create it sleeps in its worker
 
 
 def _drop_blender_script_paths() -> None:
@@ -32,70 +54,69 @@ def _drop_blender_script_paths() -> None:
     sys.path[:] = [p for p in sys.path if not (marker in p and f"{os.sep}scripts" in p)]
 
 
-_slot = 0  # this worker's slot: the GPU it renders on, and the cores it is pinned to
+def _unwind(_signum, _frame) -> None:
+    raise SystemExit(143)  # finally blocks run: the clip's encoder is killed, its temporaries removed
 
 
-def _claim_slot(slots) -> None:
-    """Take the lowest free slot; give it back when the process exits (recycled workers)."""
-    global _slot
-    with slots.get_lock():
-        free = [i for i in range(len(slots)) if not slots[i]]
-        _slot = free[0] if free else os.getpid() % len(slots)
-        slots[_slot] = 1
-
-    def release() -> None:
-        with slots.get_lock():
-            slots[_slot] = 0
-
-    multiprocessing.util.Finalize(None, release, exitpriority=10)
+def _hang_if_asked() -> None:
+    marker = os.environ.get(HANG_ENV)
+    if not marker:
+        return
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return
+    time.sleep(3600)
 
 
-def _init_worker(log_dir: str, slots=None, core_sets: list[list[int]] | None = None) -> None:
+def _serve(conn: Connection, parent: int, slot: int, cores: list[int] | None, log_dir: str, out_dir: str,
+           body_dir: str, threads: int, device: str) -> None:
+    """A worker process: render the jobs its pipe brings until it brings None."""
+    die_with_parent(parent, signal.SIGTERM)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C: the parent decides what stops
+    signal.signal(signal.SIGTERM, _unwind)
+    # Every temporary file of this process (Blender's session folder, a clip's frames) in one folder
+    # named after it: removed on the way out, or by the run when this process was killed.
+    private = tempfile.mkdtemp(prefix=scratch_name())
+    os.environ["TMPDIR"] = tempfile.tempdir = private
+    try:
+        _render_jobs(conn, slot, cores, log_dir, out_dir, body_dir, threads, device)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _render_jobs(conn: Connection, slot: int, cores: list[int] | None, log_dir: str, out_dir: str,
+                 body_dir: str, threads: int, device: str) -> None:
     _drop_blender_script_paths()
-    if slots is not None:
-        _claim_slot(slots)
-        pin_to_cores(core_sets[_slot] if core_sets else None)
+    pin_to_cores(cores)
     # One render thread per process; stop numeric libraries from oversubscribing the cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
-    # Blender prints a line per saved frame from C: send the worker's output to its own log
-    # file so the progress bar stays readable and failures can be read afterwards.
+    # Blender prints a line per saved frame from C: send the worker's output to its own log file so the
+    # progress bar stays readable and failures can be read afterwards.
     os.makedirs(log_dir, exist_ok=True)
     fd = os.open(os.path.join(log_dir, f"worker-{os.getpid()}.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
-
-
-def _run(job_json: str, out_dir: str, body_dir: str, threads: int, device: str = "cpu") -> dict:
-    # Imported here: bpy loads once per worker process, never in the parent.
-    from render_farm.blender.worker import render_job
-
-    return render_job(Job.model_validate_json(job_json), Path(out_dir), Path(body_dir), threads, device, _slot)
-
-
-STOP_WAIT_S = 10.0  # after Ctrl-C: how long a worker gets to die of SIGTERM before SIGKILL
-
-
-def _stop_workers() -> None:
-    """Stop every worker now, mid-clip (Ctrl-C): otherwise each finishes its clip and the jobs already
-    queued to it. Once this returns no worker writes; what they leave is temporary files."""
-    children = multiprocessing.active_children()
-    for child in children:
-        child.terminate()
-    for child in children:
-        child.join(STOP_WAIT_S)
-        if child.is_alive():
-            child.kill()
-            child.join(STOP_WAIT_S)
-
-
-# A full or read-only disk does not heal by rendering the clip again at once.
-STORAGE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
-
-
-def is_storage_error(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
+    try:
+        from render_farm.blender.worker import render_job  # bpy loads once per worker process
+    except Exception as exc:  # a broken install: every worker would fail the same way
+        conn.send(("broken", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready",))
+    try:
+        while (message := conn.recv()) is not None:
+            job = Job.model_validate_json(message)
+            _hang_if_asked()
+            try:
+                stats = render_job(job, Path(out_dir), Path(body_dir), threads, device, slot,
+                                   on_frame=lambda k: conn.send(("frame", k)))
+                conn.send(("done", stats))
+            except Exception as exc:  # the job failed; this worker goes on with the next
+                conn.send(("failed", f"{type(exc).__name__}: {exc}", is_storage_error(exc)))
+    except (EOFError, BrokenPipeError):  # the parent is gone
+        pass
 
 
 def visible_gpus() -> int:
@@ -128,70 +149,221 @@ def default_workers(device: str = "cpu") -> int:
     return max(1, available_cores())
 
 
-RETRIES = 2  # a job is tried at most 1 + RETRIES times
-RECYCLE_AFTER = 50  # jobs per worker process before it is replaced (bounds memory growth)
+@dataclass(eq=False)  # identity: a replaced worker is never equal to its successor
+class _Worker:
+    slot: int
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    since: float = field(default_factory=time.monotonic)  # started, or its job's last sign of progress
+    ready: bool = False
+    job: Job | None = None
+    jobs_done: int = 0
+    retiring: bool = False
+
+    @property
+    def idle(self) -> bool:
+        return self.ready and self.job is None and not self.retiring
 
 
-def run_local(
-    jobs: list[Job], out_dir: Path, body_dir: Path, workers: int, on_done: Callable[[JobOutcome], None],
-    retries: int = RETRIES, recycle_after: int = RECYCLE_AFTER, device: str = "cpu",
-) -> list[JobOutcome]:
-    """Render jobs with `workers` processes, one Blender thread each; report each final outcome as it lands.
+class WorkerPool:
+    """`workers` Blender processes in slots 0..workers-1 (slot: the cores it is pinned to, its GPU)."""
 
-    With a GPU device each worker pins one GPU (worker i renders on GPU i mod GPUs), so several
-    workers share each GPU when there are more workers than GPUs.
+    def __init__(self, workers: int, folder: OutputFolder, body_dir: Path, limits: RunLimits, device: str = "cpu"):
+        self.size, self.folder, self.body_dir, self.limits, self.device = workers, folder, body_dir, limits, device
+        self.ctx = multiprocessing.get_context("spawn")  # bpy is not fork-safe
+        self.threads = max(1, available_cores() // workers)
+        self.core_sets = core_sets_for(workers)
+        self.workers: list[_Worker] = []
+        self.retry: deque[Job] = deque()
+        self.attempts: dict[str, int] = {}  # jobs in flight or waiting for a retry only: bounded
+        self.startup_deaths = 0
+        self.started = 0  # worker processes started, replacements included
+        self.exhausted = False  # every job of the plan has been handed out (retries aside)
 
-    A failed job is tried again up to `retries` times (not when the disk is full or read-only). A
-    worker that dies (killed, out of memory, crashed) breaks the pool: the jobs in flight count an
-    attempt, a new pool starts, and they are resubmitted. Each worker process is replaced after
-    `recycle_after` jobs.
-    """
-    outcomes: list[JobOutcome] = []
-    if not jobs:
-        return outcomes
-    ctx = multiprocessing.get_context("spawn")  # bpy is not fork-safe
-    threads = max(1, available_cores() // workers)
-    slots = ctx.Array("b", workers)
-    core_sets = core_sets_for(workers)
-    log_dir = str(Path(out_dir) / "logs")
-    by_id = {j.job_id: j for j in jobs}
-    attempts = dict.fromkeys(by_id, 0)
-    queue = list(by_id)
+    def _start(self, slot: int) -> _Worker:
+        ours, theirs = self.ctx.Pipe()
+        process = self.ctx.Process(
+            target=_serve, name=f"synthact-worker-{slot}", daemon=True,
+            args=(theirs, os.getpid(), slot, self.core_sets[slot] if self.core_sets else None,
+                  str(self.folder.logs), str(self.folder.root), str(self.body_dir), self.threads, self.device))
+        process.start()
+        theirs.close()
+        self.started += 1
+        return _Worker(slot, process, ours)
 
-    def settle(job_id: str, outcome: JobOutcome, retry: bool = True) -> None:
-        attempts[job_id] += 1
-        if outcome.ok or attempts[job_id] > retries or not retry:
-            outcomes.append(outcome)
+    def run(self, jobs: Iterable[Job], on_done: OnDone) -> None:
+        source: Iterator[Job] = iter(jobs)
+        try:
+            self.workers = [self._start(slot) for slot in range(self.size)]
+            while True:
+                for w in self.workers:
+                    if not w.idle:
+                        continue
+                    job = self.retry.popleft() if self.retry else (None if self.exhausted else next(source, None))
+                    if job is None:
+                        self.exhausted = True
+                        break
+                    self._assign(w, job)
+                if self.exhausted and not self.retry and not any(w.job for w in self.workers):
+                    break
+                self._wait(on_done)
+        except BaseException:  # Ctrl-C, SIGTERM, a broken install: stop every worker now
+            self._stop_all(graceful=False)
+            raise
+        self._stop_all(graceful=True)  # every job settled: the idle workers are told to exit
+
+    def _assign(self, w: _Worker, job: Job) -> None:
+        w.job, w.since = job, time.monotonic()
+        try:
+            w.conn.send(job.model_dump_json())
+        except OSError:
+            pass  # the worker just died: its sentinel says so next, and the job is settled then
+
+    def _settle(self, job: Job, outcome: JobOutcome, on_done: OnDone, retry: bool = True) -> None:
+        tries = self.attempts.get(job.job_id, 0) + 1
+        if outcome.ok or tries > self.limits.retries or not retry:
+            self.attempts.pop(job.job_id, None)
             on_done(outcome)
         else:
-            queue.append(job_id)
+            self.attempts[job.job_id] = tries
+            self.retry.append(job)
 
-    while queue:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(log_dir, slots, core_sets), max_tasks_per_child=recycle_after) as pool:
-            futures = {pool.submit(_run, by_id[j].model_dump_json(), str(out_dir), str(body_dir), threads, device): j
-                       for j in queue}
-            queue = []
-            pending = set(futures)
-            broken = False
-            try:
-                while pending and not broken:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        try:
-                            settle(futures[fut], JobOutcome(futures[fut], True, stats=fut.result()))
-                        except BrokenProcessPool:
-                            broken = True
-                            settle(futures[fut], JobOutcome(futures[fut], False, "worker process died"))
-                        except Exception as exc:  # the job failed; the others go on
-                            settle(futures[fut], JobOutcome(futures[fut], False, f"{type(exc).__name__}: {exc}"),
-                                   retry=not is_storage_error(exc))
-                if broken:  # every job still in the broken pool goes round again
-                    for fut in pending:
-                        settle(futures[fut], JobOutcome(futures[fut], False, "worker process died"))
-            except KeyboardInterrupt:
-                # No future is cancelled here: the stopped workers break the pool, which fails every
-                # future itself (cancelling first races with that, and Python 3.11 then raises).
-                _stop_workers()
-                raise
+    def _wait(self, on_done: OnDone) -> None:
+        now = time.monotonic()
+        deadlines = [w.since + self.limits.watchdog_s - now for w in self.workers if w.job or not w.ready]
+        timeout = max(0.0, min([TICK_S, *deadlines]))
+        by_handle = {}
+        for w in self.workers:
+            by_handle[w.conn] = w
+            by_handle[w.process.sentinel] = w
+        for handle in wait(list(by_handle), timeout):
+            w = by_handle[handle]
+            if w not in self.workers:
+                continue  # replaced while handling an earlier handle of this round
+            if handle is w.conn:
+                self._read(w, on_done)
+            if not w.process.is_alive():
+                self._read(w, on_done)  # what it sent before exiting (its last clip, say)
+                self._replace(w, on_done)
+        now = time.monotonic()
+        for w in list(self.workers):
+            if now - w.since > self.limits.watchdog_s and (w.job or not w.ready):
+                what = "no frame finished" if w.job else "not ready"
+                self._kill(w)
+                self._replace(w, on_done, f"{what} for {self.limits.watchdog_s:g} s (watchdog); worker killed")
+
+    def _read(self, w: _Worker, on_done: OnDone) -> None:
+        try:
+            while w.conn.poll():
+                message = w.conn.recv()
+                kind = message[0]
+                if kind == "ready":
+                    w.ready, w.since, self.startup_deaths = True, time.monotonic(), 0
+                elif kind == "frame":
+                    w.since = time.monotonic()
+                elif kind == "broken":
+                    raise SynthActError(f"worker processes cannot start: {message[1]} "
+                                        f"(see {self.folder.logs})")
+                elif kind in ("done", "failed") and w.job is not None:
+                    job, w.job = w.job, None
+                    if kind == "done":
+                        self._settle(job, JobOutcome(job.job_id, True, stats=message[1]), on_done)
+                    else:
+                        self._settle(job, JobOutcome(job.job_id, False, message[1]), on_done, retry=not message[2])
+                    w.jobs_done += 1
+                    if w.jobs_done >= self.limits.recycle_after:
+                        self._retire(w)
+        except (EOFError, OSError):
+            pass  # the pipe closed: the process is exiting, and its sentinel is handled next
+
+    def _retire(self, w: _Worker) -> None:
+        w.retiring = True
+        try:
+            w.conn.send(None)
+        except OSError:
+            pass
+
+    def _replace(self, w: _Worker, on_done: OnDone, why: str | None = None) -> None:
+        """`w` has exited (or was killed): settle its job, start a new worker in its slot (unless it retired
+        with nothing left to hand out)."""
+        w.process.join(STOP_WAIT_S)
+        code = w.process.exitcode
+        if why is None:
+            why = f"worker process died ({_exit_text(code)})"
+        if w.job is not None:
+            job, w.job = w.job, None
+            self._settle(job, JobOutcome(job.job_id, False, why), on_done)
+        elif not w.ready and not w.retiring:
+            self.startup_deaths += 1
+            if self.startup_deaths >= STARTUP_DEATHS:
+                raise SynthActError(f"worker processes keep dying before they are ready (last: {why}; "
+                                    f"see {self.folder.logs})")
+        w.conn.close()
+        if w.retiring and self.exhausted and not self.retry:
+            self.workers.remove(w)
+        else:
+            self.workers[self.workers.index(w)] = self._start(w.slot)
+
+    def _kill(self, w: _Worker) -> None:
+        """SIGTERM (the worker unwinds: encoder killed, temporaries removed), then SIGKILL."""
+        if w.process.is_alive():
+            w.process.terminate()
+            w.process.join(STOP_WAIT_S)
+        if w.process.is_alive():
+            w.process.kill()
+            w.process.join(STOP_WAIT_S)
+
+    def _stop_all(self, graceful: bool) -> None:
+        """Once this returns no worker of this pool is alive, so nothing writes into the output folder."""
+        for w in self.workers:
+            if graceful:
+                self._retire(w)
+            elif w.process.is_alive():
+                w.process.terminate()
+        deadline = time.monotonic() + (RETIRE_WAIT_S if graceful else STOP_WAIT_S)
+        for w in self.workers:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+        for w in self.workers:
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(STOP_WAIT_S)
+            w.conn.close()
+        self.workers = []
+
+
+def _exit_text(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+class LocalExecutor:
+    """`workers` processes here (default: one per core, or WORKERS_PER_GPU per GPU with a GPU device)."""
+
+    def __init__(self, workers: int | None = None, device: str = "cpu"):
+        self.workers, self.device = workers, device
+
+    def run(self, jobs: Iterable[Job], total: int, folder: OutputFolder, body_dir: Path, limits: RunLimits,
+            on_done: OnDone) -> None:
+        if total <= 0:
+            return
+        size = min(self.workers or default_workers(self.device), total)
+        WorkerPool(size, folder, body_dir, limits, self.device).run(jobs, on_done)
+
+
+def run_local(jobs: list[Job], out_dir: Path, body_dir: Path, workers: int, on_done: OnDone,
+              limits: RunLimits = RunLimits(), device: str = "cpu") -> list[JobOutcome]:
+    """A list of jobs through the pool, every outcome returned too: for benchmarks and tests."""
+    outcomes: list[JobOutcome] = []
+
+    def done(outcome: JobOutcome) -> None:
+        outcomes.append(outcome)
+        on_done(outcome)
+
+    LocalExecutor(workers, device).run(jobs, len(jobs), OutputFolder(out_dir), body_dir, limits, done)
     return outcomes

@@ -3,23 +3,30 @@
 Every node needs synthact installed (the `render` and `cluster` extras) and the output
 and body folders at the same paths (a shared filesystem). A task that raises is retried
 (`retry_exceptions`), and so is a task whose worker or node dies (`max_retries`); each
-Ray worker process renders at most RECYCLE_AFTER jobs before Ray replaces it, which
-bounds its memory.
+Ray worker process renders at most `recycle_after` jobs before Ray replaces it (`max_calls`),
+which bounds its memory. The run's watchdog is not applied to Ray tasks: Ray reports no
+progress inside a task (see docs/farm.md).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
 
 from render_farm.core.errors import SynthActError
 from render_farm.core.jobs import Job
+from render_farm.dataset.folder import OutputFolder
+from render_farm.executors.base import JobOutcome, OnDone, RunLimits, one_line
 from render_farm.executors.cores import claim_core
-from render_farm.executors.local import RECYCLE_AFTER, RETRIES, WORKERS_PER_GPU, JobOutcome
+from render_farm.executors.local import WORKERS_PER_GPU
 
 WAIT_TIMEOUT_S = 5.0  # ray.wait returns at least this often, so Ctrl-C is handled promptly
 STOP_WAIT_S = 30.0  # after Ctrl-C: how long to wait for the cancelled tasks to end
+# Tasks submitted ahead of the free CPUs: enough to keep every worker busy while results come back,
+# never one task per job of a 150k plan (each pending task holds memory in the driver and the GCS).
+IN_FLIGHT_PER_CPU = 2
+MIN_IN_FLIGHT = 4
 
 
 def _render_task(job_json: str, out_dir: str, body_dir: str, device: str = "cpu") -> dict:
@@ -41,57 +48,64 @@ def gpu_share(device: str) -> float:
     return 0 if device == "cpu" else 1 / WORKERS_PER_GPU
 
 
-def _one_line(exc: BaseException) -> str:
-    cause = getattr(exc, "cause", None) or exc  # RayTaskError wraps the job's own exception
-    text = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {text[-1] if text else ''}"
+class RayExecutor:
+    """Jobs as Ray tasks (one CPU each, and a share of a GPU with a GPU device) on the cluster at `address`
+    (or RAY_ADDRESS), at most IN_FLIGHT_PER_CPU tasks per cluster CPU submitted at a time."""
 
+    def __init__(self, address: str | None = None, device: str = "cpu"):
+        self.address, self.device = address, device
 
-def run_ray(
-    jobs: list[Job], out_dir: Path, body_dir: Path, address: str | None, on_done: Callable[[JobOutcome], None],
-    retries: int = RETRIES, recycle_after: int = RECYCLE_AFTER, device: str = "cpu",
-) -> list[JobOutcome]:
-    """Render jobs as Ray tasks (one CPU each, and a share of a GPU with a GPU device) on the cluster at
-    `address` (or RAY_ADDRESS)."""
-    try:
-        import ray
-    except ImportError:
-        raise SynthActError("--backend ray needs Ray: pip install 'synthact[cluster]'") from None
-    address = address or os.environ.get("RAY_ADDRESS")
-    if not address:
-        raise SynthActError("--backend ray: no cluster address (give --address HOST:PORT or set RAY_ADDRESS)")
-    try:
-        ray.init(address=address, log_to_driver=False, ignore_reinit_error=True)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise SynthActError(f"--address {address}: cannot connect to a Ray cluster ({_one_line(exc)})") from None
-    outcomes: list[JobOutcome] = []
-    pending: list = []
-    try:
-        if gpu_share(device) and not ray.cluster_resources().get("GPU", 0):
-            # Tasks that ask for a GPU would wait forever for a node that has one.
-            raise SynthActError(f"--device {device}: the Ray cluster at {address} has no GPU (no node declares "
-                                "one); use --device cpu, or start nodes with GPUs")
-        remote = ray.remote(num_cpus=1, num_gpus=gpu_share(device), max_retries=retries,
-                            retry_exceptions=True, max_calls=recycle_after)(_render_task)
-        refs = {remote.remote(j.model_dump_json(), str(out_dir), str(body_dir), device): j.job_id for j in jobs}
-        pending = list(refs)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1, timeout=WAIT_TIMEOUT_S)
-            for ref in done:
-                try:
-                    outcome = JobOutcome(refs[ref], True, stats=ray.get(ref))
-                except Exception as exc:  # retries exhausted: the job failed, the others go on
-                    outcome = JobOutcome(refs[ref], False, _one_line(exc))
-                outcomes.append(outcome)
-                on_done(outcome)
-    except KeyboardInterrupt:
-        # Force-cancelling kills the workers mid-clip; wait (bounded) until they are gone, so nothing
-        # writes into the output folder after this returns.
-        for ref in pending:
-            ray.cancel(ref, force=True)
-        if pending:
-            ray.wait(pending, num_returns=len(pending), timeout=STOP_WAIT_S)
-        raise
-    finally:
-        ray.shutdown()
-    return outcomes
+    def run(self, jobs: Iterable[Job], total: int, folder: OutputFolder, body_dir: Path, limits: RunLimits,
+            on_done: OnDone) -> None:
+        if total <= 0:
+            return
+        try:
+            import ray
+        except ImportError:
+            raise SynthActError("--backend ray needs the cluster extra: pip install 'synthact[cluster]'") from None
+        address = self.address or os.environ.get("RAY_ADDRESS")
+        if not address:
+            raise SynthActError("--backend ray: no cluster address (give --address HOST:PORT or set RAY_ADDRESS)")
+        try:
+            ray.init(address=address, log_to_driver=False, ignore_reinit_error=True)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise SynthActError(f"--address {address}: cannot connect to a Ray cluster ({one_line(exc)})") from None
+        refs: dict = {}
+        try:
+            if gpu_share(self.device) and not ray.cluster_resources().get("GPU", 0):
+                # Tasks that ask for a GPU would wait forever for a node that has one.
+                raise SynthActError(f"--device {self.device}: the Ray cluster at {address} has no GPU (no node "
+                                    "declares one); use --device cpu, or start nodes with GPUs")
+            remote = ray.remote(num_cpus=1, num_gpus=gpu_share(self.device), max_retries=limits.retries,
+                                retry_exceptions=True, max_calls=limits.recycle_after)(_render_task)
+            in_flight = max(MIN_IN_FLIGHT, IN_FLIGHT_PER_CPU * int(ray.cluster_resources().get("CPU", 1)))
+            source = iter(jobs)
+            exhausted = False
+            while True:
+                while not exhausted and len(refs) < in_flight:
+                    job = next(source, None)
+                    if job is None:
+                        exhausted = True
+                    else:
+                        refs[remote.remote(job.model_dump_json(), str(folder.root), str(body_dir), self.device)] = \
+                            job.job_id
+                if not refs:
+                    break
+                done, _ = ray.wait(list(refs), num_returns=1, timeout=WAIT_TIMEOUT_S)
+                for ref in done:
+                    job_id = refs.pop(ref)
+                    try:
+                        outcome = JobOutcome(job_id, True, stats=ray.get(ref))
+                    except Exception as exc:  # retries exhausted: the job failed, the others go on
+                        outcome = JobOutcome(job_id, False, one_line(exc))
+                    on_done(outcome)
+        except KeyboardInterrupt:
+            # Force-cancelling kills the workers mid-clip; wait (bounded) until they are gone, so nothing
+            # writes into the output folder after this returns.
+            for ref in refs:
+                ray.cancel(ref, force=True)
+            if refs:
+                ray.wait(list(refs), num_returns=len(refs), timeout=STOP_WAIT_S)
+            raise
+        finally:
+            ray.shutdown()

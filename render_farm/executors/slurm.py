@@ -12,18 +12,27 @@ The submitting command waits by polling squeue, which works without Slurm accoun
 
 from __future__ import annotations
 
+import itertools
 import shlex
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from render_farm.core.errors import SynthActError
 from render_farm.core.jobs import Job
-from render_farm.executors.local import JobOutcome
+from render_farm.dataset.folder import OutputFolder
+from render_farm.executors.base import JobOutcome, OnDone, RunLimits
+from render_farm.executors.local import LocalExecutor
+
+
+class ClipPaths(NamedTuple):
+    label_path: str
+    clip_path: str
 
 POLL_S = 2.0
 CANCEL_WAIT_S = 60.0  # after Ctrl-C: how long to wait for scancel to empty the array
@@ -41,14 +50,22 @@ class SlurmOptions:
     wait_timeout_s: float = 7 * 24 * 3600.0
 
 
-def shard_of(jobs: list[Job], shard: int, shards: int) -> list[Job]:
+def shard_of(jobs: Iterable[Job], shard: int, shards: int) -> Iterator[Job]:
+    """Every `shards`-th job from `shard` on, read lazily."""
     if not 0 <= shard < shards:
         raise SynthActError(f"--shard {shard}: must be in 0..{shards - 1}")
-    return jobs[shard::shards]
+    return itertools.islice(jobs, shard, None, shards)
 
 
-def shards_to_submit(jobs: list[Job], done: Callable[[Job], bool], shards: int) -> list[int]:
+def shards_to_submit(jobs: Iterable[Job], done: Callable[[Job], bool], shards: int) -> list[int]:
     return sorted({i % shards for i, j in enumerate(jobs) if not done(j)})
+
+
+def shard_workers(options: SlurmOptions) -> int:
+    """Worker processes per array task: one per CPU it asks for, on the CPU or sharing its one GPU
+    (several workers keep a GPU busier than one: docs/farm.md). The sbatch and submitit paths both
+    use this."""
+    return options.cpus_per_task
 
 
 def _synthact() -> str:
@@ -56,13 +73,15 @@ def _synthact() -> str:
     return str(exe) if exe.exists() else (shutil.which("synthact") or "synthact")
 
 
-def shard_command(out_dir: Path, body_dir: Path, shards: int, cpus: int, shard: str = "$SLURM_ARRAY_TASK_ID",
-                  device: str = "cpu") -> str:
-    return (f"{shlex.quote(_synthact())} render-shard {shlex.quote(str(out_dir))} --shard {shard} --of {shards} "
-            f"--workers {1 if device != 'cpu' else cpus} --bodies {shlex.quote(str(body_dir))} --device {device}")
+def shard_command(out_dir: Path, body_dir: Path, options: SlurmOptions, limits: RunLimits,
+                  shard: str = "$SLURM_ARRAY_TASK_ID") -> str:
+    return (f"{shlex.quote(_synthact())} render-shard {shlex.quote(str(out_dir))} --shard {shard} "
+            f"--of {options.shards} --workers {shard_workers(options)} --bodies {shlex.quote(str(body_dir))} "
+            f"--device {options.device} --recycle-after {limits.recycle_after} --watchdog {limits.watchdog_s:g}")
 
 
-def sbatch_script(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> str:
+def sbatch_script(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions,
+                  limits: RunLimits = RunLimits()) -> str:
     """A job-array script: each task renders one shard of the plan in out_dir."""
     out_dir, body_dir = Path(out_dir).resolve(), Path(body_dir).resolve()
     array = ",".join(str(i) for i in shard_ids)
@@ -86,7 +105,7 @@ def sbatch_script(out_dir: Path, body_dir: Path, shard_ids: list[int], options: 
         "# Resubmitting renders only what is missing; afterwards `synthact render <out>/jobs.jsonl` writes the",
         "# split lists (it renders nothing that is already there).",
         "set -euo pipefail",
-        f"exec {shard_command(out_dir, body_dir, options.shards, options.cpus_per_task, device=options.device)}",
+        f"exec {shard_command(out_dir, body_dir, options, limits)}",
         "",
     ]
     return "\n".join(lines)
@@ -105,19 +124,21 @@ def _run(cmd: list[str], ok_if: str | None = None) -> str:
     return done.stdout
 
 
-def submit_sbatch(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> str:
+def submit_sbatch(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions,
+                  limits: RunLimits) -> str:
     script = Path(out_dir) / "slurm" / "render.sbatch"
     script.parent.mkdir(parents=True, exist_ok=True)
-    script.write_text(sbatch_script(out_dir, body_dir, shard_ids, options), encoding="utf-8")
+    script.write_text(sbatch_script(out_dir, body_dir, shard_ids, options, limits), encoding="utf-8")
     return _run(["sbatch", "--parsable", str(script)]).strip().split(";")[0]
 
 
 def _render_shard_task(out_dir: str, body_dir: str, shard: int, shards: int, workers: int,
-                       device: str = "cpu") -> int:
-    return render_shard(Path(out_dir), Path(body_dir), shard, shards, workers, device)
+                       device: str = "cpu", limits: RunLimits = RunLimits()) -> int:
+    return render_shard(Path(out_dir), Path(body_dir), shard, shards, workers, device, limits)
 
 
-def submit_submitit(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> str:
+def submit_submitit(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions,
+                    limits: RunLimits) -> str:
     import submitit
 
     executor = submitit.AutoExecutor(folder=Path(out_dir).resolve() / "slurm" / "%j", cluster="slurm")
@@ -132,11 +153,12 @@ def submit_submitit(out_dir: Path, body_dir: Path, shard_ids: list[int], options
     n = len(shard_ids)
     jobs = executor.map_array(_render_shard_task, [str(Path(out_dir).resolve())] * n,
                               [str(Path(body_dir).resolve())] * n, shard_ids, [options.shards] * n,
-                              [options.cpus_per_task] * n, [options.device] * n)
+                              [shard_workers(options)] * n, [options.device] * n, [limits] * n)
     return str(jobs[0].job_id).split("_")[0]
 
 
-def submit(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions) -> tuple[str, str]:
+def submit(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions,
+           limits: RunLimits = RunLimits()) -> tuple[str, str]:
     how = options.submit_with
     if how == "auto":
         try:
@@ -146,9 +168,9 @@ def submit(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOp
         except ImportError:
             how = "sbatch"
     if how == "submitit":
-        return submit_submitit(out_dir, body_dir, shard_ids, options), how
+        return submit_submitit(out_dir, body_dir, shard_ids, options, limits), how
     if how == "sbatch":
-        return submit_sbatch(out_dir, body_dir, shard_ids, options), how
+        return submit_sbatch(out_dir, body_dir, shard_ids, options, limits), how
     raise SynthActError(f"--submit-with: unknown {how!r} (choose auto, submitit or sbatch)")
 
 
@@ -158,67 +180,60 @@ def array_tasks_left(job_id: str) -> int:
     return len([ln for ln in out.splitlines() if ln.strip()])
 
 
-def run_slurm(
-    jobs: list[Job], todo: list[Job], out_dir: Path, body_dir: Path, options: SlurmOptions,
-    is_complete: Callable[[Job], bool], on_done: Callable[[JobOutcome], None],
-    on_submitted: Callable[[str, str, list[int]], None] = lambda *_: None,
-) -> list[JobOutcome]:
+class SlurmExecutor:
     """Submit the shards that miss clips, wait until the array has left the queue, report each job."""
-    if not todo:
-        return []
-    shard_ids = shards_to_submit(jobs, is_complete, options.shards)
-    job_id, how = submit(out_dir, body_dir, shard_ids, options)
-    on_submitted(job_id, how, shard_ids)
-    waiting = {j.job_id: j for j in todo}
-    outcomes: list[JobOutcome] = []
-    start = time.monotonic()
 
-    def collect() -> None:
-        for jid in [jid for jid, j in waiting.items() if is_complete(j)]:
-            outcome = JobOutcome(jid, True)
-            outcomes.append(outcome)
-            on_done(outcome)
-            del waiting[jid]
+    def __init__(self, options: SlurmOptions = SlurmOptions()):
+        self.options = options
+        self.on_submitted: Callable[[str, str, list[int]], None] = lambda *_: None
 
-    try:
-        while waiting and array_tasks_left(job_id) > 0:
-            if time.monotonic() - start > options.wait_timeout_s:
-                raise SynthActError(f"Slurm array {job_id} still queued after {options.wait_timeout_s:.0f} s")
-            collect()
-            time.sleep(POLL_S)
-    except KeyboardInterrupt:
-        # Stop the array and wait (bounded) until it has left the queue: no task writes once this returns.
-        subprocess.run(["scancel", job_id], check=False, timeout=60)
-        deadline = time.monotonic() + CANCEL_WAIT_S
-        while time.monotonic() < deadline and array_tasks_left(job_id) > 0:
-            time.sleep(POLL_S)
-        raise
-    collect()
-    for jid in list(waiting):
-        outcome = JobOutcome(jid, False, f"not rendered by Slurm array {job_id} (task cancelled, failed or timed out; "
-                                         f"logs in {Path(out_dir) / 'slurm'})")
-        outcomes.append(outcome)
-        on_done(outcome)
-    return outcomes
+    def run(self, jobs: Iterable[Job], total: int, folder: OutputFolder, body_dir: Path, limits: RunLimits,
+            on_done: OnDone) -> None:
+        if total <= 0:
+            return
+        complete = folder.complete()
+        shard_ids = shards_to_submit(folder.jobs(), lambda j: j in complete, self.options.shards)
+        # Only the paths of the jobs waited for are kept, not the jobs.
+        waiting = {j.job_id: ClipPaths(j.label_path, j.clip_path) for j in jobs}
+        job_id, how = submit(folder.root, body_dir, shard_ids, self.options, limits)
+        self.on_submitted(job_id, how, shard_ids)
+        start = time.monotonic()
+
+        def collect() -> None:
+            complete = folder.complete()
+            for jid in [jid for jid, paths in waiting.items() if paths in complete]:
+                on_done(JobOutcome(jid, True))
+                del waiting[jid]
+
+        try:
+            while waiting and array_tasks_left(job_id) > 0:
+                if time.monotonic() - start > self.options.wait_timeout_s:
+                    raise SynthActError(f"Slurm array {job_id} still queued after {self.options.wait_timeout_s:.0f} s")
+                collect()
+                time.sleep(POLL_S)
+        except KeyboardInterrupt:
+            # Stop the array and wait (bounded) until it has left the queue: no task writes once this returns.
+            subprocess.run(["scancel", job_id], check=False, timeout=60)
+            deadline = time.monotonic() + CANCEL_WAIT_S
+            while time.monotonic() < deadline and array_tasks_left(job_id) > 0:
+                time.sleep(POLL_S)
+            raise
+        collect()
+        for jid in list(waiting):
+            on_done(JobOutcome(jid, False, f"not rendered by Slurm array {job_id} (task cancelled, failed or timed "
+                                           f"out; logs in {folder.root / 'slurm'})"))
 
 
-def render_shard(out_dir: Path, body_dir: Path, shard: int, shards: int, workers: int = 1, device: str = "cpu") -> int:
+def render_shard(out_dir: Path, body_dir: Path, shard: int, shards: int, workers: int = 1, device: str = "cpu",
+                 limits: RunLimits = RunLimits()) -> int:
     """What one array task runs: render the missing clips of its shard with the local pool; returns the
     number of clips that failed (their errors go to failures-<shard>.jsonl)."""
-    import json
-
-    from render_farm import pipeline
-    from render_farm.core.atomic import write_text_atomic
-    from render_farm.executors.local import run_local
-
-    jobs = pipeline.load_jobs(out_dir)
-    todo = [j for j in shard_of(jobs, shard, shards) if not pipeline.is_complete(out_dir, j)]
+    folder = OutputFolder(out_dir)
+    complete = folder.complete()
+    total = sum(1 for j in shard_of(folder.jobs(), shard, shards) if j not in complete)
+    todo = (j for j in shard_of(folder.jobs(), shard, shards) if j not in complete)
     failed: list[JobOutcome] = []
-    run_local(todo, out_dir, body_dir, max(1, min(workers, len(todo) or 1)),
-              lambda o: failed.append(o) if not o.ok else None, device=device)
-    report = out_dir / "slurm" / f"failures-{shard}.jsonl"
-    if failed:
-        write_text_atomic(report, "".join(json.dumps({"job_id": f.job_id, "error": f.error}) + "\n" for f in failed))
-    else:
-        report.unlink(missing_ok=True)
+    LocalExecutor(workers, device).run(todo, total, folder, body_dir, limits,
+                                       lambda o: failed.append(o) if not o.ok else None)
+    folder.write_failures(failed, shard)
     return len(failed)

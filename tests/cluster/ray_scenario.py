@@ -83,9 +83,10 @@ def main(config: str, out_dir: str, result_path: str) -> None:
         cluster.wait_for_nodes()
         result["address"] = cluster.address
         synthact = Path(sys.executable).parent / "synthact"
+        # Every Ray worker process is replaced after each task: the recycle limit is crossed on every clip.
         render = subprocess.Popen([str(synthact), "render", config, "--out", out_dir, "--backend", "ray",
-                                   "--address", cluster.address], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True)
+                                   "--address", cluster.address, "--recycle-after", "1"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
         start = time.monotonic()
         labels = Path(out_dir) / "labels"
         while time.monotonic() - start < RENDER_TIMEOUT_S and render.poll() is None:
