@@ -26,6 +26,11 @@ DECIMALS = 6  # numbers are written rounded: far below what a render can show
 # the ground; sliding further than SKATE_DISTANCE while in contact is reported.
 CONTACT_HEIGHT = 0.02
 SKATE_DISTANCE = 0.05
+# The farm's limits (render_farm/core/template.py; tests/test_addon.py checks they are the same).
+MAX_TEMPLATE_FRAMES = 10_000
+MIN_FPS, MAX_FPS = 1.0, 240.0
+MIN_SPEED, MAX_SPEED = 0.05, 20.0
+MAX_ROOT_OFFSET_M = 100.0
 
 
 @dataclass
@@ -76,6 +81,9 @@ def check_properties(p: Properties) -> list[Finding]:
         out.append(Finding("ERROR", f"speed: range must be finite and positive, got {p.speed_min} .. {p.speed_max}"))
     elif p.speed_min > p.speed_max:
         out.append(Finding("ERROR", f"speed: min {p.speed_min} is greater than max {p.speed_max}"))
+    elif p.speed_min < MIN_SPEED or p.speed_max > MAX_SPEED:
+        out.append(Finding("ERROR", f"speed: range must lie within {MIN_SPEED:g} .. {MAX_SPEED:g}, got "
+                                    f"{p.speed_min:g} .. {p.speed_max:g}"))
     if not 0.0 <= p.joint_noise_deg <= MAX_JOINT_NOISE_DEG:
         out.append(Finding("ERROR", f"joint noise: {p.joint_noise_deg} degrees is outside "
                                     f"0 .. {MAX_JOINT_NOISE_DEG:g}"))
@@ -86,8 +94,13 @@ def check_motion(m: Motion) -> list[Finding]:
     out: list[Finding] = []
     if not m.fps > 0 or not math.isfinite(m.fps):
         out.append(Finding("ERROR", f"fps: {m.fps} is not a positive frame rate"))
+    elif not MIN_FPS <= m.fps <= MAX_FPS:
+        out.append(Finding("ERROR", f"fps: {m.fps:g} is outside {MIN_FPS:g} .. {MAX_FPS:g} (a BVH with a zero or "
+                                    "negative frame time gives such rates)"))
     if m.frame_count < 2:
         out.append(Finding("ERROR", f"frame range: {m.frame_count} frame(s); a template needs at least 2"))
+    elif m.frame_count > MAX_TEMPLATE_FRAMES:
+        out.append(Finding("ERROR", f"frame range: {m.frame_count} frames, over the limit of {MAX_TEMPLATE_FRAMES}"))
     for name, frames in m.rotations.items():
         if name not in JOINT_INDEX:
             out.append(Finding("ERROR", f"rotations: unknown joint {name!r}"))
@@ -103,6 +116,10 @@ def check_motion(m: Motion) -> list[Finding]:
     for i, t in enumerate(m.root_translation):
         if not all(math.isfinite(c) for c in t):
             out.append(Finding("ERROR", f"pelvis location: frame {i} has NaN or infinite values"))
+            break
+        if m.root_translation and math.dist(t, m.root_translation[0]) > MAX_ROOT_OFFSET_M:
+            out.append(Finding("ERROR", f"pelvis location: frame {i} is {math.dist(t, m.root_translation[0]):.3g} m "
+                                        f"from where it starts, over the limit of {MAX_ROOT_OFFSET_M:g} m"))
             break
     out.extend(foot_skating(m))
     return out

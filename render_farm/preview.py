@@ -22,9 +22,7 @@ def render_preview(template_file: Path, seed: int, out: Path, body_dir: Path, si
     """Plan one clip of the template with the default randomization and this seed, render it through the
     farm, and move the MP4 to `out` (its label goes next to it as <out>.json)."""
     template_file = Path(template_file)
-    template = load_template(template_file)
-    if template_file.stem != template.id:
-        raise SynthActError(f"{template_file}: id: template id {template.id!r} does not match its file name")
+    template = load_template(template_file)  # also checks that the file is named after the id
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".preview-", dir=out.parent))

@@ -81,6 +81,8 @@ class Dist(BaseModel):
         if self.kind == "normal" and (self.std is None or self.std < 0):
             raise ValueError("normal std must be >= 0")
         if self.kind == "choice" and self.weights:
+            if not all(math.isfinite(w) for w in self.weights):
+                raise ValueError("choice weights must be finite numbers")
             if len(self.weights) != len(self.values) or any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
                 raise ValueError("choice weights must be one non-negative number per value, not all zero")
         return self

@@ -13,11 +13,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from render_farm.core.atomic import write_text_atomic
 from render_farm.core.errors import SynthActError, describe_validation_error
 from render_farm.core.skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS
-from render_farm.core.yamlio import read_user_text
+from render_farm.core.yamlio import read_user_text, too_deep
 
 TEMPLATE_SCHEMA_VERSION = 1
 UNIT_TOLERANCE = 1e-3
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+# Limits the farm can render, enforced wherever a template is read (validate, planner, worker, add-on):
+MAX_TEMPLATE_BYTES = 32 * 1024 * 1024  # checked before the file is parsed; the built-ins are under 1 MB
+MAX_TEMPLATE_FRAMES = 10_000  # 5.5 minutes at 30 fps
+MIN_FPS, MAX_FPS = 1.0, 240.0  # a clip's fps bounds (the config's), so any template can be previewed at its own
+MIN_SPEED, MAX_SPEED = 0.05, 20.0  # playback speed factors
+MAX_ROOT_OFFSET_M = 100.0  # the pelvis stays within this distance of where it starts
 
 Quaternion = Annotated[list[float], Field(min_length=4, max_length=4)]
 Vector3 = Annotated[list[float], Field(min_length=3, max_length=3)]
@@ -44,6 +50,8 @@ class RandomizationRanges(BaseModel):
             raise ValueError("speed range must be finite and positive")
         if lo > hi:
             raise ValueError(f"speed range min {lo} is greater than max {hi}")
+        if lo < MIN_SPEED or hi > MAX_SPEED:
+            raise ValueError(f"speed range must lie within [{MIN_SPEED:g}, {MAX_SPEED:g}], got [{lo:g}, {hi:g}]")
         return v
 
 
@@ -62,8 +70,8 @@ class ActionTemplate(BaseModel):
     id: str = Field(pattern=ID_PATTERN, description="Stable identifier, e.g. 'jumping_jacks'.")
     label: str = Field(min_length=1, description="Human-readable class name.")
     description: str = ""
-    fps: float = Field(gt=0, le=1000)
-    frame_count: int = Field(ge=1)
+    fps: float = Field(ge=MIN_FPS, le=MAX_FPS)
+    frame_count: int = Field(ge=1, le=MAX_TEMPLATE_FRAMES)
     loops: bool = False
     rotations: dict[str, list[Quaternion]]
     root_translation: list[Vector3]
@@ -82,8 +90,12 @@ class ActionTemplate(BaseModel):
         n = self.frame_count
         if len(self.root_translation) != n:
             raise ValueError(f"root_translation has {len(self.root_translation)} frames, frame_count is {n}")
-        if not np.all(np.isfinite(np.asarray(self.root_translation, dtype=np.float64))):
+        root = np.asarray(self.root_translation, dtype=np.float64)
+        if not np.all(np.isfinite(root)):
             raise ValueError("root_translation contains NaN or infinite values")
+        if n and (reach := float(np.linalg.norm(root - root[0], axis=1).max())) > MAX_ROOT_OFFSET_M:
+            raise ValueError(f"root_translation moves the pelvis {reach:.3g} m from where it starts, over the "
+                             f"limit of {MAX_ROOT_OFFSET_M:g} m")
         for name, frames in self.rotations.items():
             if len(frames) != n:
                 raise ValueError(f"rotations.{name} has {len(frames)} frames, frame_count is {n}")
@@ -119,16 +131,24 @@ def parse_template(data: object, source: str | Path) -> ActionTemplate:
         return ActionTemplate.model_validate(data)
     except ValidationError as exc:
         raise TemplateError(describe_validation_error(source, exc)) from None
+    except RecursionError:
+        raise too_deep(source, "template", TemplateError) from None
 
 
 def load_template(path: str | Path) -> ActionTemplate:
     path = Path(path)
-    text = read_user_text(path, "template", TemplateError)
+    text = read_user_text(path, "template", TemplateError, MAX_TEMPLATE_BYTES)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TemplateError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    return parse_template(data, path)
+    except RecursionError:
+        raise too_deep(path, "template", TemplateError) from None
+    template = parse_template(data, path)
+    if path.stem != template.id:  # the farm finds templates by file name
+        raise TemplateError(f"{path}: id: template id {template.id!r} does not match its file name "
+                            f"(name it {template.id}.json)")
+    return template
 
 
 def template_json(template: ActionTemplate) -> str:

@@ -1,0 +1,135 @@
+"""Hostile and careless input: one line naming the file and field, exit 2, no traceback, nothing written."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import yaml
+
+from render_farm.core import template as core_template
+from render_farm.templates import BUILTIN_DIR
+from tests.conftest import run_cli
+
+ADDON_DIR = Path(__file__).resolve().parent.parent / "blender_addon"
+
+
+def addon_rules():
+    """The add-on's plain-Python rules, loaded without its package (whose __init__ needs Blender)."""
+    package = types.ModuleType("addon_without_blender")
+    package.__path__ = [str(ADDON_DIR)]
+    sys.modules.setdefault("addon_without_blender", package)
+    return importlib.import_module("addon_without_blender.rules")
+
+
+def one_error_line(result) -> str:
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr[-2000:]
+    return lines[0]
+
+
+def clap(tmp_path: Path, name: str = "clap", **changes) -> Path:
+    data = json.loads((BUILTIN_DIR / "clap.json").read_text())
+    for key, value in changes.items():
+        target = data
+        *parents, last = key.split(".")
+        for p in parents:
+            target = target[p]
+        target[last] = value
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("change,expected", [
+    ({"randomization.speed": [1e-9, 1e-8]}, "randomization.speed: speed range must lie within [0.05, 20], got"),
+    ({"fps": 100000}, "fps: Input should be less than or equal to 240"),
+    ({"fps": 0.5}, "fps: Input should be greater than or equal to 1"),
+])
+def test_validation_refuses_what_the_farm_cannot_render(tmp_path, change, expected):
+    line = one_error_line(run_cli("templates", "validate", str(clap(tmp_path, **change))))
+    assert expected in line, line
+
+
+def test_a_far_flung_root_or_too_many_frames_is_refused_at_validation(tmp_path):
+    data = json.loads((BUILTIN_DIR / "clap.json").read_text())
+    data["root_translation"][-1] = [1e30, 0.0, 0.0]
+    (tmp_path / "clap.json").write_text(json.dumps(data))
+    line = one_error_line(run_cli("templates", "validate", str(tmp_path / "clap.json")))
+    assert "root_translation moves the pelvis 1e+30 m from where it starts, over the limit of 100 m" in line
+    data = json.loads((BUILTIN_DIR / "clap.json").read_text())
+    n = core_template.MAX_TEMPLATE_FRAMES + 1
+    data.update(frame_count=n, rotations={}, root_translation=[[0.0, 0.0, 0.0]] * n)
+    (tmp_path / "clap.json").write_text(json.dumps(data))
+    line = one_error_line(run_cli("templates", "validate", str(tmp_path / "clap.json")))
+    assert "frame_count: Input should be less than or equal to 10000" in line
+
+
+def test_a_file_not_named_after_its_id_is_refused_at_validation(tmp_path):
+    line = one_error_line(run_cli("templates", "validate", str(clap(tmp_path, name="my_clap"))))
+    assert line.endswith("my_clap.json: id: template id 'clap' does not match its file name (name it clap.json)")
+
+
+def test_a_template_over_the_size_limit_is_refused_unread(tmp_path):
+    huge = tmp_path / "clap.json"
+    with open(huge, "wb") as f:
+        f.truncate(10 * 1024**3)  # 10 GB, sparse: reading it would take minutes and all the memory
+    line = one_error_line(run_cli("templates", "validate", str(huge), timeout=60))
+    assert line == f"error: {huge}: the template file is 10737.4 MB, over the limit of 34 MB"
+
+
+def test_binary_deep_and_nan_inputs_are_one_line(tmp_path):
+    out = tmp_path / "out"
+    blend = tmp_path / "scene.blend"
+    blend.write_bytes(b"BLENDER-v402" + bytes(range(256)) * 4)
+    line = one_error_line(run_cli("render", str(blend), "--out", str(out)))
+    assert line == f"error: {blend}: not a config file (not UTF-8 text: byte 140 is 0x80)"
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("actions: " + "[" * 10000 + "]" * 10000 + "\n")
+    line = one_error_line(run_cli("render", str(deep), "--out", str(out)))
+    assert line == f"error: {deep}: the config is nested too deeply to be one (RecursionError while parsing)"
+    nan = tmp_path / "nan.yaml"
+    nan.write_text(yaml.safe_dump({"actions": ["wave"]}) + "camera:\n  motion: {choice: [static, pan], weights: "
+                                                          "[.nan, 1]}\n")
+    line = one_error_line(run_cli("render", str(nan), "--out", str(out)))
+    assert line == f"error: {nan}: camera.motion: choice weights must be finite numbers"
+    deep_json = tmp_path / "clap.json"
+    deep_json.write_text("[" * 10000 + "]" * 10000)
+    line = one_error_line(run_cli("templates", "validate", str(deep_json)))
+    assert line == f"error: {deep_json}: the template is nested too deeply to be one (RecursionError while parsing)"
+    bad_template = tmp_path / "wave.json"
+    bad_template.write_bytes(b"\xff\xfe{}")
+    line = one_error_line(run_cli("templates", "validate", str(bad_template)))
+    assert line == f"error: {bad_template}: not a template file (not UTF-8 text: byte 0 is 0xff)"
+    assert not out.exists()
+
+
+def test_brackets_in_user_text_are_printed_as_they_are(tmp_path):
+    folder = tmp_path / "[bold]data [x]"
+    folder.mkdir()
+    config = folder / "c.yaml"
+    config.write_text(yaml.safe_dump({"actions": ["wave", "[red]moon[/red]walk"]}))
+    line = one_error_line(run_cli("render", str(config), "--out", str(folder / "out")))
+    assert line.startswith("error: unknown action '[red]moon[/red]walk' (known: bend_pick_up, clap, "), line
+    line = one_error_line(run_cli("templates", "validate", str(folder / "[nope].json")))
+    assert line == f"error: {folder / '[nope].json'}: template file not found"
+    assert not (folder / "out").exists()
+
+
+def test_the_addon_checks_the_farms_limits():
+    rules = addon_rules()
+    for name in ("MAX_TEMPLATE_FRAMES", "MIN_FPS", "MAX_FPS", "MIN_SPEED", "MAX_SPEED", "MAX_ROOT_OFFSET_M"):
+        assert getattr(rules, name) == getattr(core_template, name), name
+    motion = rules.Motion(fps=100000.0, rotations={}, root_translation=[[0.0, 0.0, 0.0], [1e30, 0.0, 0.0]])
+    errors = [f.message for f in rules.check_motion(motion) if f.level == "ERROR"]
+    assert any(e.startswith("fps: 100000 is outside 1 .. 240") for e in errors), errors
+    assert any("over the limit of 100 m" in e for e in errors), errors
+    props = rules.Properties(id="x", label="x", speed_min=1e-9, speed_max=1e-8)
+    assert [f.message for f in rules.check_properties(props)] == [
+        "speed: range must lie within 0.05 .. 20, got 1e-09 .. 1e-08"]
