@@ -4,15 +4,17 @@
 
 Each size is planned in a fresh process (peak RSS of that process and of its largest planning child,
 from getrusage). Then, for the largest plan, the resume scan that `synthact render` runs before it
-renders anything (every line validated, every job checked for its clip and label) against an empty
-output folder and against one where every other clip is complete (empty placeholder files: the scan
-only lists folders). The completed half is made with one folder listing per action, like a real run.
+renders anything (every line validated, every job checked for its label and clip, each clip's MP4
+header read and compared with its job) against an empty output folder and against one where every
+other clip is complete: one real clip of the plan's size and length, hard-linked to every completed
+job's path (the scan reads each header, so it cannot tell), and empty labels (the scan only lists them).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -47,7 +49,7 @@ SCAN = textwrap.dedent("""
     from render_farm.dataset.folder import OutputFolder
     folder = OutputFolder(Path(sys.argv[1]))
     t = time.perf_counter()
-    complete = folder.complete()
+    complete = folder.complete(headers=True)
     planned = todo = 0
     for job in folder.jobs():
         planned += 1
@@ -67,19 +69,30 @@ def run(code: str, *args: str) -> dict:
 
 
 def complete_every_other(out: Path) -> int:
-    """Empty clip and label files for every other job, as a half-finished run leaves them."""
+    """A clip and a label for every other job, as a half-finished run leaves them (hard links)."""
+    import numpy as np
+
+    from render_farm.video import ClipEncoder
+
+    first = json.loads(open(out / "jobs.jsonl", encoding="utf-8").readline())["render"]
+    clip, label = out / "one.mp4", out / "one.json"
+    encoder = ClipEncoder(clip, first["width"], first["height"], first["fps"])
+    for k in range(first["frames"]):
+        encoder.write(np.full((first["height"], first["width"], 3), k * 7 % 255, dtype=np.uint8))
+    encoder.close()
+    label.touch()
     made, folders = 0, set()
     with open(out / "jobs.jsonl", encoding="utf-8") as f:
         for n, line in enumerate(f):
             if n % 2:
                 continue
             job = json.loads(line)
-            for rel in (job["clip_path"], job["label_path"]):
+            for rel, source in ((job["clip_path"], clip), (job["label_path"], label)):
                 path = out / rel
                 if path.parent not in folders:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     folders.add(path.parent)
-                path.touch()
+                os.link(source, path)
             made += 1
     return made
 

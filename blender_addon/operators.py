@@ -3,7 +3,9 @@ on bad input it reports one clear line, returns CANCELLED and writes nothing."""
 
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -308,13 +310,31 @@ class SYNTHACT_OT_preview_variant(bpy.types.Operator):
             template_file, props, _ = _export(context, work)
             out = work / f"{props.id}-seed{seed}.mp4"
             preview.render_preview(command, template_file, seed, out, self.size)
-        except _Cancel as exc:
-            return _report_cancel(self, str(exc))
-        except preview.PreviewError as exc:
-            return _report_cancel(self, str(exc))
+        except BaseException as exc:
+            shutil.rmtree(work, ignore_errors=True)  # nothing to show: nothing to keep
+            if isinstance(exc, (_Cancel, preview.PreviewError)):
+                return _report_cancel(self, str(exc))
+            raise
+        # The movie is read from disk while it is shown: keep this folder until the next preview or exit.
+        _keep_only_preview(work)
         image = preview.show_movie(context, out)
         self.report({"INFO"}, f"preview of {props.id} (seed {seed}): {image.frame_duration} frames, {out}")
         return {"FINISHED"}
+
+
+_shown_preview: list[Path] = []
+
+
+def _keep_only_preview(work: Path) -> None:
+    for old in _shown_preview:
+        shutil.rmtree(old, ignore_errors=True)
+    _shown_preview[:] = [work]
+
+
+@atexit.register
+def _remove_shown_preview() -> None:
+    for old in _shown_preview:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 CLASSES = (SYNTHACT_OT_add_rig, SYNTHACT_OT_validate, SYNTHACT_OT_export_template, SYNTHACT_OT_import_bvh,

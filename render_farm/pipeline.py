@@ -8,6 +8,7 @@ train.txt, val.txt).
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from render_farm.core.config import DatasetConfig
 from render_farm.core.errors import RenderInterrupted, SynthActError
 from render_farm.core.jobs import Job, job_line
 from render_farm.core.plan_lines import plan_text
-from render_farm.core.planner import PlanSummary
+from render_farm.core.planner import PlanSummary, plan_identity, plan_settings
 from render_farm.core.template import template_json
 from render_farm.dataset.folder import OutputFolder, read_jobs, remove_orphaned_scratch
 from render_farm.executors.base import EXECUTORS, Executor, JobOutcome, RunLimits, executor_for
@@ -69,6 +70,7 @@ def write_plan(config: DatasetConfig, out_dir: Path, summary: PlanSummary | None
     plan in parallel (default: one per core for large plans, see plan_lines)."""
     templates = [find_template(a, config.template_dirs) for a in config.actions]
     folder = OutputFolder(out_dir)
+    folder.claim(plan_identity(config), plan_settings(config))  # before anything is written
     for t in templates:
         folder.write_template(f"{t.id}.json", template_json(t))
     text = plan_text(config, templates, summary, processes)
@@ -143,13 +145,18 @@ def execute(out_dir: Path, body_dir: Path, workers: int | None = None, console: 
     removed = folder.remove_stale_temporaries() + remove_orphaned_scratch()
     if removed:
         console.print(f"removed {removed} temporary file(s) left by an interrupted run", highlight=False)
-    # One pass validates the whole plan and counts what is missing before anything renders; the
-    # executor then reads the plan again, lazily.
-    complete = folder.complete()
+    # One pass validates the whole plan and counts what is missing before anything renders, each clip
+    # that is there checked by its MP4 header: a truncated or mismatched clip is removed and rendered
+    # again. The executor then reads the plan again, lazily.
+    checked = folder.complete(headers=True)
     planned = todo = 0
     for job in folder.jobs():
         planned += 1
-        todo += job not in complete
+        todo += job not in checked
+    for job, problem in checked.broken:
+        folder.remove_clip(job)
+        console.print(f"{job.clip_path}: {problem}; rendering it again", highlight=False, markup=False)
+    complete = folder.complete()
     pending = lambda: (j for j in folder.jobs() if j not in complete)  # noqa: E731
     ensure_bodies(pending(), body_dir, console)
     failed: list[JobOutcome] = []
@@ -220,5 +227,11 @@ def render_plan(plan_file: Path, out_dir: Path | None, body_dir: Path, workers: 
         if out_dir != source:
             folder.write_template(src.name, src.read_text(encoding="utf-8"))
     if out_dir != source or plan_file != folder.plan_file:
+        first = next(read_jobs(plan_file), None)
+        source_record = OutputFolder(source).plan_record
+        settings = json.loads(source_record.read_text(encoding="utf-8")).get("settings") \
+            if source_record.is_file() else None
+        if first is not None and first.plan_id:
+            folder.claim(first.plan_id, settings)
         folder.write_plan(job_line(j) for j in read_jobs(plan_file))
     return execute(out_dir, body_dir, workers, console, backend, limits), out_dir

@@ -1,18 +1,22 @@
 """`synthact verify`: check a rendered dataset end to end and list every problem.
 
-Decodes every clip (PyAV) and compares frame count, size and fps with its label, validates every
-label against the schema, and checks classes.txt and the split lists against clips and labels.
+Decodes every clip (PyAV) and compares frame count, size and fps with its label, checks every label
+against the plan it claims (the folder's plan identity, its job's id, size, frames and fps), validates
+every label against the schema, and checks classes.txt and the split lists against clips and labels.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from render_farm.core.errors import describe_validation_error
+from render_farm.core.errors import SynthActError, describe_validation_error
+from render_farm.core.jobs import Job
 from render_farm.core.labels import ClipLabel
+from render_farm.dataset.folder import OutputFolder
 
 
 def decode_stats(path: Path) -> tuple[int, int, int, float]:
@@ -25,6 +29,21 @@ def decode_stats(path: Path) -> tuple[int, int, int, float]:
         return frames, stream.codec_context.width, stream.codec_context.height, float(stream.average_rate or 0)
 
 
+def _against_plan(label: ClipLabel, job: Job | None, plan_id: str | None) -> list[str]:
+    if job is None:
+        return [f"clip {label.clip} is not in the plan (jobs.jsonl)"]
+    found = []
+    if plan_id is not None and label.plan_id != plan_id:
+        found.append(f"rendered from plan {label.plan_id}, the folder's plan is {plan_id}")
+    r = job.render
+    for what, theirs, ours in (("job_id", label.job_id, job.job_id), ("frame_count", label.frame_count, r.frames),
+                               ("size", f"{label.width}x{label.height}", f"{r.width}x{r.height}"),
+                               ("fps", label.fps, r.fps)):
+        if theirs != ours:
+            found.append(f"{what} {theirs}, the plan says {ours}")
+    return found
+
+
 def verify_dataset(root: Path, on_clip: Callable[[], None] | None = None) -> tuple[list[str], int]:
     """Problems found (empty when the dataset is sound) and the number of clips checked."""
     root = Path(root)
@@ -33,6 +52,22 @@ def verify_dataset(root: Path, on_clip: Callable[[], None] | None = None) -> tup
     classes = classes_file.read_text(encoding="utf-8").split() if classes_file.is_file() else None
     if classes is None:
         problems.append(f"{classes_file}: missing")
+
+    folder = OutputFolder(root)
+    plan_id = None
+    if folder.plan_record.is_file():
+        try:
+            plan_id = json.loads(folder.plan_record.read_text(encoding="utf-8"))["plan_id"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            problems.append(f"plan.json: unreadable ({exc})")
+    planned: dict[str, Job] = {}
+    if folder.plan_file.is_file():
+        try:
+            planned = {j.clip_path: j for j in folder.jobs()}
+        except SynthActError as exc:
+            problems.append(str(exc))
+    else:
+        problems.append("jobs.jsonl: missing (no plan to check the clips against)")
 
     labels: dict[str, ClipLabel] = {}
     for path in sorted((root / "labels").rglob("*.json")):
@@ -46,6 +81,8 @@ def verify_dataset(root: Path, on_clip: Callable[[], None] | None = None) -> tup
             problems.append(f"{rel}: unreadable ({exc})")
             continue
         labels[label.clip] = label
+        for problem in _against_plan(label, planned.get(label.clip), plan_id):
+            problems.append(f"{rel}: {problem}")
         if classes is not None and (label.class_index >= len(classes) or classes[label.class_index] != label.action_id):
             problems.append(f"{rel}: class_index {label.class_index} is not {label.action_id!r} in classes.txt")
 

@@ -45,3 +45,17 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 900):
 
     exe = Path(sys.executable).with_name("synthact")
     return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd or REPO, timeout=timeout)
+
+
+def session_processes(sid: int) -> list[str]:
+    """Command lines of the live processes in session `sid` (zombies excluded): what a run left behind."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_text().replace("\0", " ")
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(cmdline)
+    return found

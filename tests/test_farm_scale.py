@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from render_farm.dataset.folder import SCRATCH_PREFIX, remove_orphaned_scratch
-from tests.conftest import DEFAULT_PHENOTYPE, REPO
+from tests.conftest import DEFAULT_PHENOTYPE, REPO, session_processes
 
 SYNTHACT = str(Path(sys.executable).with_name("synthact"))
 STOP_S = 15  # the issue's bound: a signalled run is gone within this
@@ -93,20 +93,6 @@ def test_the_watchdog_kills_a_hung_job_and_the_retry_completes_the_run(tmp_path,
     assert list(scratch.iterdir()) == []
 
 
-def _session_processes(sid: int) -> list[str]:
-    """Command lines of the live processes in session `sid` (zombies excluded)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_text().replace("\0", " ")
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(cmdline)
-    return found
-
-
 def _wait_until(condition, timeout: float = 300) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -146,7 +132,7 @@ def test_a_signal_ends_the_run_within_seconds_in_every_state(tmp_path, default_b
     assert proc.returncode == 130, stderr[-3000:]
     last = stderr.strip().splitlines()[-1]
     assert last.startswith("error: interrupted: ") and "run the same command again" in last, last
-    assert _wait_until(lambda: _session_processes(proc.pid) == [], timeout=5), _session_processes(proc.pid)
+    assert _wait_until(lambda: session_processes(proc.pid) == [], timeout=5), session_processes(proc.pid)
     assert not [p for p in out.rglob(".*") if p.is_file()], "temporary files remain"
     assert list(scratch.iterdir()) == [], "scratch folders remain"
     complete = sorted(p.relative_to(out / "labels").with_suffix(".mp4") for p in (out / "labels").rglob("*.json"))
@@ -261,6 +247,6 @@ def test_sigterm_while_baking_bodies_ends_the_run_within_seconds(tmp_path):
     assert time.monotonic() - sent < STOP_S, stderr[-2000:]
     assert proc.returncode == 130, stderr[-3000:]
     assert stderr.strip().splitlines()[-1] == "error: interrupted before rendering started; nothing was rendered"
-    assert _wait_until(lambda: _session_processes(proc.pid) == [], timeout=5), _session_processes(proc.pid)
+    assert _wait_until(lambda: session_processes(proc.pid) == [], timeout=5), session_processes(proc.pid)
     assert not (out / "clips").exists()
     assert not list(bodies.glob("*.npz"))

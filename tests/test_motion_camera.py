@@ -49,6 +49,24 @@ def test_one_shot_fits_into_clip_first_and_last_pose(jump):
     assert faster.max() == jump.frame_count - 1  # the last pose is held, never extrapolated
 
 
+def test_a_one_shot_longer_than_the_clip_plays_a_window_at_its_own_speed():
+    from render_farm.core.config import DatasetConfig
+    from render_farm.core.planner import plan
+
+    long = find_template("jump").model_copy(update={"fps": 10.0})  # 5.3 s of motion into a 1.9 s clip
+    frames = motion.source_frames(long, 32, 16.0, speed=1.1, start_offset=12.5)
+    np.testing.assert_allclose(np.diff(frames), 1.1 * 10.0 / 16.0)  # never squeezed: the template's own rate
+    assert frames[0] == 12.5 and frames[-1] < long.frame_count - 1
+    # The planner draws each clip's window inside the motion; the jobs record it.
+    config = DatasetConfig(actions=["jump"], clips_per_action=40, frames=32, fps=16.0)
+    starts = []
+    for job in plan(config, [long]):
+        slack = motion.one_shot_slack(long, 32, 16.0, job.motion.speed)
+        assert 0.0 <= job.motion.start_offset <= slack + 1e-3
+        starts.append(job.motion.start_offset)
+    assert max(starts) - min(starts) > 10  # windows differ from clip to clip
+
+
 def test_looping_root_keeps_walking_across_cycles(walk):
     n = walk.frame_count
     _, trans = motion.resample(walk, np.array([0.0, float(n), 2.0 * n]))

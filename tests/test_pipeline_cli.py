@@ -14,7 +14,7 @@ import yaml
 
 from render_farm.core.config import load_config
 from render_farm.core.labels import ClipLabel
-from tests.conftest import DEFAULT_PHENOTYPE, REPO, run_cli
+from tests.conftest import DEFAULT_PHENOTYPE, REPO, run_cli, session_processes
 
 pytestmark = pytest.mark.slow
 
@@ -415,20 +415,6 @@ def test_killed_worker_and_killed_run_recover(tmp_path):
 
 
 
-def _session_processes(sid: int) -> list[str]:
-    """Command lines of the live processes in session `sid` (zombies excluded)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_text().replace("\0", " ")
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(cmdline)
-    return found
-
-
 def test_ctrl_c_and_sigterm_stop_the_workers_and_list_only_complete_clips(tmp_path):
     import signal
     import time
@@ -453,7 +439,7 @@ def test_ctrl_c_and_sigterm_stop_the_workers_and_list_only_complete_clips(tmp_pa
         # No worker outlives the run; multiprocessing's resource tracker may take a moment to exit.
         labels_at_exit = sorted((out / "labels").rglob("*.json"))
         for _ in range(50):
-            left = _session_processes(proc.pid)
+            left = session_processes(proc.pid)
             assert not [c for c in left if "spawn_main" in c], f"{how}: workers outlived the run: {left}"
             if not left:
                 break

@@ -107,6 +107,8 @@ class RenderParams(RenderSettings):
 class Job(_Strict):
     schema_version: Literal[1] = JOB_SCHEMA_VERSION
     job_id: str
+    plan_id: str | None = Field(None, description="The plan's identity (planner.plan_identity); plans written "
+                                "before 2026-11-29 have none.")
     action_id: str
     action_label: str
     class_index: int = Field(ge=0)

@@ -34,6 +34,7 @@ class ClipLabel(BaseModel):
     schema_version: Literal[1] = LABEL_SCHEMA_VERSION
     clip: str = Field(description="Clip path relative to the dataset folder.")
     job_id: str
+    plan_id: str | None = Field(None, description="The identity of the plan the clip was rendered from.")
     action_id: str
     action_label: str
     class_index: int
@@ -77,6 +78,7 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, 
     return ClipLabel(
         clip=job.clip_path,
         job_id=job.job_id,
+        plan_id=job.plan_id,
         action_id=job.action_id,
         action_label=job.action_label,
         class_index=job.class_index,

@@ -13,13 +13,21 @@ from render_farm.core.skeleton import MIRROR_INDEX, REFERENCE_PELVIS_HEIGHT
 from render_farm.core.template import ActionTemplate
 
 
+def one_shot_slack(template: ActionTemplate, frames: int, fps: float, speed: float) -> float:
+    """Template frames of a one-shot action that do not fit into the clip at `speed` times its authored
+    rate (0 or less: the whole motion fits)."""
+    return (template.frame_count - 1) - (frames - 1) / fps * speed * template.fps
+
+
 def source_frames(template: ActionTemplate, frames: int, fps: float, speed: float, start_offset: float) -> np.ndarray:
     """Fractional template frame shown at each clip frame.
 
     A looping action plays at `speed` times its authored rate from `start_offset`
-    (template frames) and wraps; a one-shot action is fitted into the clip (its
-    first frame at the clip's first, its last at the clip's last for speed 1), the
-    last pose held if a faster speed finishes early.
+    (template frames) and wraps. A one-shot action that fits into the clip is fitted
+    into it (its first frame at the clip's first, its last at the clip's last for
+    speed 1), the last pose held if a faster speed finishes early; one longer than
+    the clip at `speed` times its own rate plays at that rate, a window from
+    `start_offset` (never squeezed beyond its speed range).
     """
     n = template.frame_count
     k = np.arange(frames, dtype=np.float64)
@@ -27,6 +35,8 @@ def source_frames(template: ActionTemplate, frames: int, fps: float, speed: floa
         return start_offset + k / fps * speed * template.fps
     if frames == 1 or n == 1:
         return np.zeros(frames)
+    if one_shot_slack(template, frames, fps, speed) > 0:
+        return np.clip(start_offset + k / fps * speed * template.fps, 0.0, n - 1)
     return np.clip(k / (frames - 1) * (n - 1) * speed, 0.0, n - 1)
 
 

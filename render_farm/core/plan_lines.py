@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from render_farm.core.config import DatasetConfig
 from render_farm.core.jobs import job_line
-from render_farm.core.planner import PlanSummary, render_params, sample_job, val_clips
+from render_farm.core.planner import PlanSummary, plan_identity, render_params, sample_job, val_clips
 from render_farm.core.template import ActionTemplate
 
 CHUNK_JOBS = 2000
@@ -27,7 +27,7 @@ _plan: dict = {}  # this process's config, templates and shared render settings 
 def _use(config: DatasetConfig, templates: dict[str, ActionTemplate], quiet: bool = False) -> None:
     if quiet:  # a pool process: Ctrl-C is the parent's to handle (it terminates the pool)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _plan.update(config=config, templates=templates, render=render_params(config))
+    _plan.update(config=config, templates=templates, render=render_params(config), plan_id=plan_identity(config))
     _val_clips.cache_clear()
 
 
@@ -38,13 +38,14 @@ def _val_clips(action_id: str) -> frozenset[int]:
 
 def _chunk(task: tuple[int, int, int, bool]) -> tuple[str, PlanSummary | None]:
     class_index, start, stop, summarize = task
-    config, render = _plan["config"], _plan["render"]
+    config, render, plan_id = _plan["config"], _plan["render"], _plan["plan_id"]
     action_id = config.actions[class_index]
     template, val = _plan["templates"][action_id], _val_clips(action_id)
     summary = PlanSummary() if summarize else None
     lines = []
     for clip_index in range(start, stop):
-        job = sample_job(config, template, class_index, clip_index, "val" if clip_index in val else "train", render)
+        split = "val" if clip_index in val else "train"
+        job = sample_job(config, template, class_index, clip_index, split, render, plan_id)
         lines.append(job_line(job))
         if summary is not None:
             summary.add(job)

@@ -8,7 +8,9 @@ job's parameters never depend on which other actions or clips are in the config.
 from __future__ import annotations
 
 import colorsys
+import hashlib
 import heapq
+import json
 import math
 from collections.abc import Iterable, Iterator
 
@@ -26,6 +28,7 @@ from render_farm.core.jobs import (
     SceneParams,
     job_line,
 )
+from render_farm.core.motion import one_shot_slack
 from render_farm.core.render_settings import RenderSettings
 from render_farm.core.seeding import Stream, derive_seed, stream_for, unit_hash
 from render_farm.core.template import ActionTemplate
@@ -55,15 +58,36 @@ def _hsv(rng: Stream, hue: tuple[float, float], sat: tuple[float, float], val: t
     return round(r ** 2.2, 5), round(g ** 2.2, 5), round(b ** 2.2, 5)  # sRGB-ish -> linear
 
 
+# Config fields that do not change what any one clip looks like or says: which and how many clips there are,
+# where and how they are rendered. Everything else is the plan's identity (a preset is folded into the render
+# fields it sets). Templates are identified by id only: editing one in place is not detected.
+NOT_IDENTITY = {"actions", "clips_per_action", "output", "workers", "recycle_after", "watchdog_s", "template_dirs",
+                "preset"}
+
+
+def plan_settings(config: DatasetConfig) -> dict:
+    """The settings that change a clip's pixels or labels, as JSON values."""
+    settings = config.model_dump(mode="json", exclude=NOT_IDENTITY)
+    settings["world_map"] = config.world_map_resolution
+    return settings
+
+
+def plan_identity(config: DatasetConfig) -> str:
+    """A short hash of plan_settings: a dataset folder holds clips of one plan identity only."""
+    text = json.dumps(plan_settings(config), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def job_id(action_id: str, clip_index: int) -> str:
     return f"{action_id}_{clip_index:05d}"
 
 
 def sample_job(
     config: DatasetConfig, template: ActionTemplate, class_index: int, clip_index: int, split: str,
-    render: RenderParams | None = None,
+    render: RenderParams | None = None, plan_id: str | None = None,
 ) -> Job:
-    """One job. `render`: the config's render_params, when the caller plans many (built once)."""
+    """One job. `render`, `plan_id`: the config's render_params and plan_identity, when the caller plans
+    many (computed once)."""
     seed = derive_seed(config.seed, template.id, clip_index)
     jid = job_id(template.id, clip_index)
 
@@ -79,11 +103,18 @@ def sample_job(
     warp = m.time_warp.sample(rng)
     share = rng.random()
     signs = (rng.sign(), rng.sign())
+    speed = round(_uniform(rng, allowed.speed), 6)
+    mirror = bool(allowed.mirror and rng.random() < m.mirror_probability)
+    heading = round(float(m.heading_deg.sample(rng)), 4)
+    if template.loops:
+        start = _uniform(rng, (0.0, float(template.frame_count)))
+    else:  # a one-shot longer than the clip at its own speed: a window inside it (motion.source_frames)
+        start = _uniform(rng, (0.0, max(0.0, one_shot_slack(template, config.frames, config.fps, speed))))
     motion = MotionParams(
-        speed=round(_uniform(rng, allowed.speed), 6),
-        mirror=bool(allowed.mirror and rng.random() < m.mirror_probability),
-        heading_deg=round(float(m.heading_deg.sample(rng)), 4),
-        start_offset=round(_uniform(rng, (0.0, float(template.frame_count))), 4) if template.loops else 0.0,
+        speed=speed,
+        mirror=mirror,
+        heading_deg=heading,
+        start_offset=round(start, 4),
         time_warp=(round(float(signs[0] * warp * share), 5), round(float(signs[1] * warp * (1 - share)), 5)),
         joint_noise_deg=round(float(m.joint_noise.sample(rng)) * allowed.joint_noise_deg, 4),
         root_offset_m=round(float(m.root_offset_m.sample(rng)), 4),
@@ -144,6 +175,7 @@ def sample_job(
     render = render or render_params(config)
     passes = render.passes
     return Job(
+        plan_id=plan_id or plan_identity(config),
         job_id=jid,
         action_id=template.id,
         action_label=template.label,
@@ -234,13 +266,13 @@ def iter_jobs(config: DatasetConfig, templates: Iterable[ActionTemplate]) -> Ite
     """Jobs for every (action, clip), one at a time, actions in config order, class index = position in
     `actions`. Only one action's validation clips are held at a time."""
     by_id = {t.id: t for t in templates}
-    render = render_params(config)
+    render, plan_id = render_params(config), plan_identity(config)
     for class_index, action_id in enumerate(config.actions):
         template = by_id[action_id]
         val = val_clips(config, action_id)
         for clip_index in range(config.clips_per_action):
             split = "val" if clip_index in val else "train"
-            yield sample_job(config, template, class_index, clip_index, split, render)
+            yield sample_job(config, template, class_index, clip_index, split, render, plan_id)
 
 
 def plan(config: DatasetConfig, templates: Iterable[ActionTemplate]) -> list[Job]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from render_farm.core.atomic import write_text_atomic
 from render_farm.core.errors import SynthActError
 from render_farm.core.jobs import Job
+from render_farm.dataset.mp4 import ClipHeaderError, read_header
 
 # Worker processes keep their temporary files (Blender's own, the frames of a clip) in folders named
 # after their pid, so that a run can tell the folders of killed workers (pid gone) from live ones.
@@ -77,10 +78,15 @@ def read_jobs(path: Path) -> Iterator[Job]:
 
 class CompleteClips:
     """Which jobs have their clip and label, from one directory listing per action folder (os.scandir),
-    not two stat calls per job: a million-job resume is a few hundred listings."""
+    not two stat calls per job: a million-job resume is a few hundred listings.
 
-    def __init__(self, root: Path):
+    With `headers`, a listed clip counts only when its MP4 header says it is whole and has the job's
+    frame count and size (mp4.read_header, about 25 us a clip); the others are collected in `broken`."""
+
+    def __init__(self, root: Path, headers: bool = False):
         self.root = Path(root)
+        self.headers = headers
+        self.broken: list[tuple[Job, str]] = []
         self._names: dict[str, frozenset[str]] = {}
 
     def _listing(self, rel_dir: str) -> frozenset[str]:
@@ -98,7 +104,26 @@ class CompleteClips:
             folder, _, name = rel.rpartition("/")
             if name not in self._listing(folder):
                 return False
+        if self.headers:
+            problem = clip_problem(self.root / job.clip_path, job)
+            if problem:
+                self.broken.append((job, problem))
+                return False
         return True
+
+
+def clip_problem(path: Path, job: Job) -> str | None:
+    """Why the clip at `path` is not the whole clip `job` plans, or None when it is."""
+    try:
+        header = read_header(path)
+    except (OSError, ClipHeaderError) as exc:
+        return f"unreadable MP4 ({exc})"
+    r = job.render
+    if header.frames != r.frames:
+        return f"{header.frames} frames, the plan says {r.frames}"
+    if (header.width, header.height) != (r.width, r.height):
+        return f"{header.width}x{header.height}, the plan says {r.width}x{r.height}"
+    return None
 
 
 class OutputFolder:
@@ -156,9 +181,45 @@ class OutputFolder:
             raise SynthActError(f"{self.plan_file}: plan file not found")
         return read_jobs(self.plan_file)
 
-    def complete(self) -> CompleteClips:
-        """A snapshot of the complete clips (take a new one after rendering)."""
-        return CompleteClips(self.root)
+    def complete(self, headers: bool = False) -> CompleteClips:
+        """A snapshot of the complete clips (take a new one after rendering); `headers`: check each clip's
+        MP4 header against its job too."""
+        return CompleteClips(self.root, headers)
+
+    def remove_clip(self, job: Job) -> None:
+        """Remove a job's label (first: a clip without one is never listed), clip and passes."""
+        for rel in (job.label_path, job.clip_path, job.passes_path):
+            if rel:
+                (self.root / rel).unlink(missing_ok=True)
+
+    @property
+    def plan_record(self) -> Path:
+        return self.root / "plan.json"
+
+    def claim(self, plan_id: str, settings: dict | None) -> None:
+        """Bind the folder to one plan identity: refuse (one line, nothing written) a plan of another
+        identity; record the identity in plan.json when the folder has none."""
+        try:
+            recorded = json.loads(self.plan_record.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            recorded = None
+        except (OSError, ValueError) as exc:
+            raise SynthActError(f"{self.plan_record}: unreadable ({exc}); remove it if the folder holds no clips "
+                                "you want to keep") from None
+        if recorded is not None:
+            if recorded.get("plan_id") == plan_id:
+                return
+            theirs, ours = recorded.get("settings") or {}, settings or {}
+            changed = [k for k in sorted(set(theirs) | set(ours)) if theirs.get(k) != ours.get(k)]
+            what = ", ".join(f"{k} {_short(theirs.get(k))} -> {_short(ours.get(k))}" for k in changed[:3])
+            more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+            raise SynthActError(f"{self.root}: holds clips of another plan ({what or 'different settings'}{more}); "
+                                "render into a new --out folder, or remove this one")
+        try:
+            write_text_atomic(self.plan_record, json.dumps({"plan_id": plan_id, "settings": settings}, indent=1,
+                                                           sort_keys=True) + "\n")
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
 
     def remove_stale_temporaries(self) -> int:
         """Temporary files a killed run left behind (hidden `.name.partial` / `.name.*.tmp`): never listed,
@@ -186,9 +247,10 @@ class OutputFolder:
         return path
 
     def write_split_lists(self) -> tuple[dict[str, int], int, int]:
-        """classes.txt for every planned class, train/val lists of the complete clips only (one pass
-        over the plan); returns the counts per split, the complete clips and the planned ones."""
-        complete = self.complete()
+        """classes.txt for every planned class, train/val lists of the complete clips only, headers
+        checked (one pass over the plan); returns the counts per split, the complete clips and the
+        planned ones."""
+        complete = self.complete(headers=True)
         names: dict[int, str] = {}
         rows: dict[str, list[str]] = {"train": [], "val": []}
         planned = 0
@@ -204,3 +266,8 @@ class OutputFolder:
             write_text_atomic(self.root / f"{split}.txt", "".join(lines))
         counts = {split: len(lines) for split, lines in rows.items()}
         return counts, sum(counts.values()), planned
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, separators=(",", ":"))
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -177,7 +177,6 @@ class WorkerPool:
         self.retry: deque[Job] = deque()
         self.attempts: dict[str, int] = {}  # jobs in flight or waiting for a retry only: bounded
         self.startup_deaths = 0
-        self.started = 0  # worker processes started, replacements included
         self.exhausted = False  # every job of the plan has been handed out (retries aside)
 
     def _start(self, slot: int) -> _Worker:
@@ -188,7 +187,6 @@ class WorkerPool:
                   str(self.folder.logs), str(self.folder.root), str(self.body_dir), self.threads, self.device))
         process.start()
         theirs.close()
-        self.started += 1
         return _Worker(slot, process, ours)
 
     def run(self, jobs: Iterable[Job], on_done: OnDone) -> None:
@@ -251,6 +249,9 @@ class WorkerPool:
                 what = "no frame finished" if w.job else "not ready"
                 self._kill(w)
                 self._replace(w, on_done, f"{what} for {self.limits.watchdog_s:g} s (watchdog); worker killed")
+            elif w.retiring and now - w.since > RETIRE_WAIT_S:  # told to exit, still there: its slot is needed
+                self._kill(w)
+                self._replace(w, on_done)
 
     def _read(self, w: _Worker, on_done: OnDone) -> None:
         try:
@@ -277,7 +278,7 @@ class WorkerPool:
             pass  # the pipe closed: the process is exiting, and its sentinel is handled next
 
     def _retire(self, w: _Worker) -> None:
-        w.retiring = True
+        w.retiring, w.since = True, time.monotonic()
         try:
             w.conn.send(None)
         except OSError:
