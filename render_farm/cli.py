@@ -42,7 +42,7 @@ def _print_summary(summary: dict) -> None:
     table.add_column("train")
     table.add_column("val")
     for action, n in summary["per_action"].items():
-        table.add_row(action, str(n["train"]), str(n["val"]))
+        table.add_row(escape(action), str(n["train"]), str(n["val"]))
     Console().print(table)
     params = Table(title="sampled parameters")
     params.add_column("parameter")
@@ -52,7 +52,7 @@ def _print_summary(summary: dict) -> None:
             text = ", ".join(f"{k}: {v}" for k, v in sorted(p["counts"].items()))
         else:
             text = f"{p['min']:.4g} .. {p['max']:.4g} (mean {p['mean']:.4g})"
-        params.add_row(name, text)
+        params.add_row(escape(name), escape(text))
     Console().print(params)
 
 
@@ -86,7 +86,7 @@ def plan(
         sys.stdout.write(json.dumps(summary.as_dict(), indent=1) + "\n")
     else:
         _print_summary(summary.as_dict())
-    console.print(f"{count} jobs -> {out_dir / 'jobs.jsonl'}", highlight=False, markup=False)
+    console.print(f"{count} jobs -> {out_dir / 'jobs.jsonl'}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -275,7 +275,7 @@ def report(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("reading clips", total=len(jobs))
         out = write_report(dataset, jobs, on_clip=lambda: progress.advance(task))
-    console.print(f"report -> {out / 'report.md'}", highlight=False, markup=False)
+    console.print(f"report -> {out / 'report.md'}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -294,7 +294,7 @@ def verify(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
         console.print(p, highlight=False, markup=False, soft_wrap=True)
     if problems:
         fail(f"{len(problems)} problem(s) in {dataset} ({checked} labelled clips checked)", 1)
-    console.print(f"{checked} clips ok in {dataset}", highlight=False, markup=False)
+    console.print(f"{checked} clips ok in {dataset}", highlight=False, markup=False, soft_wrap=True)
 
 
 @templates_app.command("list")
@@ -319,8 +319,8 @@ def templates_list(
     for col in ("id", "label", "frames", "seconds", "loops", "description"):
         table.add_column(col)
     for t in library:
-        table.add_row(t.id, t.label, str(t.frame_count), f"{t.duration:.2f}", "yes" if t.loops else "no",
-                      t.description)
+        table.add_row(escape(t.id), escape(t.label), str(t.frame_count), f"{t.duration:.2f}",
+                      "yes" if t.loops else "no", escape(t.description))
     Console().print(table)
 
 
@@ -335,7 +335,7 @@ def templates_validate(paths: Annotated[list[Path], typer.Argument(help="Templat
         except SynthActError as exc:
             fail(str(exc))
             return
-        console.print(f"ok {p} ({t.id}, {t.frame_count} frames)", highlight=False, markup=False)
+        console.print(f"ok {p} ({t.id}, {t.frame_count} frames)", highlight=False, markup=False, soft_wrap=True)
 
 
 @templates_app.command("schema")

@@ -144,7 +144,7 @@ def execute(out_dir: Path, body_dir: Path, workers: int | None = None, console: 
     folder = OutputFolder(out_dir)
     removed = folder.remove_stale_temporaries() + remove_orphaned_scratch()
     if removed:
-        console.print(f"removed {removed} temporary file(s) left by an interrupted run", highlight=False)
+        console.print(f"removed {removed} temporary file(s) left by an interrupted run", highlight=False, markup=False)
     # One pass validates the whole plan and counts what is missing before anything renders, each clip
     # that is there checked by its MP4 header: a truncated or mismatched clip is removed and rendered
     # again. The executor then reads the plan again, lazily.
@@ -181,7 +181,8 @@ def execute(out_dir: Path, body_dir: Path, workers: int | None = None, console: 
         executor = backend.executor(workers)
         if isinstance(executor, SlurmExecutor):
             executor.on_submitted = lambda job_id, how, shards: progress.console.print(
-                f"submitted Slurm array {job_id} ({how}): shards {shards} of {backend.slurm.shards}", highlight=False)
+                f"submitted Slurm array {job_id} ({how}): shards {shards} of {backend.slurm.shards}", highlight=False,
+                markup=False)
         try:
             executor.run(pending(), todo, folder, body_dir, limits, on_done)
         except KeyboardInterrupt:

@@ -120,11 +120,24 @@ def test_brackets_in_user_text_are_printed_as_they_are(tmp_path):
     line = one_error_line(run_cli("templates", "validate", str(folder / "[nope].json")))
     assert line == f"error: {folder / '[nope].json'}: template file not found"
     assert not (folder / "out").exists()
+    # Summaries: a plan written to a bracketed path, a template whose label is markup.
+    library = folder / "lib"
+    library.mkdir()
+    data = json.loads((BUILTIN_DIR / "clap.json").read_text())
+    data["label"] = "[red]clap[/red]"
+    (library / "clap.json").write_text(json.dumps(data))
+    config.write_text(yaml.safe_dump({"actions": ["clap"], "template_dirs": [str(library)]}))
+    planned = run_cli("plan", str(config), "--out", str(folder / "out"))
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stderr.strip().splitlines()[-1] == f"2 jobs -> {folder / 'out' / 'jobs.jsonl'}"
+    listed = run_cli("templates", "list", "--dir", str(library))
+    assert listed.returncode == 0 and "[red]clap[/red]" in listed.stdout, listed.stdout
 
 
 def test_the_addon_checks_the_farms_limits():
     rules = addon_rules()
-    for name in ("MAX_TEMPLATE_FRAMES", "MIN_FPS", "MAX_FPS", "MIN_SPEED", "MAX_SPEED", "MAX_ROOT_OFFSET_M"):
+    for name in ("MAX_TEMPLATE_BYTES", "MAX_TEMPLATE_FRAMES", "MIN_FPS", "MAX_FPS", "MIN_SPEED", "MAX_SPEED",
+                 "MAX_ROOT_OFFSET_M"):
         assert getattr(rules, name) == getattr(core_template, name), name
     motion = rules.Motion(fps=100000.0, rotations={}, root_translation=[[0.0, 0.0, 0.0], [1e30, 0.0, 0.0]])
     errors = [f.message for f in rules.check_motion(motion) if f.level == "ERROR"]
@@ -133,3 +146,19 @@ def test_the_addon_checks_the_farms_limits():
     props = rules.Properties(id="x", label="x", speed_min=1e-9, speed_max=1e-8)
     assert [f.message for f in rules.check_properties(props)] == [
         "speed: range must lie within 0.05 .. 20, got 1e-09 .. 1e-08"]
+
+
+def test_the_addon_library_lists_around_a_broken_deep_or_huge_file(tmp_path):
+    rules = addon_rules()
+    (tmp_path / "clap.json").write_text((BUILTIN_DIR / "clap.json").read_text())
+    (tmp_path / "deep.json").write_text("[" * 100000 + "]" * 100000)
+    with open(tmp_path / "huge.json", "wb") as f:
+        f.truncate(10 * 1024**3)  # sparse: parsing it would take minutes and all the memory
+    (tmp_path / "odd.json").write_text(json.dumps({"id": "odd", "label": "odd", "fps": 30, "frame_count": "many",
+                                                   "rotations": {}, "root_translation": []}))
+    rows = {row[0]: row[1] for row in rules.list_templates(tmp_path)}
+    assert rows["clap"] == "clap"
+    deep, huge = tmp_path / "deep.json", tmp_path / "huge.json"
+    assert rows["deep"] == f"unreadable: {deep}: not a template JSON file (nested too deeply to parse)"
+    assert rows["huge"] == f"unreadable: {huge}: the template file is 10737.4 MB, over the limit of 34 MB"
+    assert rows["odd"].startswith("unreadable: ") and "frame_count: 'many'" in rows["odd"]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from render_farm.core.errors import SynthActError
@@ -72,13 +73,13 @@ def bias_analysis(checkpoint: Path, data: Path | None, split: str, out: Path | N
     for col in ("class", *MODES):
         table.add_column(col)
     for c, row in report["per_class"].items():
-        table.add_row(c, *(f"{row[m]:.3f}" if row[m] is not None else "-" for m in MODES))
+        table.add_row(escape(c), *(f"{row[m]:.3f}" if row[m] is not None else "-" for m in MODES))
     table.add_row("[bold]all", *(f"{report['top1'][m]:.3f}" for m in MODES))
     console.print(table)
     rel = report["static_relative_to_chance"]
     console.print(f"static/motion accuracy {report['static_over_motion'] or 0:.2f}; static above chance, relative to "
                   f"motion: {rel if rel is not None else float('nan'):.2f} (0: no appearance cue, 1: appearance "
-                  f"suffices) -> {out / 'bias.json'}", highlight=False)
+                  f"suffices) -> {out / 'bias.json'}", highlight=False, markup=False)
     return report
 
 

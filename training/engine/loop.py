@@ -108,7 +108,8 @@ def _build(cfg: TrainConfig, classes: list[str], device: torch.device, console: 
     if cfg.mode in ("finetune", "linear-probe"):
         skipped = load_backbone_weights(model, cfg.checkpoint)
         replace_classifier(model, len(classes))  # a new head for the new classes
-        console.print(f"loaded {cfg.checkpoint} ({len(skipped)} tensors not taken: new head)", highlight=False)
+        console.print(f"loaded {cfg.checkpoint} ({len(skipped)} tensors not taken: new head)", highlight=False,
+                      markup=False)
         params = freeze_backbone(model) if cfg.mode == "linear-probe" else list(model.parameters())
     model.to(device)
     if device.type == "cuda" and cfg.channels_last:
@@ -165,7 +166,7 @@ def _train(cfg: TrainConfig, resume: bool, console: Console, device: torch.devic
         ckpt.set_rng_state(state["rng"])
         start_epoch = int(state["epoch"]) + 1
         history = list(state["history"])
-        console.print(f"resumed from {out / CHECKPOINT} after epoch {start_epoch}", highlight=False)
+        console.print(f"resumed from {out / CHECKPOINT} after epoch {start_epoch}", highlight=False, markup=False)
     loss_fn = nn.CrossEntropyLoss()
     seen_total = bad_total = 0
     for epoch in range(start_epoch, cfg.epochs):
@@ -222,7 +223,8 @@ def _train(cfg: TrainConfig, resume: bool, console: Console, device: torch.devic
             # Rewritten from the checkpoint's history: a resumed run never repeats or loses an epoch's line.
             write_text_atomic(out / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in history))
             console.print(f"epoch {epoch + 1}: loss {record['train_loss']:.4f}, val top-1 "
-                          f"{summary['top1']:.3f}, {record['train_clips_per_s']:.1f} clips/s", highlight=False)
+                          f"{summary['top1']:.3f}, {record['train_clips_per_s']:.1f} clips/s", highlight=False,
+                          markup=False)
         barrier(d)
     if d.main and history:
         plot_learning_curve(history, out / "learning_curve.png")
@@ -265,7 +267,7 @@ def run_eval(checkpoint: Path, data: Path | None, split: str, out: Path | None, 
             write_confusion(confusion, classes, out / "confusion.csv", out / "confusion.png")
             console.print(f"top-1 {summary['top1']:.3f}, top-5 {summary['top5']:.3f}, mean class accuracy "
                           f"{summary['mean_class_accuracy']:.3f} on {summary['clips']} clips -> {out}",
-                          highlight=False)
+                          highlight=False, markup=False)
         return summary
     finally:
         shutdown(d)
