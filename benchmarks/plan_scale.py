@@ -81,18 +81,25 @@ def complete_every_other(out: Path) -> int:
         encoder.write(np.full((first["height"], first["width"], 3), k * 7 % 255, dtype=np.uint8))
     encoder.close()
     label.touch()
-    made, folders = 0, set()
+    made, folders, links = 0, set(), 0
+    sources = {"clip": clip, "label": label}
     with open(out / "jobs.jsonl", encoding="utf-8") as f:
         for n, line in enumerate(f):
             if n % 2:
                 continue
             job = json.loads(line)
-            for rel, source in ((job["clip_path"], clip), (job["label_path"], label)):
+            if links and links % 60_000 == 0:  # ext4 allows 65,000 links to one file: start new originals
+                for kind, source in sources.items():
+                    fresh = source.with_name(f"{kind}-{links}{source.suffix}")
+                    shutil.copyfile(source, fresh)
+                    sources[kind] = fresh
+            links += 1
+            for rel, kind in ((job["clip_path"], "clip"), (job["label_path"], "label")):
                 path = out / rel
                 if path.parent not in folders:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     folders.add(path.parent)
-                os.link(source, path)
+                os.link(sources[kind], path)
             made += 1
     return made
 

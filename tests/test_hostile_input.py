@@ -162,3 +162,16 @@ def test_the_addon_library_lists_around_a_broken_deep_or_huge_file(tmp_path):
     assert rows["deep"] == f"unreadable: {deep}: not a template JSON file (nested too deeply to parse)"
     assert rows["huge"] == f"unreadable: {huge}: the template file is 10737.4 MB, over the limit of 34 MB"
     assert rows["odd"].startswith("unreadable: ") and "frame_count: 'many'" in rows["odd"]
+
+
+def test_dataset_lists_that_are_not_text_name_the_file(tmp_path):
+    from training.data.lists import DatasetListError, parse_csv, read_classes
+
+    binary = tmp_path / "classes.txt"
+    binary.write_bytes(b"walk\n\xff\xfe\x00run\n")
+    with pytest.raises(DatasetListError, match=rf"^{binary}: not a list file \(not UTF-8 text: byte 5\)$"):
+        read_classes(binary)
+    csv_file = tmp_path / "train.csv"
+    csv_file.write_bytes(b"path,label\n\xffa.mp4,0\n")
+    with pytest.raises(DatasetListError, match=rf"^{csv_file}: not a CSV list \(not UTF-8 text: byte 11\)$"):
+        parse_csv(csv_file, tmp_path, None)

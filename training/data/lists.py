@@ -40,6 +40,8 @@ def _lines(path: Path) -> list[tuple[int, str]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DatasetListError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetListError(f"{path}: not a list file (not UTF-8 text: byte {exc.start})") from None
     return [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
 
 
@@ -90,6 +92,8 @@ def parse_csv(path: Path, root: Path, classes: list[str] | None) -> list[tuple[P
             rows = list(csv.reader(f))
     except FileNotFoundError:
         raise DatasetListError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetListError(f"{path}: not a CSV list (not UTF-8 text: byte {exc.start})") from None
     if not rows:
         raise DatasetListError(f"{path}: empty CSV")
     header = [h.strip().lower() for h in rows[0]]

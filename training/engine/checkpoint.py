@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import pickle
 import random
+import re
 from pathlib import Path
 
 import torch
@@ -48,5 +50,12 @@ def load_checkpoint(path: Path) -> dict:
         raise CheckpointError(f"{path}: checkpoint not found")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        # torch's own text goes on to explain how to load the file without the check: never repeat that.
+        wanted = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+        what = f" (it asks for {wanted.group(1)})" if wanted else ""
+        raise CheckpointError(f"{path}: refused: the file holds Python objects other than tensors and plain "
+                              f"data{what}; SynthAct loads checkpoints with weights_only=True and never runs code "
+                              "from them") from None
     except Exception as exc:
         raise CheckpointError(f"{path}: not a loadable checkpoint ({type(exc).__name__}: {str(exc)[:200]})") from None
