@@ -175,3 +175,15 @@ def test_dataset_lists_that_are_not_text_name_the_file(tmp_path):
     csv_file.write_bytes(b"path,label\n\xffa.mp4,0\n")
     with pytest.raises(DatasetListError, match=rf"^{csv_file}: not a CSV list \(not UTF-8 text: byte 11\)$"):
         parse_csv(csv_file, tmp_path, None)
+
+
+def test_a_folder_of_clips_from_before_plan_identities_is_not_extended(tmp_path):
+    out = tmp_path / "old"
+    (out / "labels" / "wave").mkdir(parents=True)
+    (out / "labels" / "wave" / "wave_00000.json").write_text("{}")
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"actions": ["wave"]}))
+    line = one_error_line(run_cli("plan", str(config), "--out", str(out)))
+    assert line == (f"error: {out}: holds clips rendered by an older synthact (no plan.json); render into a new "
+                    "--out folder")
+    assert sorted(p.name for p in out.iterdir()) == ["labels"]

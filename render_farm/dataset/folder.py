@@ -215,6 +215,11 @@ class OutputFolder:
             more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
             raise SynthActError(f"{self.root}: holds clips of another plan ({what or 'different settings'}{more}); "
                                 "render into a new --out folder, or remove this one")
+        if next(self.root.glob("labels/*/*.json"), None) is not None:
+            # Clips from before plan identities (2026-11-29) were sampled by an older planner: the same
+            # config now plans other parameters for the same job ids, so the plan would not describe them.
+            raise SynthActError(f"{self.root}: holds clips rendered by an older synthact (no plan.json); render "
+                                "into a new --out folder")
         try:
             write_text_atomic(self.plan_record, json.dumps({"plan_id": plan_id, "settings": settings}, indent=1,
                                                            sort_keys=True) + "\n")

@@ -9,6 +9,7 @@ where decoding it is tens of ms.
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,21 +54,27 @@ def _child(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | 
     return None
 
 
+HEAD_BYTES = 64 * 1024  # one read holds ftyp, moov and mdat's header of any clip the farm writes
+
+
 def read_header(path: Path) -> ClipHeader:
     """The clip's video track: width, height, frame count. Raises ClipHeaderError when the file is cut
     short, is not an MP4, or has no video track."""
-    with open(path, "rb") as f:
-        size = f.seek(0, 2)
-        f.seek(0)
+    with open(path, "rb", buffering=0) as f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(HEAD_BYTES)
         pos, moov = 0, None
-        while pos < size:  # walk the top-level boxes by their headers only, reading the moov
-            f.seek(pos)
-            head = f.read(16)
-            if len(head) < 8:
+        while pos < size:  # walk the top-level boxes by their headers, keeping the moov
+            if pos + 16 > len(head) and len(head) < size:  # a header beyond what was read: read there
+                f.seek(pos)
+                chunk, base = f.read(16), pos
+            else:
+                chunk, base = head[pos:pos + 16], 0
+            if len(chunk) < 8:
                 raise ClipHeaderError("file ends inside a box header")
-            box, kind = struct.unpack_from(">I4s", head)
-            if box == 1 and len(head) == 16:
-                box = struct.unpack_from(">Q", head, 8)[0]
+            box, kind = struct.unpack_from(">I4s", chunk)
+            if box == 1 and len(chunk) == 16:
+                box = struct.unpack_from(">Q", chunk, 8)[0]
             elif box == 0:
                 box = size - pos
             if box < 8:
@@ -78,8 +85,11 @@ def read_header(path: Path) -> ClipHeader:
             if kind == b"moov":
                 if box > MAX_INDEX_BYTES:
                     raise ClipHeaderError(f"index of {box} bytes")
-                f.seek(pos)
-                moov = f.read(box)
+                if base == 0 and pos + box <= len(head):
+                    moov = head[pos:pos + box]
+                else:
+                    f.seek(pos)
+                    moov = f.read(box)
             pos += box
     if moov is None:
         raise ClipHeaderError("no moov box (not an MP4 written with faststart, or not an MP4)")
