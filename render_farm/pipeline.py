@@ -97,8 +97,9 @@ def load_jobs(out_dir: Path) -> list[Job]:
 
 
 def is_complete(out_dir: Path, job: Job) -> bool:
-    """A clip counts once its label exists: the label is written after the MP4 is renamed into place."""
-    return job in OutputFolder(out_dir).complete()
+    """A clip counts once its label exists (written after the MP4 is renamed into place) and its MP4's
+    header says it is whole and as planned. For one job; a run checks a whole plan with OutputFolder."""
+    return job in OutputFolder(out_dir).complete(headers=True)
 
 
 def ensure_bodies(jobs: Iterable[Job], body_dir: Path, console: Console) -> None:

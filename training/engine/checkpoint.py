@@ -52,7 +52,7 @@ def load_checkpoint(path: Path) -> dict:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         # torch's own text goes on to explain how to load the file without the check: never repeat that.
-        wanted = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+        wanted = re.search(r"(?:unsupported global: GLOBAL|unsupported GLOBAL) ([\w.]+)", str(exc), re.IGNORECASE)
         what = f" (it asks for {wanted.group(1)})" if wanted else ""
         raise CheckpointError(f"{path}: refused: the file holds Python objects other than tensors and plain "
                               f"data{what}; SynthAct loads checkpoints with weights_only=True and never runs code "
