@@ -255,3 +255,25 @@ def test_sigterm_while_baking_bodies_ends_the_run_within_seconds(tmp_path):
     assert len(baked) < 24, "the bake ran to the end before the signal"
     for path in baked:  # whatever was baked is whole (written under a temporary name, then renamed)
         load_body(path)
+
+
+@pytest.mark.parametrize("fake_bpy,expected", [
+    ('raise ImportError("no Blender here")', "worker processes cannot start: ImportError: no Blender here (see "),
+    ("import os\nos._exit(3)", "worker processes keep dying before they are ready (last: worker process died "
+                               "(exit code 3); see "),
+])
+def test_workers_that_cannot_start_stop_the_run_in_one_line(tmp_path, default_body, fake_bpy, expected):
+    # A `bpy` that shadows Blender's in every worker: a broken install, or workers dying at start (the run
+    # gives up after STARTUP_DEATHS of them in a row instead of starting workers for ever).
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "bpy.py").write_text(fake_bpy + "\n")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": f"{shadow}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    done = subprocess.run([SYNTHACT, "render", str(tiny_config(tmp_path, clips=1)), "--out", str(out),
+                           "--workers", "2"], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 2, done.stderr[-3000:]
+    lines = [ln for ln in done.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {expected}"), done.stderr[-3000:]
+    assert lines[0].endswith(f"{out / 'logs'})")
+    assert not list(out.rglob("*.mp4"))
