@@ -72,6 +72,10 @@ def _hang_if_asked() -> None:
 def _serve(conn: Connection, parent: int, slot: int, cores: list[int] | None, log_dir: str, out_dir: str,
            body_dir: str, threads: int, device: str) -> None:
     """A worker process: render the jobs its pipe brings until it brings None."""
+    # SIGTERM is held until the private folder below exists and its removal is armed: a signal between
+    # tempfile's steps (its first call probes the folder with a file) left a file behind once, in a test
+    # that stops a run while a replacement worker starts.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     die_with_parent(parent, signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C: the parent decides what stops
     signal.signal(signal.SIGTERM, _unwind)
@@ -80,6 +84,7 @@ def _serve(conn: Connection, parent: int, slot: int, cores: list[int] | None, lo
     private = tempfile.mkdtemp(prefix=scratch_name())
     os.environ["TMPDIR"] = tempfile.tempdir = private
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # a SIGTERM held until now unwinds here
         _render_jobs(conn, slot, cores, log_dir, out_dir, body_dir, threads, device)
     finally:
         shutil.rmtree(private, ignore_errors=True)
