@@ -93,6 +93,22 @@ def test_the_watchdog_kills_a_hung_job_and_the_retry_completes_the_run(tmp_path,
     assert list(scratch.iterdir()) == []
 
 
+@pytest.mark.slow
+def test_the_watchdog_is_crossed_twice_and_the_run_still_completes(tmp_path, default_body):
+    # Two hangs: one job may hang on its first and second try and still render on its third (retries: 2).
+    out, scratch, marker = tmp_path / "out", tmp_path / "tmp", tmp_path / "hung"
+    scratch.mkdir()
+    done = subprocess.run([SYNTHACT, "render", str(tiny_config(tmp_path, clips=2)), "--out", str(out),
+                           "--workers", "2", "--watchdog", "4"], capture_output=True, text=True, timeout=900,
+                          env=env_with(scratch, SYNTHACT_TEST_HANG_ONCE=str(marker), SYNTHACT_TEST_HANG_COUNT="2"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert marker.exists() and Path(f"{marker}.1").exists()  # both hangs happened
+    assert "6 clips rendered, 0 already present, 0 failed" in done.stderr
+    assert len(listed_clips(out)) == 6 and all(frame_count(out / c) == 4 for c in listed_clips(out))
+    assert len(list((out / "logs").glob("worker-*.log"))) == 4  # two workers, two replacements
+    assert list(scratch.iterdir()) == []
+
+
 def _wait_until(condition, timeout: float = 300) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -44,7 +44,9 @@ STOP_WAIT_S = 5.0  # after SIGTERM: how long a worker gets to unwind its clip be
 RETIRE_WAIT_S = 30.0  # a worker told to exit (recycling, end of run) that has not after this is killed
 TICK_S = 1.0  # the parent looks at the watchdog at least this often
 STARTUP_DEATHS = 3  # workers dying before they are ready, in a row: the run stops with their exit code
-HANG_ENV = "SYNTHACT_TEST_HANG_ONCE"  # tests: a marker path; the first job to create it sleeps in its worker
+# Tests: a marker path; the first SYNTHACT_TEST_HANG_COUNT jobs (default 1) to create a marker of their own
+# (the path, then path.1, path.2, ...) sleep in their worker, for the watchdog to find.
+HANG_ENV, HANG_COUNT_ENV = "SYNTHACT_TEST_HANG_ONCE", "SYNTHACT_TEST_HANG_COUNT"
 
 
 def _drop_blender_script_paths() -> None:
@@ -62,11 +64,12 @@ def _hang_if_asked() -> None:
     marker = os.environ.get(HANG_ENV)
     if not marker:
         return
-    try:
-        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
-        return
-    time.sleep(3600)
+    for k in range(int(os.environ.get(HANG_COUNT_ENV, "1"))):
+        try:
+            os.close(os.open(f"{marker}.{k}" if k else marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            continue
+        time.sleep(3600)
 
 
 def _serve(conn: Connection, parent: int, slot: int, cores: list[int] | None, log_dir: str, out_dir: str,
