@@ -39,7 +39,7 @@ def main() -> int:
     from render_farm.core.jobs import Job
 
     job = Job.model_validate_json(Path(args.job).read_text())
-    scene, actor, spec, _ = build_scene(job, args.out, args.bodies, args.threads, args.device)
+    scene, actor, spec, *_ = build_scene(job, args.out, args.bodies, args.threads, args.device)
     if args.samples:
         scene.cycles.samples = args.samples
     scene.render.image_settings.file_format = "PNG"

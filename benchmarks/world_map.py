@@ -37,7 +37,7 @@ def render(job, out: Path, bodies: Path, frames: list[int], samples: int, fast: 
     from render_farm.blender.render import apply_frame, read_bmp
     from render_farm.blender.worker import build_scene
 
-    scene, actor, spec, _ = build_scene(job, out, bodies, threads)
+    scene, actor, spec, *_ = build_scene(job, out, bodies, threads)
     c = scene.cycles
     c.samples, c.max_bounces, c.use_denoising = samples, 4 if fast else 8, denoise
     c.denoising_quality = "FAST" if fast else "HIGH"

@@ -61,14 +61,32 @@ def collect(context) -> tuple[object, object, rules.Properties, rules.Motion, li
     findings = rules.check_properties(props)
     try:
         motion = rig.read_motion(armature, action, props.loops, rig.scene_fps(context.scene))
+        motion.partner = _partner_motion(armature, action, props.loops, rig.scene_fps(context.scene))
     except rig.RigError as exc:
         raise _Cancel(str(exc)) from None
     findings += rules.check_motion(motion)
+    findings += rules.check_props(props.props, motion.frame_count, 1 if motion.partner is None else 2)
     if others:
         findings.append(rules.Finding("WARNING", f"keys on bones outside the canonical skeleton are ignored: "
                                                  f"{', '.join(sorted(others))}"))
     _store_findings(context, action, findings)
     return armature, action, props, motion, findings
+
+
+def _partner_motion(armature, action, loops: bool, fps: float) -> rules.Motion | None:
+    """The partner rig's action sampled over the action's frames, for a two-person action."""
+    partner = action.synthact.partner
+    if partner is None:
+        return None
+    if partner == armature or not rig.is_rig(partner):
+        raise rig.RigError(f"partner: {partner.name!r} is not a second SynthAct rig")
+    theirs = partner.animation_data.action if partner.animation_data else None
+    if theirs is None:
+        raise rig.RigError(f"partner: rig {partner.name!r} has no action (key the partner's motion)")
+    if tuple(theirs.frame_range) != tuple(action.frame_range):
+        raise rig.RigError(f"partner: action {theirs.name!r} spans frames {theirs.frame_range[0]:g}-"
+                           f"{theirs.frame_range[1]:g}, the action {action.frame_range[0]:g}-{action.frame_range[1]:g}")
+    return rig.read_motion(partner, theirs, loops, fps)
 
 
 def _first_error(findings: list[rules.Finding]) -> str | None:
@@ -279,13 +297,20 @@ class SYNTHACT_OT_load_template(bpy.types.Operator):
             armature = rig.find_rig(context)
         except (rules.TemplateFileError, rig.RigError) as exc:
             return _report_cancel(self, str(exc))
-        error = _first_error(rules.check_properties(props) + rules.check_motion(motion))
+        actors = 1 if motion.partner is None else 2
+        error = _first_error(rules.check_properties(props) + rules.check_motion(motion)
+                             + rules.check_props(props.props, motion.frame_count, actors))
         if error:
             return _report_cancel(self, f"{path}: {error}")
         rig.set_scene_fps(context.scene, motion.fps)
         action = bpy.data.actions.new(props.id)
         rig.write_motion(armature, action, motion, loops=props.loops)
         action.synthact.from_rules(props)
+        if motion.partner is not None:
+            partner = rig.build_rig(context, name=f"{armature.name} Partner")
+            rig.write_motion(partner, bpy.data.actions.new(f"{props.id}_partner"), motion.partner, loops=props.loops)
+            action.synthact.partner = partner
+            context.view_layer.objects.active = armature  # the action being edited stays on the first rig
         context.scene.frame_start, context.scene.frame_end = (int(v) for v in action.frame_range)
         self.report({"INFO"}, f"loaded {props.id} ({motion.frame_count} frames) as action {action.name!r}")
         return {"FINISHED"}

@@ -53,6 +53,12 @@ class SYNTHACT_PT_main(_Panel, bpy.types.Panel):
         row.prop(t, "speed_max")
         box.prop(t, "mirror")
         box.prop(t, "joint_noise_deg")
+        box.prop(t, "family")
+        box.prop(t, "partner")
+        for prop in t.props:  # added and edited from scripts or the Python console: action.synthact.props
+            spans = ", ".join(f"{'partner ' if h.actor else ''}{h.hand.replace('_', ' ')} {h.from_frame}-{h.to_frame}"
+                              for h in prop.holds)
+            box.label(text=f"Prop {prop.prop_name}: {prop.shape}, {spans}", icon="OBJECT_DATA")
         # Property problems are cheap to check, so they show while the artist types.
         for f in rules.check_properties(t.to_rules()):
             box.label(text=f.message, icon="ERROR")

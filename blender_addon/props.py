@@ -8,6 +8,7 @@ from bpy.props import (
     CollectionProperty,
     EnumProperty,
     FloatProperty,
+    FloatVectorProperty,
     IntProperty,
     PointerProperty,
     StringProperty,
@@ -20,6 +21,50 @@ JOINT_MAP_ITEMS = [
     ("MIXAMO", "Mixamo-style", "mixamorig:Hips, mixamorig:LeftArm, ..."),
     ("CUSTOM", "Custom file", "A joint map JSON file of your own (copy a shipped one and edit it)"),
 ]
+
+
+HAND_ITEMS = [(h, h.replace("_", " "), f"The prop moves with the {h.replace('_', ' ')}") for h in rules.HANDS]
+SHAPE_ITEMS = [(s, s, f"A {s}") for s in rules.PROP_SHAPES]
+
+
+class SYNTHACT_PG_hold(bpy.types.PropertyGroup):
+    """A span of frames during which an actor holds a prop."""
+
+    actor: IntProperty(name="Actor", min=0, max=1, description="0: this rig; 1: the partner rig")
+    hand: EnumProperty(name="Hand", items=HAND_ITEMS, default="right_hand")
+    from_frame: IntProperty(name="From", min=0, description="First template frame held (0: the action's first)")
+    to_frame: IntProperty(name="To", min=0, description="Last template frame held")
+    offset: FloatVectorProperty(name="Offset", size=3, subtype="TRANSLATION",
+                                description="The prop's centre from the hand, in the hand's axes (metres)")
+    rotation: FloatVectorProperty(name="Rotation", size=3, description="The prop's turn in the hand (XYZ, degrees)")
+
+
+class SYNTHACT_PG_prop(bpy.types.PropertyGroup):
+    """A hand-held object of the template: a primitive shape and when it is held."""
+
+    prop_name: StringProperty(name="Name", description="Lower case, digits, _ (e.g. cup)")
+    shape: EnumProperty(name="Shape", items=SHAPE_ITEMS, default="box")
+    size: FloatVectorProperty(name="Size", size=3, min=0.001, max=rules.MAX_PROP_SIZE_M, default=(0.1, 0.1, 0.1),
+                              description="Extent along x, y, z in metres (a cylinder's axis is z)")
+    holds: CollectionProperty(type=SYNTHACT_PG_hold)
+
+    def to_rules(self) -> dict:
+        return {"name": self.prop_name, "shape": self.shape, "size_m": list(self.size),
+                "holds": [{"actor": h.actor, "hand": h.hand, "from_frame": h.from_frame, "to_frame": h.to_frame,
+                           "offset_m": list(h.offset), "rotation_deg": list(h.rotation)} for h in self.holds]}
+
+    def from_rules(self, data: dict) -> None:
+        self.prop_name, self.shape, self.size = data["name"], data["shape"], data["size_m"]
+        self.holds.clear()
+        for h in data["holds"]:
+            hold = self.holds.add()
+            hold.actor, hold.hand = int(h.get("actor", 0)), h["hand"]
+            hold.from_frame, hold.to_frame = int(h["from_frame"]), int(h["to_frame"])
+            hold.offset, hold.rotation = h.get("offset_m", (0, 0, 0)), h.get("rotation_deg", (0, 0, 0))
+
+
+def _is_partner_rig(self, obj) -> bool:
+    return obj.type == "ARMATURE" and bool(obj.data.get("synthact_canonical_rig"))  # rig.RIG_TAG
 
 
 class SYNTHACT_PG_template(bpy.types.PropertyGroup):
@@ -37,16 +82,26 @@ class SYNTHACT_PG_template(bpy.types.PropertyGroup):
                          description="The farm may swap left and right (not for one-handed actions that must stay so)")
     joint_noise_deg: FloatProperty(name="Joint noise", default=3.0, min=0.0, max=rules.MAX_JOINT_NOISE_DEG,
                                    description="Largest random per-joint turn the farm may add, degrees")
+    family: StringProperty(name="Family", description="The family of actions it belongs to (e.g. gesture)")
+    props: CollectionProperty(type=SYNTHACT_PG_prop)
+    partner: PointerProperty(name="Partner rig", type=bpy.types.Object, poll=_is_partner_rig,
+                             description="A second SynthAct rig whose action, over the same frames, is the partner "
+                                         "of a two-person action")
 
     def to_rules(self) -> rules.Properties:
         return rules.Properties(id=self.template_id, label=self.label, description=self.description, loops=self.loops,
                                 speed_min=self.speed_min, speed_max=self.speed_max, mirror=self.mirror,
-                                joint_noise_deg=self.joint_noise_deg)
+                                joint_noise_deg=self.joint_noise_deg, family=self.family,
+                                props=[p.to_rules() for p in self.props])
 
     def from_rules(self, p: rules.Properties) -> None:
         self.template_id, self.label, self.description, self.loops = p.id, p.label, p.description, p.loops
         self.speed_min, self.speed_max = p.speed_min, p.speed_max
         self.mirror, self.joint_noise_deg = p.mirror, p.joint_noise_deg
+        self.family = p.family
+        self.props.clear()
+        for data in p.props:
+            self.props.add().from_rules(data)
 
 
 class SYNTHACT_PG_finding(bpy.types.PropertyGroup):
@@ -86,7 +141,8 @@ class SYNTHACT_AP_preferences(bpy.types.AddonPreferences):
         self.layout.prop(self, "synthact_command")
 
 
-CLASSES = (SYNTHACT_PG_template, SYNTHACT_PG_finding, SYNTHACT_PG_library_entry, SYNTHACT_PG_scene,
+CLASSES = (SYNTHACT_PG_hold, SYNTHACT_PG_prop, SYNTHACT_PG_template, SYNTHACT_PG_finding, SYNTHACT_PG_library_entry,
+           SYNTHACT_PG_scene,
            SYNTHACT_AP_preferences)
 
 

@@ -17,8 +17,13 @@ from pathlib import Path
 
 from .canonical import FOOT_JOINTS, JOINT_INDEX, JOINT_NAMES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added family, props and partner
+READABLE_VERSIONS = (1, 2)
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+FAMILY_PATTERN = re.compile(r"^[a-z_]{0,32}$")
+PROP_SHAPES = ("box", "cylinder", "sphere")
+HANDS = ("left_hand", "right_hand", "both_hands")
+MAX_PROP_SIZE_M = 3.0
 MAX_JOINT_NOISE_DEG = 45.0
 UNIT_TOLERANCE = 1e-3
 DECIMALS = 6  # numbers are written rounded: far below what a render can show
@@ -46,6 +51,10 @@ class Properties:
     speed_max: float = 1.1
     mirror: bool = True
     joint_noise_deg: float = 3.0
+    family: str = ""
+    # Hand-held props, as the template file writes them: {"name", "shape", "size_m", "holds": [{"actor", "hand",
+    # "from_frame", "to_frame", "offset_m", "rotation_deg"}]}.
+    props: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +66,8 @@ class Motion:
     root_translation: list[tuple[float, float, float]]
     # World joint positions per frame, for the foot-skating check (optional).
     joint_positions: list[list[tuple[float, float, float]]] = field(default_factory=list)
+    # The second actor of a two-person action (same frames), or None.
+    partner: Motion | None = None
 
     @property
     def frame_count(self) -> int:
@@ -88,6 +99,42 @@ def check_properties(p: Properties) -> list[Finding]:
     if not 0.0 <= p.joint_noise_deg <= MAX_JOINT_NOISE_DEG:
         out.append(Finding("ERROR", f"joint noise: {p.joint_noise_deg} degrees is outside "
                                     f"0 .. {MAX_JOINT_NOISE_DEG:g}"))
+    if not FAMILY_PATTERN.match(p.family):
+        out.append(Finding("ERROR", f"family: {p.family!r} must use only a-z and _ (at most 32 characters)"))
+    return out
+
+
+def check_props(props: list[dict], frame_count: int | None = None, actors: int = 2) -> list[Finding]:
+    """Prop names, shapes, sizes and holds (frames in order, within the action, by an actor that exists)."""
+    out: list[Finding] = []
+    names = [str(p.get("name", "")) for p in props]
+    for i, prop in enumerate(props):
+        name = names[i]
+        where = f"prop {name or i!r}"
+        if not ID_PATTERN.match(name):
+            out.append(Finding("ERROR", f"{where}: name must start with a lower-case letter and use only a-z, 0-9, _"))
+        elif names.count(name) > 1:
+            out.append(Finding("ERROR", f"{where}: two props have this name"))
+        if prop.get("shape") not in PROP_SHAPES:
+            out.append(Finding("ERROR", f"{where}: shape {prop.get('shape')!r} is not one of {', '.join(PROP_SHAPES)}"))
+        size = prop.get("size_m", [])
+        if len(size) != 3 or not all(isinstance(x, (int, float)) and 0 < x <= MAX_PROP_SIZE_M for x in size):
+            out.append(Finding("ERROR", f"{where}: size must be three lengths in (0, {MAX_PROP_SIZE_M:g}] metres"))
+        holds = prop.get("holds", [])
+        if not holds:
+            out.append(Finding("ERROR", f"{where}: no holds (when is it in a hand?)"))
+        for k, hold in enumerate(holds):
+            a, b = hold.get("from_frame", 0), hold.get("to_frame", 0)
+            if hold.get("hand") not in HANDS:
+                out.append(Finding("ERROR", f"{where}: hold {k}: hand {hold.get('hand')!r} is not one of "
+                                            f"{', '.join(HANDS)}"))
+            if not 0 <= a <= b or (frame_count is not None and b >= frame_count):
+                out.append(Finding("ERROR", f"{where}: hold {k}: frames {a}-{b} are not in order within the action"))
+            if k and a < holds[k - 1].get("to_frame", 0):
+                out.append(Finding("ERROR", f"{where}: hold {k} starts before hold {k - 1} ends"))
+            if hold.get("actor", 0) not in range(actors):
+                out.append(Finding("ERROR", f"{where}: hold {k}: actor {hold.get('actor')} does not exist (0: the "
+                                            "actor, 1: the partner rig)"))
     return out
 
 
@@ -123,6 +170,11 @@ def check_motion(m: Motion) -> list[Finding]:
                                         f"from where it starts, over the limit of {MAX_ROOT_OFFSET_M:g} m"))
             break
     out.extend(foot_skating(m))
+    if m.partner is not None:
+        if m.partner.frame_count != m.frame_count:
+            out.append(Finding("ERROR", f"partner: {m.partner.frame_count} frames, the action has {m.frame_count} "
+                                        "(give the partner rig's action the same frame range)"))
+        out.extend(Finding(f.level, f"partner: {f.message}") for f in check_motion(m.partner))
     return out
 
 
@@ -152,14 +204,34 @@ def foot_skating(m: Motion) -> list[Finding]:
     return out
 
 
-def template_data(p: Properties, m: Motion) -> dict:
-    """The template document the render farm reads (schema version 1)."""
+def _rotations_data(m: Motion) -> dict:
     rotations = {}
     for name in sorted(JOINT_NAMES):  # the farm writes joints in name order too
         frames = [[round(float(c), DECIMALS) + 0.0 for c in q] for q in m.rotations.get(name, [])]
         # Joints that stay at rest are left out: smaller files, same motion.
         if any(abs(abs(q[0]) - 1.0) > 0 or any(q[1:]) for q in frames):
             rotations[name] = frames
+    return rotations
+
+
+def _prop_data(prop: dict) -> dict:
+    """A prop in the farm's field order, numbers rounded as the farm writes them."""
+    return {
+        "name": str(prop["name"]), "shape": str(prop["shape"]), "size_m": [_short(x) for x in prop["size_m"]],
+        "holds": [{"actor": int(h.get("actor", 0)), "hand": str(h["hand"]), "from_frame": int(h["from_frame"]),
+                   "to_frame": int(h["to_frame"]), "offset_m": [_short(x) for x in h.get("offset_m", (0, 0, 0))],
+                   "rotation_deg": [_short(x) for x in h.get("rotation_deg", (0, 0, 0))]} for h in prop["holds"]],
+    }
+
+
+def template_data(p: Properties, m: Motion) -> dict:
+    """The template document the render farm reads (schema version 2)."""
+    rotations = _rotations_data(m)
+    partner = None
+    if m.partner is not None:
+        partner = {"rotations": _rotations_data(m.partner),
+                   "root_translation": [[round(float(c), DECIMALS) + 0.0 for c in t]
+                                        for t in m.partner.root_translation]}
     return {
         "schema_version": SCHEMA_VERSION,
         "id": p.id,
@@ -174,6 +246,9 @@ def template_data(p: Properties, m: Motion) -> dict:
         # Blender keeps float properties in single precision: 0.85 reads back as 0.8500000238.
         "randomization": {"speed": [_short(p.speed_min), _short(p.speed_max)], "mirror": bool(p.mirror),
                           "joint_noise_deg": _short(p.joint_noise_deg)},
+        "family": p.family,
+        "props": [_prop_data(x) for x in p.props],
+        "partner": partner,
     }
 
 
@@ -181,13 +256,22 @@ def _short(x: float) -> float:
     return round(float(x), DECIMALS) + 0.0
 
 
+def _rotations_text(rotations: dict, indent: str) -> str:
+    inner = ",\n".join(f"{indent} {json.dumps(j)}: {json.dumps(f, separators=(',', ':'))}"
+                       for j, f in rotations.items())
+    return f"{{\n{inner}\n{indent}}}"
+
+
 def template_text(data: dict) -> str:
     """One line per field and per joint: readable diffs, same layout as the farm writes."""
     lines = []
     for key, value in data.items():
         if key == "rotations":
-            inner = ",\n".join(f"  {json.dumps(j)}: {json.dumps(f, separators=(',', ':'))}" for j, f in value.items())
-            lines.append(f' "rotations": {{\n{inner}\n }}')
+            lines.append(f' "rotations": {_rotations_text(value, " ")}')
+        elif key == "partner" and value is not None:
+            trans = json.dumps(value["root_translation"], separators=(",", ":"))
+            lines.append(f' "partner": {{\n  "rotations": {_rotations_text(value["rotations"], "  ")},\n'
+                         f'  "root_translation": {trans}\n }}')
         else:
             lines.append(f" {json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
@@ -231,9 +315,9 @@ def read_template(path: Path) -> tuple[Properties, Motion]:
     for key in ("id", "label", "fps", "frame_count", "rotations", "root_translation"):
         if key not in data:
             raise TemplateFileError(f"{path}: {key}: missing")
-    if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+    if data.get("schema_version", SCHEMA_VERSION) not in READABLE_VERSIONS:
         raise TemplateFileError(f"{path}: schema_version: {data['schema_version']} is not supported "
-                                f"(this add-on reads {SCHEMA_VERSION})")
+                                f"(this add-on reads {', '.join(map(str, READABLE_VERSIONS))})")
     n = data["frame_count"]
     if not isinstance(n, int) or not 1 <= n <= MAX_TEMPLATE_FRAMES:
         raise TemplateFileError(f"{path}: frame_count: {n!r} is not a number of frames in 1 .. {MAX_TEMPLATE_FRAMES}")
@@ -241,20 +325,27 @@ def read_template(path: Path) -> tuple[Properties, Motion]:
     speed = rand.get("speed", [0.9, 1.1])
     props = Properties(id=data["id"], label=data["label"], description=data.get("description", ""),
                        loops=bool(data.get("loops", False)), speed_min=float(speed[0]), speed_max=float(speed[1]),
-                       mirror=bool(rand.get("mirror", True)), joint_noise_deg=float(rand.get("joint_noise_deg", 3.0)))
+                       mirror=bool(rand.get("mirror", True)), joint_noise_deg=float(rand.get("joint_noise_deg", 3.0)),
+                       family=str(data.get("family", "")), props=list(data.get("props", [])))
+    motion = _read_motion(path, data, n, float(data["fps"]), "")
+    if data.get("partner") is not None:
+        motion.partner = _read_motion(path, data["partner"], n, float(data["fps"]), "partner.")
+    return props, motion
+
+
+def _read_motion(path: Path, data: dict, n: int, fps: float, where: str) -> Motion:
     rotations = {}
     for name, frames in data["rotations"].items():
         if name not in JOINT_INDEX:
-            raise TemplateFileError(f"{path}: rotations: unknown joint {name!r}")
+            raise TemplateFileError(f"{path}: {where}rotations: unknown joint {name!r}")
         if len(frames) != n:
-            raise TemplateFileError(f"{path}: rotations.{name}: {len(frames)} frames, frame_count is {n}")
+            raise TemplateFileError(f"{path}: {where}rotations.{name}: {len(frames)} frames, frame_count is {n}")
         rotations[name] = [tuple(float(c) for c in q) for q in frames]
     if len(data["root_translation"]) != n:
-        raise TemplateFileError(f"{path}: root_translation: {len(data['root_translation'])} frames, "
+        raise TemplateFileError(f"{path}: {where}root_translation: {len(data['root_translation'])} frames, "
                                 f"frame_count is {n}")
-    motion = Motion(fps=float(data["fps"]), rotations=rotations,
-                    root_translation=[tuple(float(c) for c in t) for t in data["root_translation"]])
-    return props, motion
+    return Motion(fps=fps, rotations=rotations,
+                  root_translation=[tuple(float(c) for c in t) for t in data["root_translation"]])
 
 
 def list_templates(folder: Path) -> list[tuple[str, str, int, Path]]:

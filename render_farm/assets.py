@@ -117,5 +117,19 @@ def refresh_repo_checksums(path: Path) -> list[str]:
             if new != a.sha256:
                 text = text.replace(a.sha256, new)
                 changed.append(a.id)
+    # Built-in templates authored since the manifest was last written get an entry of their own.
+    from render_farm.templates import BUILTIN_DIR
+
+    known = {a.id for a in manifest.assets}
+    for template in sorted(BUILTIN_DIR.glob("*.json")):
+        asset_id = f"template-{template.stem}"
+        if asset_id in known:
+            continue
+        location = f"repo:{template.relative_to(resolve('repo:.').resolve()).as_posix()}"
+        text = text.rstrip("\n") + (
+            f"\n- id: {asset_id}\n  kind: action-template\n"
+            "  source: authored in this repository by render_farm/templates/families/\n"
+            f"  location: {location}\n  licence: Apache-2.0 (this project)\n  sha256: {sha256_of(template)}\n")
+        changed.append(asset_id)
     Path(path).write_text(text, encoding="utf-8")
     return changed

@@ -311,17 +311,46 @@ def templates_list(
         fail(str(exc))
         return
     if as_json:
-        rows = [{"id": t.id, "label": t.label, "frames": t.frame_count, "fps": t.fps, "loops": t.loops,
+        rows = [{"id": t.id, "label": t.label, "family": t.family, "frames": t.frame_count, "fps": t.fps,
+                 "loops": t.loops, "props": [p.name for p in t.props], "actors": t.actors,
                  "description": t.description} for t in library]
         sys.stdout.write(json.dumps(rows, indent=1) + "\n")
         return
     table = Table(title=f"{len(library)} action templates")
-    for col in ("id", "label", "frames", "seconds", "loops", "description"):
+    for col in ("id", "label", "family", "frames", "seconds", "loops", "props", "actors", "description"):
         table.add_column(col)
     for t in library:
-        table.add_row(escape(t.id), escape(t.label), str(t.frame_count), f"{t.duration:.2f}",
-                      "yes" if t.loops else "no", escape(t.description))
+        table.add_row(escape(t.id), escape(t.label), escape(t.family), str(t.frame_count), f"{t.duration:.2f}",
+                      "yes" if t.loops else "no", escape(", ".join(p.name for p in t.props)), str(t.actors),
+                      escape(t.description))
     Console().print(table)
+
+
+@templates_app.command("check")
+def templates_check(
+    template_dir: Annotated[list[Path], typer.Option("--dir", help="Extra template folder (repeatable).")] = [],  # noqa: B006
+) -> None:
+    """Check the whole library (built-ins and extra folders): every template valid, joints within their
+    limits, feet on the ground, and no two classes near-duplicates. Exits 1 naming every problem."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from render_farm.core.motion_checks import check_library
+    from render_farm.templates import load_library
+
+    try:
+        library = load_library(template_dir)
+    except SynthActError as exc:
+        fail(str(exc))
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
+        progress.add_task(f"checking {len(library)} templates ({len(library) * (len(library) - 1) // 2} pairs)")
+        problems = check_library(library)
+    for line in problems:
+        console.print(f"problem: {line}", highlight=False, markup=False, soft_wrap=True)
+    if problems:
+        fail(f"{len(problems)} problem(s) in {len(library)} templates", 1)
+    console.print(f"{len(library)} templates ok: valid, within joint limits, on the ground, no near-duplicates",
+                  highlight=False, markup=False, soft_wrap=True)
 
 
 @templates_app.command("validate")

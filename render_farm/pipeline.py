@@ -103,7 +103,7 @@ def is_complete(out_dir: Path, job: Job) -> bool:
 
 
 def ensure_bodies(jobs: Iterable[Job], body_dir: Path, console: Console) -> None:
-    missing = missing_bodies(body_dir, (j.body for j in jobs))
+    missing = missing_bodies(body_dir, (b for j in jobs for b in j.bodies()))
     if not missing:
         return
     with _progress(console) as progress:

@@ -132,7 +132,8 @@ def test_blender_pose_and_projection_match_the_label_maths(tmp_path, default_bod
     from bpy_extras.object_utils import world_to_camera_view
 
     job = make_jobs(tmp_path, [action], frames=6, camera={"motion": {"choice": [camera_motion]}})[0]
-    scene, actor, spec, _ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    scene, cast, spec, *_ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    actor = cast.actor
     w, h = job.render.width, job.render.height
     for k in range(6):
         apply_frame(scene, actor, spec, k)
@@ -152,7 +153,8 @@ def bpy_vec(p):
 @pytest.mark.parametrize("engine", ["workbench", "cycles"])
 def test_body_pixels_differ_from_background_where_the_joints_are(tmp_path, default_body, body_dir, engine):
     job = make_jobs(tmp_path, ["wave"], engine=engine, size=(160, 160), samples=16)[0]
-    scene, actor, spec, _ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    scene, cast, spec, *_ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    actor = cast.actor
     scene.render.image_settings.file_format = "BMP"
     scene.render.image_settings.color_mode = "RGB"
     k = 4

@@ -1,8 +1,9 @@
 """Author the built-in templates in Blender through the add-on, as an artist would.
 
-For each action in render_farm.templates.authoring: add the canonical rig (the add-on's
-operator), pose it key by key and insert keyframes (sine ease in/out), set the template
-properties, validate and export (the add-on's operators). Run with the bpy module:
+For each action of the built-in vocabulary (render_farm.templates.families): add the canonical
+rig (the add-on's operator), pose it key by key and insert keyframes (sine ease in/out), key the
+partner rig likewise for a two-person action, set the template properties (family, held props,
+partner), validate and export (the add-on's operators). Run with the bpy module:
 
     python -m render_farm.blender.author_templates [OUT_DIR]
 
@@ -33,14 +34,14 @@ def _run(op, **kwargs) -> None:
         raise AuthoringError(f"{op.idname_py()} returned {result}")
 
 
-def author(spec: TemplateSpec, rig, out_dir: Path) -> Path:
-    action = bpy.data.actions.new(spec.id)
+def _key_action(spec: TemplateSpec, rig, name: str, solved) -> bpy.types.Action:
+    """Key one actor's poses (local rotations and root per key) into a new action on `rig`."""
+    action = bpy.data.actions.new(name)
     if rig.animation_data is None:
         rig.animation_data_create()
     rig.animation_data.action = action
     addon_rig.set_pose(rig, {})  # start from rest so the first key turns the short way
-    for frame, (_, pose) in zip(spec.key_frames(), spec.keys, strict=False):
-        local, root = solve_pose(pose)
+    for frame, (local, root) in zip(spec.key_frames(), solved, strict=True):
         addon_rig.set_pose(rig, {n: Quaternion(local[j]) for j, n in enumerate(JOINT_NAMES)}, tuple(root),
                            shortest_from_current=True)
         addon_rig.key_pose(rig, frame)
@@ -57,7 +58,33 @@ def author(spec: TemplateSpec, rig, out_dir: Path) -> Path:
     action.use_frame_range = True
     action.frame_start = 1
     action.frame_end = spec.frame_count + (1 if spec.loops else 0)
+    return action
+
+
+def _set_props(spec: TemplateSpec, props) -> None:
+    """The spec's held props as the panel's prop list: one prop per name, a hold per Held of that name."""
+    props.props.clear()
+    by_name: dict[str, object] = {}
+    for held in spec.props:
+        prop = by_name.get(held.name)
+        if prop is None:
+            prop = by_name[held.name] = props.props.add()
+            prop.prop_name, prop.shape, prop.size = held.name, held.shape, held.size
+        hold = prop.holds.add()
+        hold.actor, hold.hand = held.actor, held.hand
+        hold.from_frame, hold.to_frame = spec.frame_at(held.grab), spec.frame_at(held.release)
+        hold.offset, hold.rotation = held.offset, held.rotation_deg
+
+
+def author(spec: TemplateSpec, rig, partner_rig, out_dir: Path) -> Path:
+    action = _key_action(spec, rig, spec.id, [solve_pose(pose) for _, pose in spec.keys])
     props = action.synthact
+    if spec.partner is not None:
+        _key_action(spec, partner_rig, f"{spec.id}_partner", [spec.partner.placed(p) for p in spec.partner.keys])
+        props.partner = partner_rig
+    bpy.context.view_layer.objects.active = rig  # the operators work on the active rig's action
+    props.family = spec.family
+    _set_props(spec, props)
     props.template_id, props.label, props.description, props.loops = spec.id, spec.label, spec.description, spec.loops
     props.speed_min, props.speed_max = spec.randomization.speed
     props.mirror = spec.randomization.mirror
@@ -74,8 +101,11 @@ def author_library(out_dir: Path) -> list[Path]:
         scene = bpy.context.scene
         addon_rig.set_scene_fps(scene, FPS)
         _run(bpy.ops.synthact.add_rig)
+        partner_rig = bpy.context.active_object
+        partner_rig.name = "SynthAct Partner"
+        _run(bpy.ops.synthact.add_rig)
         rig = bpy.context.active_object
-        return [author(spec, rig, out_dir) for spec in build_library()]
+        return [author(spec, rig, partner_rig, out_dir) for spec in build_library()]
     finally:
         blender_addon.unregister()
 

@@ -102,10 +102,10 @@ def _add_weights(obj: bpy.types.Object, weights: np.ndarray) -> None:
             group.add(s_idx.tolist(), float(s_val * WEIGHT_STEP), "REPLACE")
 
 
-def build_actor(body: BakedBody, appearance, material) -> Actor:
+def build_actor(body: BakedBody, appearance, material, name: str = "actor") -> Actor:
     scene = bpy.context.scene
     arm_data = bpy.data.armatures.new("canonical_rig")
-    arm_obj = bpy.data.objects.new("actor_rig", arm_data)
+    arm_obj = bpy.data.objects.new(f"{name}_rig", arm_data)
     scene.collection.objects.link(arm_obj)
     bpy.context.view_layer.objects.active = arm_obj
     bpy.ops.object.mode_set(mode="EDIT")
@@ -123,10 +123,10 @@ def build_actor(body: BakedBody, appearance, material) -> Actor:
     for pb in arm_obj.pose.bones:
         pb.rotation_mode = "QUATERNION"
 
-    mesh = _mesh(body, "actor_body")
+    mesh = _mesh(body, f"{name}_body")
     paint_regions(mesh, body.regions, appearance)
     mesh.materials.append(material)
-    mesh_obj = bpy.data.objects.new("actor_body", mesh)
+    mesh_obj = bpy.data.objects.new(f"{name}_body", mesh)
     scene.collection.objects.link(mesh_obj)
     _add_weights(mesh_obj, body.joint_weights)
     mod = mesh_obj.modifiers.new("rig", "ARMATURE")

@@ -42,9 +42,10 @@ def _pass_material(name: str, is_actor: bool) -> bpy.types.Material:
 class PassRenderer:
     """Renders mask and depth for the current frame, then puts the scene back as it was."""
 
-    def __init__(self, scene: bpy.types.Scene, actor_mesh: bpy.types.Object, scratch: Path):
+    def __init__(self, scene: bpy.types.Scene, actor_mesh: bpy.types.Object | list, scratch: Path):
         self.scene = scene
-        self.actor = actor_mesh
+        # The person mask covers every actor (both people of a two-person action).
+        self.actors = set(actor_mesh) if isinstance(actor_mesh, list) else {actor_mesh}
         self.path = scratch / "pass.png"
         self.actor_mat = _pass_material("pass_actor", True)
         self.other_mat = _pass_material("pass_other", False)
@@ -65,7 +66,7 @@ class PassRenderer:
         for obj in s.objects:
             if obj.type == "MESH":
                 saved["materials"][obj.name] = [slot.material for slot in obj.material_slots]
-                mat = self.actor_mat if obj == self.actor else self.other_mat
+                mat = self.actor_mat if obj in self.actors else self.other_mat
                 if not obj.material_slots:
                     obj.data.materials.append(mat)
                 for slot in obj.material_slots:

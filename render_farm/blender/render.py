@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bpy
 import numpy as np
 
-from render_farm.blender import camera
+from render_farm.blender import camera, props
 from render_farm.blender.body import Actor
 from render_farm.core.clip_spec import ClipSpec
 from render_farm.video import ClipEncoder
@@ -33,13 +34,30 @@ def read_bmp(path: Path) -> np.ndarray:
     return img[::-1].copy() if height > 0 else img.copy()  # positive height: bottom-up rows
 
 
-def apply_frame(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, k: int) -> None:
-    """Pose the actor and place the camera for clip frame k."""
-    actor.set_pose(spec.rotations[k], spec.root_translation[k])
+@dataclass
+class Cast:
+    """What moves in a clip: the actor, the partner of a two-person action, the hand-held props."""
+
+    actor: Actor
+    partner: Actor | None = None
+    props: list = field(default_factory=list)
+
+    @property
+    def meshes(self) -> list:
+        return [self.actor.mesh] + ([self.partner.mesh] if self.partner is not None else [])
+
+
+def apply_frame(scene: bpy.types.Scene, cast: Cast | Actor, spec: ClipSpec, k: int) -> None:
+    """Pose the actors, place the props and the camera for clip frame k."""
+    cast = cast if isinstance(cast, Cast) else Cast(cast)
+    cast.actor.set_pose(spec.rotations[k], spec.root_translation[k])
+    if cast.partner is not None:
+        cast.partner.set_pose(spec.partner.rotations[k], spec.partner.root_translation[k])
+    props.place_held(cast.props, spec.props, k)
     camera.place(scene.camera, spec.cameras[k])  # tracking, panning, orbiting or shaking cameras move
 
 
-def render_frames(scene: bpy.types.Scene, actor: Actor, spec: ClipSpec, encoder: ClipEncoder, scratch: Path,
+def render_frames(scene: bpy.types.Scene, actor: Cast | Actor, spec: ClipSpec, encoder: ClipEncoder, scratch: Path,
                   annotate: Callable[[int], object] | None = None,
                   on_frame: Callable[[int], None] | None = None) -> tuple[dict, list]:
     """Render every frame through a scratch file and feed the encoder.

@@ -36,7 +36,7 @@ from render_farm.blender.annotate import frame_truth  # noqa: E402
 from render_farm.blender.body import build_actor  # noqa: E402
 from render_farm.blender.devices import select_device  # noqa: E402
 from render_farm.blender.passes import PassRenderer  # noqa: E402
-from render_farm.blender.render import apply_frame, render_frames  # noqa: E402
+from render_farm.blender.render import Cast, apply_frame, render_frames  # noqa: E402
 from render_farm.bodies.baked import load_body  # noqa: E402
 from render_farm.bodies.cache import body_path  # noqa: E402
 from render_farm.core.atomic import write_json_atomic  # noqa: E402
@@ -62,7 +62,8 @@ def _body(path: Path):
 def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int, device: str = "cpu", slot: int = 0):
     template = load_template(out_dir / "templates" / f"{job.template_id}.json")
     body = _body(body_path(body_dir, job.body))
-    spec = resolve(job, template, body.rest_joints)
+    partner_body = _body(body_path(body_dir, job.partner.body)) if job.partner is not None else None
+    spec = resolve(job, template, body.rest_joints, partner_body.rest_joints if partner_body else None)
     sc = scene.reset()
     scene.configure(sc, job.render, threads)
     used, note = select_device(sc, device, slot) if job.render.engine == "cycles" else ("CPU", "")
@@ -70,14 +71,19 @@ def build_scene(job: Job, out_dir: Path, body_dir: Path, threads: int, device: s
         print(f"synthact worker: {note}", file=sys.stderr, flush=True)
     sc["synthact_device"] = used
     material = materials.actor_material(job.appearance.pattern_scale, job.appearance.textures)
-    actor = build_actor(body, job.appearance, material)
+    cast = Cast(build_actor(body, job.appearance, material))
+    if job.partner is not None:
+        look = job.partner.appearance
+        cast.partner = build_actor(partner_body, look, materials.actor_material(look.pattern_scale, look.textures),
+                                   name="partner")
+    cast.props = props.held_props(spec.props, job.prop_colors)
     materials.ground(job.appearance.ground, job.scene.ground)
     lighting.importance_map(lighting.world(job.lighting, job.scene), job.render.world_map)
     lighting.sun(job.lighting)
     lighting.area_lights(job.scene.area_lights, target=spec.joints_3d[:, 0].mean(axis=0))
     props.distractors(job.scene.distractors)
     camera.camera(spec.cameras[0])
-    return sc, actor, spec, body
+    return sc, cast, spec, body, partner_body
 
 
 def write_passes(path: Path, passes: dict[str, np.ndarray], wanted: list[str]) -> None:
@@ -104,7 +110,7 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
     """
     out_dir, body_dir = Path(out_dir), Path(body_dir)
     t0 = time.perf_counter()
-    sc, actor, spec, body = build_scene(job, out_dir, body_dir, threads, device, slot)
+    sc, cast, spec, body, partner_body = build_scene(job, out_dir, body_dir, threads, device, slot)
     build_s = time.perf_counter() - t0
     clip = out_dir / job.clip_path
     clip.parent.mkdir(parents=True, exist_ok=True)
@@ -112,21 +118,24 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
     encoder = ClipEncoder(tmp_clip, job.render.width, job.render.height, job.render.fps)
     try:
         with scratch_dir() as scratch:
-            timings, truths = render_frames(
-                sc, actor, spec, encoder, Path(scratch),
-                annotate=lambda k: frame_truth(sc, actor, body, spec.cameras[k], spec.joints_3d[k]),
-                on_frame=on_frame,
-            )
+            def annotate(k: int):
+                truth = frame_truth(sc, cast.actor, body, spec.cameras[k], spec.joints_3d[k])
+                if cast.partner is None:
+                    return truth, None
+                return truth, frame_truth(sc, cast.partner, partner_body, spec.cameras[k], spec.partner.joints_3d[k])
+
+            timings, truths = render_frames(sc, cast, spec, encoder, Path(scratch), annotate=annotate,
+                                            on_frame=on_frame)
             timings["passes_s"] = 0.0
             if job.render.passes:
                 t = time.perf_counter()
 
                 def pose(k: int) -> None:
-                    apply_frame(sc, actor, spec, k)
+                    apply_frame(sc, cast, spec, k)
                     if on_frame is not None:
                         on_frame(k)
 
-                masks, depths = PassRenderer(sc, actor.mesh, Path(scratch)).render_all(job.render.frames, pose)
+                masks, depths = PassRenderer(sc, cast.meshes, Path(scratch)).render_all(job.render.frames, pose)
                 write_passes(out_dir / job.passes_path, {"mask": masks, "depth": depths}, job.render.passes)
                 timings["passes_s"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -147,7 +156,9 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "worker_pid": os.getpid(),  # which process rendered it: shows recycling in a dataset's labels
     }
-    label = make_label(job, spec, stats, truths, body.keypoint_names, render_device=sc["synthact_device"])
+    partner_truths = [t[1] for t in truths] if cast.partner is not None else None
+    label = make_label(job, spec, stats, [t[0] for t in truths], body.keypoint_names,
+                       render_device=sc["synthact_device"], partner_truths=partner_truths)
     try:
         write_json_atomic(label.model_dump(mode="json"), out_dir / job.label_path)
     except BaseException:

@@ -104,6 +104,14 @@ class RenderParams(RenderSettings):
         return {**LEGACY_JOB_SETTINGS, **data} if isinstance(data, dict) else data
 
 
+class PartnerParams(_Strict):
+    """The second actor of a two-person action: its own body and appearance (its motion is the template's
+    partner track, randomized with the job's motion parameters)."""
+
+    body: BodyParams
+    appearance: AppearanceParams
+
+
 class Job(_Strict):
     schema_version: Literal[1] = JOB_SCHEMA_VERSION
     job_id: str
@@ -126,6 +134,13 @@ class Job(_Strict):
     lighting: LightingParams
     appearance: AppearanceParams
     scene: SceneParams = Field(default_factory=SceneParams)
+    partner: PartnerParams | None = Field(None, description="The second actor, for a two-person action.")
+    prop_colors: dict[str, tuple[float, float, float]] = Field(
+        default_factory=dict, description="Linear RGB of each hand-held prop of the template, by prop name.")
+
+    def bodies(self) -> list[BodyParams]:
+        """Every body the job renders (the partner's too)."""
+        return [self.body] + ([self.partner.body] if self.partner is not None else [])
 
 
 def job_line(job: Job) -> str:

@@ -9,11 +9,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from render_farm.core.camera import SENSOR_WIDTH_MM
-from render_farm.core.clip_spec import ClipSpec
+from render_farm.core.clip_spec import ClipSpec, project
 from render_farm.core.jobs import Job
 from render_farm.core.skeleton import JOINT_NAMES
 
-LABEL_SCHEMA_VERSION = 1
+LABEL_SCHEMA_VERSION = 2  # 2 added partner and props; version 1 labels read as they are
 
 
 class CameraLabel(BaseModel):
@@ -28,10 +28,37 @@ class CameraLabel(BaseModel):
     tracking: bool = Field(description="Whether the camera follows a travelling actor (else it is static).")
 
 
+class ActorLabel(BaseModel):
+    """Per-frame ground truth of the second actor of a two-person clip (the first's is the label's own)."""
+
+    model_config = ConfigDict(extra="forbid")
+    joints_3d: list[list[list[float]]]
+    joints_2d: list[list[list[float]]]
+    joint_visibility: list[list[bool]]
+    keypoints_3d: list[list[list[float]]]
+    keypoints_2d: list[list[list[float]]]
+    keypoint_visibility: list[list[bool]]
+    bbox: list[list[float]] = Field(description="Per frame: x_min, y_min, x_max, y_max in pixels.")
+
+
+class PropLabel(BaseModel):
+    """A hand-held prop, per frame."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    shape: str
+    size_m: list[float]
+    color: list[float] = Field(description="Linear RGB.")
+    positions_3d: list[list[float]] = Field(description="Per frame, world x, y, z of its centre.")
+    positions_2d: list[list[float]] = Field(description="Per frame, pixel x, y of its centre.")
+    rotations: list[list[float]] = Field(description="Per frame, world orientation (w, x, y, z).")
+    held_by: list[int] = Field(description="Per frame: 0 the actor, 1 the partner, -1 nobody.")
+
+
 class ClipLabel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = LABEL_SCHEMA_VERSION
+    schema_version: Literal[1, 2] = LABEL_SCHEMA_VERSION
     clip: str = Field(description="Clip path relative to the dataset folder.")
     job_id: str
     plan_id: str | None = Field(None, description="The identity of the plan the clip was rendered from.")
@@ -62,19 +89,48 @@ class ClipLabel(BaseModel):
     passes: str | None = Field(None, description="The .npz of per-frame mask and/or depth, relative to the dataset.")
     render_stats: dict[str, float] = Field(default_factory=dict, description="Timings in seconds.")
     render_device: str = Field("CPU", description="What rendered the frames: CPU, or OPTIX:<name> / CUDA:<name>.")
+    partner: ActorLabel | None = Field(None, description="The second actor of a two-person action.")
+    props: list[PropLabel] = Field(default_factory=list, description="Hand-held props.")
 
 
 def _r(a, nd: int = 5):
     return [[round(float(x), nd) for x in row] for row in a]
 
 
+def _actor_label(spec: ClipSpec, joints: np.ndarray, truths: list) -> ActorLabel:
+    kp3d = np.stack([t.keypoints_3d for t in truths])
+    return ActorLabel(
+        joints_3d=[_r(f) for f in joints],
+        joints_2d=[_r(f, 3) for f in project(spec.cameras, joints)],
+        joint_visibility=[t.joint_visible.tolist() for t in truths],
+        keypoints_3d=[_r(f) for f in kp3d],
+        keypoints_2d=[_r(f, 3) for f in project(spec.cameras, kp3d)],
+        keypoint_visibility=[t.keypoint_visible.tolist() for t in truths],
+        bbox=[[round(x, 3) for x in t.bbox] for t in truths],
+    )
+
+
+def _prop_labels(job: Job, spec: ClipSpec) -> list[PropLabel]:
+    return [PropLabel(
+        name=p.name, shape=p.shape, size_m=list(p.size_m), color=list(job.prop_colors.get(p.name, (0.5, 0.5, 0.5))),
+        positions_3d=_r(p.positions), positions_2d=_r(project(spec.cameras, p.positions[:, None])[:, 0], 3),
+        rotations=_r(p.rotations, 6), held_by=[int(h) for h in p.held_by],
+    ) for p in spec.props]
+
+
 def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, truths: list,
-               keypoint_names: tuple[str, ...], render_device: str = "CPU") -> ClipLabel:
+               keypoint_names: tuple[str, ...], render_device: str = "CPU",
+               partner_truths: list | None = None) -> ClipLabel:
     """The label of a rendered clip: the ClipSpec's joints and cameras, plus per-frame truths
-    measured in the rendered scene (blender.annotate.FrameTruth)."""
+    measured in the rendered scene (blender.annotate.FrameTruth), the partner's too."""
     pose = spec.cameras[0]
     kp3d = np.stack([t.keypoints_3d for t in truths])
-    kp2d = np.stack([cam.project(k)[0] for cam, k in zip(spec.cameras, kp3d, strict=True)])
+    kp2d = project(spec.cameras, kp3d)
+    partner = None
+    if spec.partner is not None:
+        if partner_truths is None:
+            raise ValueError("a two-person clip needs the partner's per-frame truths")
+        partner = _actor_label(spec, spec.partner.joints_3d, partner_truths)
     return ClipLabel(
         clip=job.clip_path,
         job_id=job.job_id,
@@ -111,6 +167,8 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, 
         passes=job.passes_path,
         render_stats=render_stats or {},
         render_device=render_device,
+        partner=partner,
+        props=_prop_labels(job, spec),
     )
 
 

@@ -24,6 +24,7 @@ from render_farm.core.jobs import (
     Job,
     LightingParams,
     MotionParams,
+    PartnerParams,
     RenderParams,
     SceneParams,
     job_line,
@@ -91,11 +92,7 @@ def sample_job(
     seed = derive_seed(config.seed, template.id, clip_index)
     jid = job_id(template.id, clip_index)
 
-    rng = stream_for(seed, "body")
-    phenotype = {
-        name: _quantize(getattr(config.body, name).sample(rng), PHENOTYPE_STEP)
-        for name in ("gender", "age", "muscle", "weight", "height", "proportions")
-    }
+    body = sample_body(config, stream_for(seed, "body"))
 
     rng = stream_for(seed, "motion")
     allowed = template.randomization
@@ -143,32 +140,15 @@ def sample_job(
         sun_strength=round(float(config.lighting.sun_strength.sample(rng)), 4),
     )
 
-    rng = stream_for(seed, "appearance")
-    tone = round(float(config.body.skin_tone.sample(rng)), 4)
-    skin = skin_color(tone)
-    appearance = AppearanceParams(
-        skin_tone=tone,
-        colors={
-            "skin": skin,
-            "shirt": _hsv(rng, (0.0, 1.0), (0.2, 0.9), (0.25, 0.95)),
-            "trousers": _hsv(rng, (0.0, 1.0), (0.1, 0.7), (0.15, 0.7)),
-            "shoes": _hsv(rng, (0.0, 1.0), (0.0, 0.5), (0.05, 0.6)),
-            "hair": _hsv(rng, (0.02, 0.12), (0.3, 0.9), (0.05, 0.6)),
-        },
-        ground=_hsv(rng, (0.0, 1.0), (0.0, 0.35), (0.25, 0.7)),
-    )
-
-    rng = stream_for(seed, "clothing")
-    patterns = {r: str(config.clothing.pattern.sample(rng)) for r in ("shirt", "trousers", "shoes", "hair")}
-    second = {r: _hsv(rng, (0.0, 1.0), (0.1, 0.9), (0.1, 0.95)) for r in patterns}
-    textures = {}
-    if config.clothing.texture_dirs:
-        files = image_files(config.clothing.texture_dirs)
-        textures = {r: str(files[rng.index(len(files))]) for r, p in patterns.items() if p == "texture"}
-    appearance = appearance.model_copy(update={
-        "patterns": patterns, "second_colors": second, "textures": textures,
-        "pattern_scale": round(float(config.clothing.pattern_scale.sample(rng)), 3),
-    })
+    appearance = sample_appearance(config, seed)
+    partner = None
+    if template.partner is not None:  # its own streams: one-person jobs sample exactly as before
+        partner = PartnerParams(body=sample_body(config, stream_for(seed, "partner_body")),
+                                appearance=sample_appearance(config, seed, "partner_"))
+    prop_colors = {}
+    if template.props:
+        rng = stream_for(seed, "held_props")
+        prop_colors = {p.name: _hsv(rng, (0.0, 1.0), (0.1, 0.9), (0.15, 0.95)) for p in template.props}
 
     scene = sample_scene(config, seed, camera.azimuth_deg)
 
@@ -188,13 +168,53 @@ def sample_job(
         label_path=f"labels/{template.id}/{jid}.json",
         render=render,
         passes_path=f"passes/{template.id}/{jid}.npz" if passes else None,
-        body=BodyParams(phenotype=phenotype),
+        body=body,
         motion=motion,
         camera=camera,
         lighting=lighting,
         appearance=appearance,
         scene=scene,
+        partner=partner,
+        prop_colors=prop_colors,
     )
+
+
+def sample_body(config: DatasetConfig, rng: Stream) -> BodyParams:
+    return BodyParams(phenotype={
+        name: _quantize(getattr(config.body, name).sample(rng), PHENOTYPE_STEP)
+        for name in ("gender", "age", "muscle", "weight", "height", "proportions")
+    })
+
+
+def sample_appearance(config: DatasetConfig, seed: int, prefix: str = "") -> AppearanceParams:
+    """Skin, clothing colours and patterns, ground colour: from the job seed alone, never from the action.
+    `prefix` names the streams of a second actor ("partner_")."""
+    rng = stream_for(seed, f"{prefix}appearance")
+    tone = round(float(config.body.skin_tone.sample(rng)), 4)
+    skin = skin_color(tone)
+    appearance = AppearanceParams(
+        skin_tone=tone,
+        colors={
+            "skin": skin,
+            "shirt": _hsv(rng, (0.0, 1.0), (0.2, 0.9), (0.25, 0.95)),
+            "trousers": _hsv(rng, (0.0, 1.0), (0.1, 0.7), (0.15, 0.7)),
+            "shoes": _hsv(rng, (0.0, 1.0), (0.0, 0.5), (0.05, 0.6)),
+            "hair": _hsv(rng, (0.02, 0.12), (0.3, 0.9), (0.05, 0.6)),
+        },
+        ground=_hsv(rng, (0.0, 1.0), (0.0, 0.35), (0.25, 0.7)),
+    )
+
+    rng = stream_for(seed, f"{prefix}clothing")
+    patterns = {r: str(config.clothing.pattern.sample(rng)) for r in ("shirt", "trousers", "shoes", "hair")}
+    second = {r: _hsv(rng, (0.0, 1.0), (0.1, 0.9), (0.1, 0.95)) for r in patterns}
+    textures = {}
+    if config.clothing.texture_dirs:
+        files = image_files(config.clothing.texture_dirs)
+        textures = {r: str(files[rng.index(len(files))]) for r, p in patterns.items() if p == "texture"}
+    return appearance.model_copy(update={
+        "patterns": patterns, "second_colors": second, "textures": textures,
+        "pattern_scale": round(float(config.clothing.pattern_scale.sample(rng)), 3),
+    })
 
 
 SHAPES = ("cube", "sphere", "cylinder", "cone")

@@ -1,0 +1,200 @@
+"""The built-in vocabulary at the published scale: library checks, hand-held props and two-person actions,
+from the plain-Python maths to Blender's evaluated scene and through the farm."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from render_farm.core import quaternion as quat
+from render_farm.core.clip_spec import resolve
+from render_farm.core.config import parse_config
+from render_farm.core.motion import joint_noise
+from render_farm.core.planner import plan
+from render_farm.core.skeleton import JOINT_INDEX, JOINT_NAMES, REFERENCE_REST_JOINTS
+from render_farm.core.template import save_template, template_json
+from render_farm.templates import find_template, load_library
+from tests.conftest import DEFAULT_PHENOTYPE, run_cli
+
+
+def _jobs(actions, clips=1, frames=12, **extra):
+    body = {k: [v, v] for k, v in DEFAULT_PHENOTYPE.items()}
+    config = parse_config({"seed": 11, "actions": actions, "clips_per_action": clips, "frames": frames, "fps": 15,
+                           "resolution": [64, 48], "engine": "workbench", "samples": 1, "body": body, **extra}, "t")
+    return plan(config, [find_template(a) for a in actions])
+
+
+def test_templates_check_passes_on_the_builtin_library():
+    done = run_cli("templates", "check")
+    assert done.returncode == 0, done.stderr[-2000:]
+    count = len(load_library())
+    assert count >= 150
+    assert f"{count} templates ok: valid, within joint limits, on the ground, no near-duplicates" in done.stderr
+
+
+def test_templates_check_names_a_near_duplicate_and_a_knee_bent_backwards(tmp_path):
+    wave = find_template("wave")
+    rot = joint_noise(wave.rotation_array(), np.random.default_rng(3), 2.0)
+    copy = wave.model_copy(update={"id": "wave_again", "label": "wave again",
+                                   "rotations": {n: rot[:, i].tolist() for i, n in enumerate(JOINT_NAMES)}})
+    save_template(copy, tmp_path / "wave_again.json")
+    walk = find_template("walk")
+    bent = walk.rotation_array()
+    bent[:, JOINT_INDEX["left_knee"]] = quat.from_euler_xyz((-40.0, 0.0, 0.0))  # bent forwards: the wrong way
+    broken = walk.model_copy(update={"id": "walk_broken", "label": "walk broken",
+                                     "rotations": {n: bent[:, i].tolist() for i, n in enumerate(JOINT_NAMES)}})
+    save_template(broken, tmp_path / "walk_broken.json")
+    done = run_cli("templates", "check", "--dir", str(tmp_path))
+    assert done.returncode == 1
+    problems = [line for line in done.stderr.splitlines() if line.startswith("problem: ")]
+    assert "problem: walk_broken: left knee bends backwards by 40 degrees at frame 0 (limit 15)" in problems
+    assert any(line.startswith("problem: wave and wave_again are near-duplicates") for line in problems), problems
+    assert len(problems) == 2, problems
+    assert done.stderr.strip().splitlines()[-1] == "error: 2 problem(s) in 159 templates"
+
+
+def test_templates_list_json_shows_family_props_and_actors():
+    done = run_cli("templates", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {r["id"]: r for r in json.loads(done.stdout)}
+    assert rows["drink_from_cup"]["props"] == ["cup"] and rows["drink_from_cup"]["family"] == "object"
+    assert rows["handshake"]["actors"] == 2 and rows["handshake"]["family"] == "interaction"
+    assert rows["walk"]["loops"] is True and rows["walk"]["actors"] == 1 and rows["walk"]["props"] == []
+    assert {r["family"] for r in rows.values()} == {"locomotion", "gesture", "posture", "exercise", "object",
+                                                   "interaction"}
+
+
+def _hand_frame(spec, actor: int, hand: str):
+    track = spec if actor == 0 else spec.partner
+    from render_farm.core import kinematics
+
+    rest = REFERENCE_REST_JOINTS
+    joints, glob = kinematics.forward_kinematics(rest, track.rotations, track.root_translation)
+    j = JOINT_INDEX[hand]
+    return joints[:, j], glob[:, j]
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_a_held_prop_follows_the_hand_it_is_in(mirror):
+    job = _jobs(["drink_from_cup"], frames=48, motion={"mirror_probability": 1.0 if mirror else 0.0})[0]
+    assert job.motion.mirror is mirror and set(job.prop_colors) == {"cup"}
+    template = find_template("drink_from_cup")
+    spec = resolve(job, template, REFERENCE_REST_JOINTS)
+    (cup,) = spec.props
+    hold = template.props[0].holds[0]
+    hand = "left_hand" if mirror else "right_hand"  # a mirrored drinker holds the cup in the other hand
+    pos, rot = _hand_frame(spec, 0, hand)
+    offset = np.array(hold.offset_m) * ([-1, 1, 1] if mirror else 1)
+    expected = pos + quat.rotate(rot, np.broadcast_to(offset, pos.shape))
+    assert np.all(cup.held_by == 0)
+    assert np.abs(cup.positions - expected).max() < 1e-9
+    # The cup goes up to the mouth: it rises more than 20 cm over the clip.
+    assert np.ptp(cup.positions[:, 2]) > 0.2
+
+
+def test_a_passed_object_changes_hands_without_jumping():
+    job = _jobs(["pass_object"], frames=30)[0]
+    template = find_template("pass_object")
+    spec = resolve(job, template, REFERENCE_REST_JOINTS, REFERENCE_REST_JOINTS)
+    (parcel,) = spec.props
+    assert parcel.held_by[0] == 0 and parcel.held_by[-1] == 1 and set(parcel.held_by) == {0, 1}
+    steps = np.linalg.norm(np.diff(parcel.positions, axis=0), axis=1)
+    assert steps.max() < 0.12, steps.max()  # at 15 fps: no teleport at the handover
+    switch = int(np.argmax(parcel.held_by == 1))
+    giver, _ = _hand_frame(spec, 0, "left_hand" if job.motion.mirror else "right_hand")
+    taker, _ = _hand_frame(spec, 1, "left_hand" if job.motion.mirror else "right_hand")
+    assert np.linalg.norm(giver[switch] - taker[switch]) < 0.12  # both hands are at the parcel when it changes
+
+
+def test_two_person_actions_keep_their_actors_apart_and_in_frame():
+    for action in ("handshake", "hug", "push_person", "pat_on_back"):
+        job = _jobs([action])[0]
+        assert job.partner is not None and job.partner.body.phenotype == job.body.phenotype
+        spec = resolve(job, find_template(action), REFERENCE_REST_JOINTS, REFERENCE_REST_JOINTS)
+        gap = np.linalg.norm(spec.joints_3d[:, 0, :2] - spec.partner.joints_3d[:, 0, :2], axis=1)
+        assert gap.min() > 0.25, (action, gap.min())  # two bodies, not one inside the other
+        for joints in (spec.joints_3d, spec.partner.joints_3d):
+            uv = np.stack([cam.project(j)[0] for cam, j in zip(spec.cameras, joints, strict=True)])
+            assert np.all((uv >= 0) & (uv <= [64, 48])), action
+    # Shaking hands: the right hands meet.
+    job = _jobs(["handshake"], frames=40, motion={"joint_noise": {"uniform": [0, 0]}})[0]
+    spec = resolve(job, find_template("handshake"), REFERENCE_REST_JOINTS, REFERENCE_REST_JOINTS)
+    side = "left_hand" if job.motion.mirror else "right_hand"
+    mine, _ = _hand_frame(spec, 0, side)
+    theirs, _ = _hand_frame(spec, 1, side)
+    assert np.linalg.norm(mine - theirs, axis=1).min() < 0.1
+
+
+def test_one_person_jobs_sample_as_before_partner_streams_are_their_own():
+    solo, pair = _jobs(["wave", "handshake"])
+    assert solo.partner is None and solo.prop_colors == {}
+    assert pair.partner is not None and pair.partner.appearance != pair.appearance
+
+
+@pytest.mark.blender
+def test_blender_props_follow_the_posed_hand_bone(tmp_path, default_body, body_dir):
+    import bpy
+
+    from render_farm.blender import worker
+    from render_farm.blender.render import apply_frame
+
+    (tmp_path / "templates").mkdir()
+    for action, hand in (("drink_from_cup", "right_hand"), ("pass_object", None)):
+        (tmp_path / "templates" / f"{action}.json").write_text(template_json(find_template(action)))
+        job = _jobs([action], frames=20, motion={"mirror_probability": 0.0})[0]
+        scene, cast, spec, *_ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+        (prop,) = cast.props
+        template = find_template(action)
+        for k in range(0, 20, 3):
+            apply_frame(scene, cast, spec, k)
+            bpy.context.view_layer.update()
+            depsgraph = bpy.context.evaluated_depsgraph_get()
+            at = np.array(prop.evaluated_get(depsgraph).matrix_world.translation)
+            holder = cast.actor if spec.props[0].held_by[k] != 1 else cast.partner
+            hold = template.props[0].holds[int(spec.props[0].held_by[k] == 1)]
+            bone = holder.armature.pose.bones[hand or hold.hand]
+            head = np.array(holder.armature.matrix_world @ bone.head)
+            turn = quat.multiply(np.array(bone.matrix.to_quaternion()),
+                                 quat.conjugate(holder.rest_rotations[JOINT_INDEX[hand or hold.hand]]))
+            expected = head + quat.rotate(turn, np.array(hold.offset_m))
+            if spec.props[0].held_by[k] >= 0:
+                assert np.linalg.norm(at - expected) < 0.02, (action, k, at, expected)
+
+
+@pytest.mark.slow
+def test_a_sample_of_every_family_renders_through_the_farm(tmp_path):
+    import av
+
+    from render_farm.core.labels import load_label
+
+    actions = ["jog", "salute", "kneel_down", "golf_swing", "drink_from_cup", "handshake"]
+    config = {"seed": 2, "actions": actions, "clips_per_action": 1, "frames": 6, "fps": 10,
+              "resolution": [64, 48], "engine": "workbench", "samples": 1, "val_fraction": 0.0,
+              "body": {k: [v, v] for k, v in DEFAULT_PHENOTYPE.items()}}
+    (tmp_path / "sample.yaml").write_text(yaml.safe_dump(config))
+    out = tmp_path / "out"
+    done = run_cli("render", str(tmp_path / "sample.yaml"), "--out", str(out), "--workers", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    for action in actions:
+        (clip,) = (out / "clips" / action).glob("*.mp4")
+        with av.open(str(clip)) as c:
+            frames = [f.to_ndarray(format="rgb24") for f in c.decode(c.streams.video[0])]
+        assert len(frames) == 6 and frames[0].shape == (48, 64, 3) and np.stack(frames).std() > 5
+        label = load_label(out / "labels" / action / clip.name.replace(".mp4", ".json"))
+        assert label.schema_version == 2 and label.action_id == action
+        if action == "handshake":
+            p = label.partner
+            assert np.array(p.joints_3d).shape == (6, 24, 3) and np.array(p.joints_2d).shape == (6, 24, 2)
+            for boxes in (np.array(label.bbox), np.array(p.bbox)):
+                assert np.all(boxes[:, 2] - boxes[:, 0] > 3) and np.all(boxes[:, 3] - boxes[:, 1] > 8)
+            # Two people side by side in the picture: their boxes' centres differ.
+            centres = [(b[:, 0] + b[:, 2]) / 2 for b in (np.array(label.bbox), np.array(p.bbox))]
+            assert np.abs(centres[0] - centres[1]).mean() > 2
+            assert label.params["partner"]["body"]["phenotype"] == DEFAULT_PHENOTYPE
+        else:
+            assert label.partner is None
+        props = {p.name: p for p in label.props}
+        assert set(props) == {"golf_swing": {"club"}, "drink_from_cup": {"cup"}}.get(action, set())
+        for p in props.values():
+            assert np.array(p.positions_3d).shape == (6, 3) and p.held_by == [0] * 6
