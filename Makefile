@@ -52,10 +52,14 @@ templates: $(VENV)/.render-installed
 	$(BIN)/python -m render_farm.blender.author_templates
 	$(BIN)/synthact templates schema --out docs/template.schema.json
 	$(BIN)/synthact assets refresh
+	$(BIN)/python scripts/actions_doc.py
+	$(BIN)/synthact templates check
 
-# The pictures in docs/artists.md (Workbench renders of the add-on's rig and preview variants).
+# The pictures in docs/artists.md (Workbench renders of the add-on's rig and preview variants) and the
+# contact sheet of every built-in class in docs/actions.md.
 figures: $(VENV)/.render-installed
 	$(BIN)/python scripts/artist_figures.py
+	$(BIN)/python scripts/vocabulary_sheet.py
 
 clean:
 	rm -rf output .pytest_cache .ruff_cache

@@ -178,11 +178,11 @@ def check_motion(m: Motion) -> list[Finding]:
     return out
 
 
-def foot_skating(m: Motion) -> list[Finding]:
-    """Warn where a foot slides while it is on the ground."""
+def foot_slides(m: Motion) -> dict[str, tuple[float, int, int]]:
+    """Per foot joint, its longest slide while on the ground: (metres, first frame, last frame)."""
     if not m.joint_positions:
-        return []
-    out = []
+        return {}
+    out = {}
     for name in FOOT_JOINTS:
         j = JOINT_INDEX[name]
         track = [frame[j] for frame in m.joint_positions]
@@ -198,10 +198,15 @@ def foot_skating(m: Motion) -> list[Finding]:
                 if start is not None and slide > worst[0]:
                     worst = (slide, start, i - 1)
                 slide, start = 0.0, None
-        if worst[0] > SKATE_DISTANCE:
-            out.append(Finding("WARNING", f"foot skating: {name} slides {worst[0]:.2f} m while on the ground "
-                                          f"(frames {worst[1]}-{worst[2]} of the template)"))
+        out[name] = worst
     return out
+
+
+def foot_skating(m: Motion) -> list[Finding]:
+    """Warn where a foot slides while it is on the ground."""
+    return [Finding("WARNING", f"foot skating: {name} slides {d:.2f} m while on the ground "
+                               f"(frames {a}-{b} of the template)")
+            for name, (d, a, b) in foot_slides(m).items() if d > SKATE_DISTANCE]
 
 
 def _rotations_data(m: Motion) -> dict:

@@ -302,7 +302,8 @@ def templates_list(
     template_dir: Annotated[list[Path], typer.Option("--dir", help="Extra template folder (repeatable).")] = [],  # noqa: B006
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List the available action templates."""
+    """List the available action templates (--json adds each built-in class's overlapping classes in NTU RGB+D,
+    Kinetics-400, UCF101 and HMDB51)."""
     from render_farm.templates import load_library
 
     try:
@@ -311,9 +312,13 @@ def templates_list(
         fail(str(exc))
         return
     if as_json:
+        from render_farm.templates import class_mappings
+
+        mappings = class_mappings()
         rows = [{"id": t.id, "label": t.label, "family": t.family, "frames": t.frame_count, "fps": t.fps,
                  "loops": t.loops, "props": [p.name for p in t.props], "actors": t.actors,
-                 "description": t.description} for t in library]
+                 "description": t.description,
+                 "mappings": {d: table[t.id] for d, table in mappings.items() if t.id in table}} for t in library]
         sys.stdout.write(json.dumps(rows, indent=1) + "\n")
         return
     table = Table(title=f"{len(library)} action templates")
@@ -350,6 +355,84 @@ def templates_check(
     if problems:
         fail(f"{len(problems)} problem(s) in {len(library)} templates", 1)
     console.print(f"{len(library)} templates ok: valid, within joint limits, on the ground, no near-duplicates",
+                  highlight=False, markup=False, soft_wrap=True)
+
+
+@templates_app.command("import-bvh")
+def templates_import_bvh(
+    folder: Annotated[Path, typer.Argument(help="A folder of BVH files.")],
+    labels: Annotated[Path | None, typer.Option("--labels", help="CSV: file,start_frame,end_frame,label "
+                                                "(frames from 1, inclusive; empty: the whole file).")] = None,
+    descriptions: Annotated[Path | None, typer.Option("--descriptions", help="CMU-style: one line per file, "
+                                                      "'<name without .bvh> <description>'.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Template folder to write (default FOLDER/templates)."
+                                             )] = None,
+    joint_map: Annotated[str, typer.Option("--joint-map", help="cmu, mixamo, or a joint map JSON file "
+                                           "(docs/artists.md).")] = "cmu",
+    min_frames: Annotated[int, typer.Option("--min-frames", min=2, help="Shorter segments are skipped.")] = 12,
+    max_skate: Annotated[float, typer.Option("--max-skate", min=0.0, help="Skip a segment whose foot slides "
+                                             "further than this (metres) while on the ground.")] = 0.1,
+) -> None:
+    """Import labelled mocap as templates: each labelled segment is retargeted onto the canonical rig by the
+    add-on in background Blender and exported; rows that cannot be are reported with the reason."""
+    import subprocess
+    import tempfile
+
+    from rich.progress import Progress
+
+    from render_farm.templates.mocap import MocapLabelsError, read_descriptions, read_labels_csv
+
+    if (labels is None) == (descriptions is None):
+        fail("give exactly one of --labels (a CSV) and --descriptions (a CMU-style descriptions file)")
+        return
+    if not folder.is_dir():
+        fail(f"{folder}: BVH folder not found")
+        return
+    try:
+        segments, skipped = (read_labels_csv(folder, labels) if labels is not None
+                             else read_descriptions(folder, descriptions))
+    except MocapLabelsError as exc:
+        fail(str(exc))
+        return
+    maps = {"cmu": ("CMU", ""), "mixamo": ("MIXAMO", "")}
+    if joint_map.lower() in maps:
+        map_kind, map_file = maps[joint_map.lower()]
+    elif Path(joint_map).is_file():
+        map_kind, map_file = "CUSTOM", str(Path(joint_map).resolve())
+    else:
+        fail(f"--joint-map: {joint_map!r} is neither cmu, mixamo nor a joint map file")
+        return
+    out = (out or folder / "templates").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [(s.row, s.file, "", "skipped", s.reason) for s in skipped]
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = Path(tmp) / "segments.json"
+        listing.write_text(json.dumps([s.as_dict() for s in segments]), encoding="utf-8")
+        cmd = [sys.executable, "-m", "render_farm.blender.mocap_import", str(listing), str(out),
+               "--joint-map", map_kind, "--map-file", map_file, "--min-frames", str(min_frames),
+               "--max-skate", str(max_skate)]
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("importing mocap segments", total=len(segments))
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for line in proc.stdout:
+                if line.startswith("{"):
+                    r = json.loads(line)
+                    rows.append((r["row"], r["file"], r["template_id"], r["status"], r["reason"]))
+                    progress.advance(task)
+            err = proc.stderr.read()
+            proc.wait()
+    if proc.returncode != 0:
+        fail(f"mocap import stopped in Blender: {(err.strip().splitlines() or ['no message'])[-1]}")
+        return
+    rows.sort()
+    imported = [r for r in rows if r[3] == "imported"]
+    for row, file, _, status, reason in rows:
+        if status != "imported":
+            console.print(f"skipped row {row} ({file}): {reason}", highlight=False, markup=False, soft_wrap=True)
+    if not imported:
+        fail(f"no template imported from {len(rows)} row(s)", 1)
+        return
+    console.print(f"imported {len(imported)} template(s) into {out}; skipped {len(rows) - len(imported)} row(s)",
                   highlight=False, markup=False, soft_wrap=True)
 
 

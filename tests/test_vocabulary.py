@@ -198,3 +198,47 @@ def test_a_sample_of_every_family_renders_through_the_farm(tmp_path):
         assert set(props) == {"golf_swing": {"club"}, "drink_from_cup": {"cup"}}.get(action, set())
         for p in props.values():
             assert np.array(p.positions_3d).shape == (6, 3) and p.held_by == [0] * 6
+
+
+@pytest.mark.blender
+def test_bulk_bvh_import_writes_a_template_per_labelled_segment_and_reports_bad_rows(tmp_path):
+    from render_farm.core.template import load_template
+    from tests.test_addon import CMU_NAMES, canonical_bvh
+
+    (tmp_path / "walk01.bvh").write_text(canonical_bvh(frames=40))
+    strange = {k: f"Bone{i:02d}" for i, k in enumerate(CMU_NAMES)}  # a skeleton no joint map knows
+    (tmp_path / "robot.bvh").write_text(canonical_bvh(strange, frames=30))
+    (tmp_path / "labels.csv").write_text("file,start_frame,end_frame,label\n"
+                                         "walk01.bvh,1,20,reach up\n"          # 2: imported
+                                         "walk01.bvh,,,reach and step\n"       # 3: imported (whole file)
+                                         "nowhere.bvh,1,10,ghost\n"            # 4: missing file
+                                         "walk01.bvh,30,10,backwards\n"        # 5: end before start
+                                         "robot.bvh,1,30,robot dance\n"        # 6: unknown skeleton
+                                         "walk01.bvh,1,5,blink\n")             # 7: too short
+    done = run_cli("templates", "import-bvh", str(tmp_path), "--labels", str(tmp_path / "labels.csv"),
+                   "--max-skate", "1.0")
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = tmp_path / "templates"
+    assert sorted(p.name for p in out.glob("*.json")) == ["reach_and_step_walk01.json", "reach_up_walk01_1.json"]
+    part, whole = load_template(out / "reach_up_walk01_1.json"), load_template(out / "reach_and_step_walk01.json")
+    assert (part.frame_count, whole.frame_count) == (20, 40)
+    assert part.label == "reach up" and part.family == "mocap" and part.fps == pytest.approx(30.0, abs=0.01)
+    np.testing.assert_allclose(part.rotation_array(), whole.rotation_array()[:20], atol=1e-5)
+    skipped = [line for line in done.stderr.splitlines() if line.startswith("skipped row")]
+    assert skipped[0] == f"skipped row 4 ({tmp_path / 'nowhere.bvh'}): file not found"
+    assert skipped[1] == f"skipped row 5 ({tmp_path / 'walk01.bvh'}): end_frame 10 is before start_frame 30"
+    assert skipped[2].startswith(f"skipped row 6 ({tmp_path / 'robot.bvh'}): unmapped skeleton: ")
+    assert skipped[3] == f"skipped row 7 ({tmp_path / 'walk01.bvh'}): too short: 5 frames (at least 12)"
+    assert len(skipped) == 4
+    assert done.stderr.strip().splitlines()[-1] == f"imported 2 template(s) into {out}; skipped 4 row(s)"
+    # The imported templates are a library the farm can use.
+    assert run_cli("templates", "validate", *map(str, out.glob("*.json"))).returncode == 0
+    # A segment whose foot slides along the floor (the test motion steps while the root glides) is skipped
+    # at the default limit, with the slide measured.
+    (tmp_path / "skate.csv").write_text("file,start_frame,end_frame,label\nwalk01.bvh,21,40,glide\n")
+    done = run_cli("templates", "import-bvh", str(tmp_path), "--labels", str(tmp_path / "skate.csv"),
+                   "--out", str(tmp_path / "skated"))
+    assert done.returncode == 1
+    assert "skipped row 2 (" in done.stderr and "): foot skating: right_foot slides 0.15 m while on the ground " \
+        "(frames 0-19; the limit is 0.1 m)" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "error: no template imported from 1 row(s)"

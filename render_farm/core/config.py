@@ -160,7 +160,8 @@ class DatasetConfig(RenderSettings):
 
     seed: int = Field(0, ge=0)
     output: Path = Path("output/dataset")
-    actions: list[str] = Field(min_length=1)
+    actions: list[str] = Field(min_length=1, description="Template ids; 'all' stands for every template of the "
+                               "library (built-ins and template_dirs), 'family:NAME' for those of one family.")
     template_dirs: list[Path] = Field(default_factory=list)
     clips_per_action: int = Field(2, ge=1, le=1_000_000)
     frames: int = Field(32, ge=1, le=10_000)
@@ -203,12 +204,46 @@ class DatasetConfig(RenderSettings):
 
     @model_validator(mode="after")
     def _unique_actions(self) -> DatasetConfig:
+        expanded = any(a == "all" or a.startswith(FAMILY_SELECTOR) for a in self.actions)
+        if expanded:
+            self.actions = _expand_selectors(self.actions, self.template_dirs)
         seen = set()
         for i, a in enumerate(self.actions):
             if a in seen:
-                raise ValueError(f"actions[{i}]: action {a!r} is listed twice")
+                raise ValueError(f"actions[{i}]: action {a!r} is listed twice"
+                                 + (" (after expanding 'all' and 'family:')" if expanded else ""))
             seen.add(a)
         return self
+
+
+FAMILY_SELECTOR = "family:"
+
+
+def _expand_selectors(actions: list[str], template_dirs: list[Path]) -> list[str]:
+    """'all' and 'family:NAME' replaced by the template ids they stand for, in id order, where they stand."""
+    from render_farm.templates import load_library, template_paths  # the library is read only for selectors
+
+    try:
+        ids = sorted(template_paths(template_dirs))
+        families: dict[str, list[str]] = {}
+        if any(a.startswith(FAMILY_SELECTOR) for a in actions):
+            for t in load_library(template_dirs):
+                families.setdefault(t.family, []).append(t.id)
+    except SynthActError as exc:
+        raise ValueError(str(exc)) from None
+    out: list[str] = []
+    for i, a in enumerate(actions):
+        if a == "all":
+            out += ids
+        elif a.startswith(FAMILY_SELECTOR):
+            family = a[len(FAMILY_SELECTOR):]
+            if family not in families:
+                raise ValueError(f"actions[{i}]: no template of family {family!r} (families: "
+                                 f"{', '.join(sorted(f for f in families if f))})")
+            out += families[family]
+        else:
+            out.append(a)
+    return out
 
 
 def parse_config(data: object, source: str | Path) -> DatasetConfig:

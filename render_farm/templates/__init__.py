@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from render_farm.core.errors import SynthActError
 from render_farm.core.template import ActionTemplate, load_template
 
 BUILTIN_DIR = Path(__file__).parent / "library"
+MAPPINGS_DIR = BUILTIN_DIR / "mappings"
+# The real datasets the built-in classes are mapped to: file stem -> (title, the column naming its class).
+MAPPED_DATASETS = {
+    "ntu_rgbd_120": ("NTU RGB+D 60/120", "ntu_class"),
+    "kinetics_400": ("Kinetics-400", "kinetics_class"),
+    "ucf101": ("UCF101", "ucf101_class"),
+    "hmdb51": ("HMDB51", "hmdb51_class"),
+}
 
 
 class UnknownActionError(SynthActError):
@@ -38,3 +47,18 @@ def find_template(action_id: str, extra_dirs: list[Path] | None = None) -> Actio
 
 def load_library(extra_dirs: list[Path] | None = None) -> list[ActionTemplate]:
     return [find_template(i, extra_dirs) for i in sorted(template_paths(extra_dirs))]
+
+
+def class_mappings(folder: Path = MAPPINGS_DIR) -> dict[str, dict[str, list[str]]]:
+    """dataset -> template id -> the overlapping classes of that dataset, as the dataset spells them."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for name, (_, column) in MAPPED_DATASETS.items():
+        path = folder / f"{name}.csv"
+        table: dict[str, list[str]] = {}
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                classes = table.setdefault(row["template_id"], [])
+                if row[column] not in classes:
+                    classes.append(row[column])
+        out[name] = table
+    return out

@@ -1,0 +1,136 @@
+"""Labelled mocap as template segments (plain Python): which part of which BVH file becomes which template.
+
+Two ways to label a folder of BVH files:
+- a CSV with the header `file,start_frame,end_frame,label`: one template per row, the file's frames
+  start_frame..end_frame (inclusive, counted from 1 as Blender shows them); empty frames mean the whole file;
+- a CMU-style descriptions file: one line per file, `<file name without .bvh> <description>` (tab or
+  spaces between), the whole file labelled with its description.
+A row that cannot be imported is reported with its reason and the rest go on
+(`synthact templates import-bvh`, render_farm/blender/mocap_import.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from render_farm.core.errors import SynthActError
+
+CSV_COLUMNS = ("file", "start_frame", "end_frame", "label")
+
+
+class MocapLabelsError(SynthActError):
+    pass
+
+
+@dataclass(frozen=True)
+class Segment:
+    row: int  # line of the labels file (the CSV header is line 1)
+    file: str  # absolute path of the BVH file
+    start_frame: int | None
+    end_frame: int | None
+    label: str
+    template_id: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    row: int
+    file: str
+    reason: str
+
+
+def slug(text: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return s if s and s[0].isalpha() else f"m_{s}"
+
+
+def _template_id(label: str, stem: str, start: int | None, taken: set[str]) -> str:
+    base = slug(label)[:40]
+    base = f"{base}_{slug(stem)[:16]}" + (f"_{start}" if start is not None else "")
+    base = base[:60]
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _frame(value: str, column: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        frame = int(value)
+    except ValueError:
+        raise ValueError(f"{column} {value!r} is not a whole frame number") from None
+    if frame < 1:
+        raise ValueError(f"{column} {frame} is before the first frame (1)")
+    return frame
+
+
+def read_labels_csv(folder: Path, labels: Path) -> tuple[list[Segment], list[Skipped]]:
+    folder, taken = Path(folder), set()
+    segments, skipped = [], []
+    try:
+        with Path(labels).open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise MocapLabelsError(f"{labels}: missing column(s) {', '.join(missing)} (the header must be "
+                                       f"{','.join(CSV_COLUMNS)})")
+            for row_number, row in enumerate(reader, start=2):
+                name = (row["file"] or "").strip()
+                path = (folder / name).resolve()
+                try:
+                    if not name:
+                        raise ValueError("no file named")
+                    if not path.is_file():
+                        raise ValueError("file not found")
+                    start = _frame(row["start_frame"] or "", "start_frame")
+                    end = _frame(row["end_frame"] or "", "end_frame")
+                    if start is not None and end is not None and end < start:
+                        raise ValueError(f"end_frame {end} is before start_frame {start}")
+                    label = (row["label"] or "").strip()
+                    if not label:
+                        raise ValueError("no label")
+                except ValueError as exc:
+                    skipped.append(Skipped(row_number, str(path), str(exc)))
+                    continue
+                segments.append(Segment(row_number, str(path), start, end, label,
+                                        _template_id(label, path.stem, start, taken)))
+    except OSError as exc:
+        raise MocapLabelsError(f"{labels}: cannot read ({exc.strerror})") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise MocapLabelsError(f"{labels}: not a CSV file ({exc})") from None
+    return segments, skipped
+
+
+def read_descriptions(folder: Path, descriptions: Path) -> tuple[list[Segment], list[Skipped]]:
+    folder, taken = Path(folder), set()
+    segments, skipped = [], []
+    try:
+        lines = Path(descriptions).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise MocapLabelsError(f"{descriptions}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise MocapLabelsError(f"{descriptions}: not a text file ({exc})") from None
+    for row_number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        stem, _, description = line.strip().partition("\t") if "\t" in line else line.strip().partition(" ")
+        path = (folder / f"{stem.strip()}.bvh").resolve()
+        if not path.is_file():
+            skipped.append(Skipped(row_number, str(path), "file not found"))
+        elif not description.strip():
+            skipped.append(Skipped(row_number, str(path), "no description"))
+        else:
+            label = description.strip()
+            segments.append(Segment(row_number, str(path), None, None, label,
+                                    _template_id(label, path.stem, None, taken)))
+    return segments, skipped
