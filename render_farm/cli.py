@@ -322,13 +322,15 @@ def templates_list(
         sys.stdout.write(json.dumps(rows, indent=1) + "\n")
         return
     table = Table(title=f"{len(library)} action templates")
-    for col in ("id", "label", "family", "frames", "seconds", "loops", "props", "actors", "description"):
-        table.add_column(col)
+    for col in ("id", "label", "family", "seconds", "loops", "props", "actors"):
+        table.add_column(col, no_wrap=col in ("id", "label"))
+    table.add_column("description", overflow="fold")
     for t in library:
-        table.add_row(escape(t.id), escape(t.label), escape(t.family), str(t.frame_count), f"{t.duration:.2f}",
+        table.add_row(escape(t.id), escape(t.label), escape(t.family), f"{t.duration:.2f}",
                       "yes" if t.loops else "no", escape(", ".join(p.name for p in t.props)), str(t.actors),
                       escape(t.description))
-    Console().print(table)
+    # Piped into a file or another program, the table is not squeezed to 80 columns.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 @templates_app.command("check")

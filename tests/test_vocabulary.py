@@ -15,7 +15,7 @@ from render_farm.core.planner import plan
 from render_farm.core.skeleton import JOINT_INDEX, JOINT_NAMES, REFERENCE_REST_JOINTS
 from render_farm.core.template import save_template, template_json
 from render_farm.templates import find_template, load_library
-from tests.conftest import DEFAULT_PHENOTYPE, run_cli
+from tests.conftest import DEFAULT_PHENOTYPE, REPO, run_cli
 
 
 def _jobs(actions, clips=1, frames=12, **extra):
@@ -242,3 +242,70 @@ def test_bulk_bvh_import_writes_a_template_per_labelled_segment_and_reports_bad_
     assert "skipped row 2 (" in done.stderr and "): foot skating: right_foot slides 0.15 m while on the ground " \
         "(frames 0-19; the limit is 0.1 m)" in done.stderr
     assert done.stderr.strip().splitlines()[-1] == "error: no template imported from 1 row(s)"
+
+
+def test_actions_doc_and_class_mappings_are_in_sync_with_the_library():
+    import importlib.util
+
+    from render_farm.templates import MAPPED_DATASETS, MAPPINGS_DIR, class_mappings
+
+    spec = importlib.util.spec_from_file_location("actions_doc", REPO / "scripts" / "actions_doc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (REPO / "docs" / "actions.md").read_text() == module.actions_markdown(), \
+        "docs/actions.md is stale: run `make templates`"
+    ids = {t.id for t in load_library()}
+    mappings = class_mappings()
+    assert set(mappings) == set(MAPPED_DATASETS) == {p.stem for p in MAPPINGS_DIR.glob("*.csv")}
+    for dataset, table in mappings.items():
+        assert set(table) <= ids, (dataset, set(table) - ids)
+        assert all(classes and all(c.strip() == c and c for c in classes) for classes in table.values())
+    # Spot checks, spelled as the datasets spell them.
+    assert mappings["ntu_rgbd_120"]["handshake"] == ["handshaking"]
+    assert mappings["kinetics_400"]["handshake"] == ["shaking hands"]
+    assert mappings["ucf101"]["jumping_jacks"] == ["JumpingJack"]
+    assert mappings["hmdb51"]["fall_sideways"] == ["fall_floor"]
+
+
+def test_config_action_selectors_expand_to_the_library():
+    library = load_library()
+    config = parse_config({"actions": ["all"]}, "c")
+    assert config.actions == sorted(t.id for t in library)
+    config = parse_config({"actions": ["walk", "family:interaction"]}, "c")
+    assert config.actions == ["walk"] + sorted(t.id for t in library if t.family == "interaction")
+    with pytest.raises(Exception, match=r"c: actions\[1\]: no template of family 'dance' \(families: exercise, "):
+        parse_config({"actions": ["walk", "family:dance"]}, "c")
+    with pytest.raises(Exception, match=r"action 'walk' is listed twice \(after expanding 'all' and 'family:'\)"):
+        parse_config({"actions": ["all", "walk"]}, "c")
+    assert len(parse_config(yaml.safe_load((REPO / "examples" / "synapt150.yaml").read_text()), "x").actions) >= 150
+
+
+@pytest.mark.blender
+def test_the_addon_loads_and_reexports_a_two_person_template_with_props(tmp_path):
+    """Load Template builds the partner rig and the prop list; exporting again gives the same file."""
+    import bpy
+
+    import blender_addon
+    from render_farm.core.template import load_template
+    from render_farm.templates import BUILTIN_DIR
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    blender_addon.register()
+    try:
+        bpy.ops.synthact.add_rig()
+        for action in ("pass_object", "drink_from_cup"):
+            bpy.ops.synthact.load_template(filepath=str(BUILTIN_DIR / f"{action}.json"))
+            rig = bpy.context.active_object
+            props = rig.animation_data.action.synthact
+            assert [p.prop_name for p in props.props] == [p.name for p in find_template(action).props]
+            assert (props.partner is not None) == (action == "pass_object")
+            bpy.ops.synthact.export_template(directory=str(tmp_path))
+            again, stored = load_template(tmp_path / f"{action}.json"), find_template(action)
+            motion = {"rotations", "root_translation", "partner"}
+            assert again.model_dump(exclude=motion) == stored.model_dump(exclude=motion)  # family, props, ...
+            assert np.abs(again.rotation_array() - stored.rotation_array()).max() < 2e-6
+            if stored.partner is not None:
+                assert np.abs(again.partner.rotation_array() - stored.partner.rotation_array()).max() < 2e-6
+                assert np.abs(again.partner.translation_array() - stored.partner.translation_array()).max() < 2e-6
+    finally:
+        blender_addon.unregister()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 from pathlib import Path
 
 from render_farm.core.errors import SynthActError
@@ -35,10 +36,18 @@ def template_paths(extra_dirs: list[Path] | None = None) -> dict[str, Path]:
     return found
 
 
+def unknown_action(action_id: str, known: list[str]) -> UnknownActionError:
+    """One line a person can act on with 157 ids known: the closest ones, and where the rest are listed."""
+    close = difflib.get_close_matches(action_id, known, n=4, cutoff=0.5)
+    hint = f"closest: {', '.join(close)}; " if close else ""
+    return UnknownActionError(f"unknown action {action_id!r} ({hint}{len(known)} known, listed by "
+                              "`synthact templates list`)")
+
+
 def find_template(action_id: str, extra_dirs: list[Path] | None = None) -> ActionTemplate:
     paths = template_paths(extra_dirs)
     if action_id not in paths:
-        raise UnknownActionError(f"unknown action {action_id!r} (known: {', '.join(sorted(paths))})")
+        raise unknown_action(action_id, sorted(paths))
     template = load_template(paths[action_id])
     if template.id != action_id:
         raise SynthActError(f"{paths[action_id]}: id: template id {template.id!r} does not match its file name")
