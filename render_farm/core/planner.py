@@ -93,63 +93,12 @@ def sample_job(
     jid = job_id(template.id, clip_index)
 
     body = sample_body(config, stream_for(seed, "body"))
-
-    rng = stream_for(seed, "motion")
-    allowed = template.randomization
-    m = config.motion
-    warp = m.time_warp.sample(rng)
-    share = rng.random()
-    signs = (rng.sign(), rng.sign())
-    speed = round(_uniform(rng, allowed.speed), 6)
-    mirror = bool(allowed.mirror and rng.random() < m.mirror_probability)
-    heading = round(float(m.heading_deg.sample(rng)), 4)
-    if template.loops:
-        start = _uniform(rng, (0.0, float(template.frame_count)))
-    else:  # a one-shot longer than the clip at its own speed: a window inside it (motion.source_frames)
-        start = _uniform(rng, (0.0, max(0.0, one_shot_slack(template, config.frames, config.fps, speed))))
-    motion = MotionParams(
-        speed=speed,
-        mirror=mirror,
-        heading_deg=heading,
-        start_offset=round(start, 4),
-        time_warp=(round(float(signs[0] * warp * share), 5), round(float(signs[1] * warp * (1 - share)), 5)),
-        joint_noise_deg=round(float(m.joint_noise.sample(rng)) * allowed.joint_noise_deg, 4),
-        root_offset_m=round(float(m.root_offset_m.sample(rng)), 4),
-        root_offset_angle_deg=round(_uniform(rng, (0.0, 360.0)), 4),
-    )
-
-    rng = stream_for(seed, "camera")
-    c = config.camera
-    camera_motion = str(c.motion.sample(rng))
-    amount = {"pan": c.pan_deg, "orbit": c.orbit_deg, "shake": c.shake_deg}.get(camera_motion)
-    camera = CameraParams(
-        azimuth_deg=round(float(c.azimuth_deg.sample(rng)), 4),
-        elevation_deg=round(float(c.elevation_deg.sample(rng)), 4),
-        focal_mm=round(float(c.focal_mm.sample(rng)), 4),
-        motion=camera_motion,
-        motion_deg=round(float(amount.sample(rng)), 4) if amount else 0.0,
-    )
-
-    rng = stream_for(seed, "lighting")
-    lighting = LightingParams(
-        hdri=str(config.lighting.hdris[rng.index(len(config.lighting.hdris))]),
-        hdri_rotation_deg=round(_uniform(rng, (0.0, 360.0)), 4),
-        strength=round(float(config.lighting.strength.sample(rng)), 4),
-        sun_azimuth_deg=round(_uniform(rng, (0.0, 360.0)), 4),
-        sun_elevation_deg=round(_uniform(rng, (25.0, 75.0)), 4),
-        sun_strength=round(float(config.lighting.sun_strength.sample(rng)), 4),
-    )
-
+    motion = sample_motion(config, template, seed)
+    camera = sample_camera(config, seed)
+    lighting = sample_lighting(config, seed)
     appearance = sample_appearance(config, seed)
-    partner = None
-    if template.partner is not None:  # its own streams: one-person jobs sample exactly as before
-        partner = PartnerParams(body=sample_body(config, stream_for(seed, "partner_body")),
-                                appearance=sample_appearance(config, seed, "partner_"))
-    prop_colors = {}
-    if template.props:
-        rng = stream_for(seed, "held_props")
-        prop_colors = {p.name: _hsv(rng, (0.0, 1.0), (0.1, 0.9), (0.15, 0.95)) for p in template.props}
-
+    partner = sample_partner(config, template, seed)
+    prop_colors = sample_prop_colors(template, seed)
     scene = sample_scene(config, seed, camera.azimuth_deg)
 
     render = render or render_params(config)
@@ -177,6 +126,76 @@ def sample_job(
         partner=partner,
         prop_colors=prop_colors,
     )
+
+
+def sample_motion(config: DatasetConfig, template: ActionTemplate, seed: int) -> MotionParams:
+    """How the template is played: speed, mirroring, heading, start, time warp, noise, place in the set,
+    within what the template allows."""
+    rng = stream_for(seed, "motion")
+    allowed = template.randomization
+    m = config.motion
+    warp = m.time_warp.sample(rng)
+    share = rng.random()
+    signs = (rng.sign(), rng.sign())
+    speed = round(_uniform(rng, allowed.speed), 6)
+    mirror = bool(allowed.mirror and rng.random() < m.mirror_probability)
+    heading = round(float(m.heading_deg.sample(rng)), 4)
+    if template.loops:
+        start = _uniform(rng, (0.0, float(template.frame_count)))
+    else:  # a one-shot longer than the clip at its own speed: a window inside it (motion.source_frames)
+        start = _uniform(rng, (0.0, max(0.0, one_shot_slack(template, config.frames, config.fps, speed))))
+    return MotionParams(
+        speed=speed,
+        mirror=mirror,
+        heading_deg=heading,
+        start_offset=round(start, 4),
+        time_warp=(round(float(signs[0] * warp * share), 5), round(float(signs[1] * warp * (1 - share)), 5)),
+        joint_noise_deg=round(float(m.joint_noise.sample(rng)) * allowed.joint_noise_deg, 4),
+        root_offset_m=round(float(m.root_offset_m.sample(rng)), 4),
+        root_offset_angle_deg=round(_uniform(rng, (0.0, 360.0)), 4),
+    )
+
+
+def sample_camera(config: DatasetConfig, seed: int) -> CameraParams:
+    rng = stream_for(seed, "camera")
+    c = config.camera
+    camera_motion = str(c.motion.sample(rng))
+    amount = {"pan": c.pan_deg, "orbit": c.orbit_deg, "shake": c.shake_deg}.get(camera_motion)
+    return CameraParams(
+        azimuth_deg=round(float(c.azimuth_deg.sample(rng)), 4),
+        elevation_deg=round(float(c.elevation_deg.sample(rng)), 4),
+        focal_mm=round(float(c.focal_mm.sample(rng)), 4),
+        motion=camera_motion,
+        motion_deg=round(float(amount.sample(rng)), 4) if amount else 0.0,
+    )
+
+
+def sample_lighting(config: DatasetConfig, seed: int) -> LightingParams:
+    rng = stream_for(seed, "lighting")
+    return LightingParams(
+        hdri=str(config.lighting.hdris[rng.index(len(config.lighting.hdris))]),
+        hdri_rotation_deg=round(_uniform(rng, (0.0, 360.0)), 4),
+        strength=round(float(config.lighting.strength.sample(rng)), 4),
+        sun_azimuth_deg=round(_uniform(rng, (0.0, 360.0)), 4),
+        sun_elevation_deg=round(_uniform(rng, (25.0, 75.0)), 4),
+        sun_strength=round(float(config.lighting.sun_strength.sample(rng)), 4),
+    )
+
+
+def sample_partner(config: DatasetConfig, template: ActionTemplate, seed: int) -> PartnerParams | None:
+    """The second actor of a two-person action, from streams of its own: one-person jobs sample exactly as
+    they did before partners existed."""
+    if template.partner is None:
+        return None
+    return PartnerParams(body=sample_body(config, stream_for(seed, "partner_body")),
+                         appearance=sample_appearance(config, seed, "partner_"))
+
+
+def sample_prop_colors(template: ActionTemplate, seed: int) -> dict[str, tuple[float, float, float]]:
+    if not template.props:
+        return {}
+    rng = stream_for(seed, "held_props")
+    return {p.name: _hsv(rng, (0.0, 1.0), (0.1, 0.9), (0.15, 0.95)) for p in template.props}
 
 
 def sample_body(config: DatasetConfig, rng: Stream) -> BodyParams:
@@ -322,10 +341,15 @@ SAMPLED_PARTS = ("body", "motion", "camera", "lighting", "appearance", "scene")
 
 
 def sampled_parameters(job: Job) -> dict:
-    """Every randomized value of a job, flattened to dotted names."""
+    """Every randomized value of a job, flattened to dotted names (the partner's and the held props' colours
+    too, where the job has them)."""
     flat: dict = {}
     for part in SAMPLED_PARTS:
         _flatten(part, getattr(job, part).model_dump(mode="json"), flat)
+    if job.partner is not None:
+        _flatten("partner", job.partner.model_dump(mode="json"), flat)
+    for name, color in job.prop_colors.items():
+        _flatten(f"prop_colors.{name}", list(color), flat)
     return flat
 
 
