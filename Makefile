@@ -49,7 +49,7 @@ bench: system-deps $(VENV)/.dev-installed
 # template schema from code.
 templates: $(VENV)/.render-installed
 	$(BIN)/synthact addon build --out dist
-	$(BIN)/python -m render_farm.blender.author_templates
+	$(BIN)/python -m tools.author_templates
 	$(BIN)/synthact templates schema --out docs/template.schema.json
 	$(BIN)/synthact assets refresh
 	$(BIN)/python scripts/actions_doc.py

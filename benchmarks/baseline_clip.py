@@ -36,7 +36,7 @@ def main() -> int:
 
     from render_farm.blender.render import apply_frame
     from render_farm.blender.worker import build_scene
-    from render_farm.core.jobs import Job
+    from render_farm.core.plan.jobs import Job
 
     job = Job.model_validate_json(Path(args.job).read_text())
     scene, actor, spec, *_ = build_scene(job, args.out, args.bodies, args.threads, args.device)

@@ -58,8 +58,8 @@ def main() -> int:
     from rich.console import Console
 
     from render_farm import pipeline
-    from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import parse_config
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.core.plan.config import parse_config
 
     root = args.out or Path(tempfile.mkdtemp(prefix="synthact-bench-"))
     config = parse_config({"seed": 1, "actions": ACTIONS[: args.clips], "clips_per_action": 1, "frames": 32,

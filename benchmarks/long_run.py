@@ -36,8 +36,8 @@ def main() -> int:
     from rich.progress import Progress
 
     from render_farm import pipeline
-    from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import parse_config
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.core.plan.config import parse_config
     from render_farm.dataset.folder import OutputFolder
     from render_farm.executors.base import RunLimits
     from render_farm.executors.local import LocalExecutor

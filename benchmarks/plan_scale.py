@@ -31,7 +31,7 @@ PLAN = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
     from render_farm import pipeline
-    from render_farm.core.config import DatasetConfig
+    from render_farm.core.plan.config import DatasetConfig
     clips, out, processes = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     actions = {actions!r}
     config = DatasetConfig(actions=actions, clips_per_action=clips // len(actions))

@@ -47,8 +47,8 @@ def main() -> int:
     from rich.console import Console
 
     from render_farm import pipeline
-    from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import parse_config
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.core.plan.config import parse_config
 
     root = Path(tempfile.mkdtemp(prefix="synthact-rand-"))
     bodies = default_cache_dir()

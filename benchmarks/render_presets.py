@@ -3,7 +3,7 @@
     python benchmarks/render_presets.py [--clips 3] [--frames 6] [--reference-samples 256]
 
 The same plan (same scenes, bodies, cameras) is rendered with each preset of
-render_farm.core.config.PRESETS, with fast's settings at other sample counts, with 16 plain
+render_farm.core.plan.config.PRESETS, with fast's settings at other sample counts, with 16 plain
 samples (fast until 2026-11-26), and once more as the reference (Cycles, many samples,
 8 bounces, denoised). Frames are compared after encoding, as a dataset holds them: decoded
 clip against decoded reference clip, PSNR over all frames. Time per frame is the Blender
@@ -41,9 +41,9 @@ def main() -> int:
     from rich.console import Console
 
     from render_farm import pipeline
-    from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import PRESETS, parse_config
-    from render_farm.core.labels import load_label
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.core.label.labels import load_label
+    from render_farm.core.plan.config import PRESETS, parse_config
 
     root = Path(tempfile.mkdtemp(prefix="synthact-presets-"))
     settings = {name: {"preset": name} for name in PRESETS}

@@ -89,9 +89,9 @@ def main() -> int:
     from rich.console import Console
 
     from render_farm import pipeline
-    from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import PRESETS, parse_config
-    from render_farm.core.labels import load_label
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.core.label.labels import load_label
+    from render_farm.core.plan.config import PRESETS, parse_config
     from render_farm.executors.local import available_cores, run_local
 
     threads = max(1, available_cores() // args.workers)  # what the farm gives each worker, for both runs

@@ -30,13 +30,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from render_farm.bodies.baked import load_body  # noqa: E402
-from render_farm.bodies.cache import bake_bodies, body_path, default_cache_dir, missing_bodies  # noqa: E402
-from render_farm.core.clip_spec import resolve  # noqa: E402
-from render_farm.core.config import DatasetConfig  # noqa: E402
-from render_farm.core.motion_checks import normalized, posed_points  # noqa: E402
-from render_farm.core.planner import plan, sample_body  # noqa: E402
-from render_farm.core.seeding import stream_for  # noqa: E402
+from render_farm.bodies.baked.body import load_body  # noqa: E402
+from render_farm.bodies.baked.cache import body_path, default_cache_dir, missing_bodies  # noqa: E402
+from render_farm.bodies.baking.bake import bake_bodies  # noqa: E402
+from render_farm.core.plan.config import DatasetConfig  # noqa: E402
+from render_farm.core.plan.planner import plan, sample_body  # noqa: E402
+from render_farm.core.plan.seeding import stream_for  # noqa: E402
+from render_farm.core.scene.clip_spec import resolve  # noqa: E402
+from render_farm.core.template.checks import normalized, posed_points  # noqa: E402
 from render_farm.templates import load_library  # noqa: E402
 
 PHENOTYPE = ("gender", "age", "muscle", "weight", "height", "proportions")

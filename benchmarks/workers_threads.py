@@ -31,8 +31,8 @@ def main() -> int:
     from rich.console import Console
 
     from render_farm import pipeline
-    from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import parse_config
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.core.plan.config import parse_config
     from render_farm.executors.local import run_local
 
     cores = os.cpu_count() or 1

@@ -71,8 +71,8 @@ def main() -> int:
     from rich.console import Console
 
     from render_farm import pipeline
-    from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import PRESETS, parse_config
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.core.plan.config import PRESETS, parse_config
 
     fast = PRESETS["fast"]
     config = parse_config({"seed": 21, "actions": ACTIONS, "clips_per_action": 1, "frames": max(args.frames) + 1,

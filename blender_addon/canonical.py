@@ -1,5 +1,5 @@
 """The canonical skeleton as the add-on sees it: read from skeleton.json, which
-`synthact addon build` writes from render_farm.core.skeleton (a test keeps them equal).
+`synthact addon build` writes from render_farm.core.geometry.skeleton (a test keeps them equal).
 
 Plain Python: the add-on needs nothing beyond what Blender ships.
 """

@@ -1,7 +1,7 @@
 """The canonical rig in Blender, and conversion between its actions and template motion.
 
 A template's rotations are local rotations in world-aligned frames relative to the
-canonical T-pose (see render_farm.core.skeleton). A pose bone's rotation is in the
+canonical T-pose (see render_farm.core.geometry.skeleton). A pose bone's rotation is in the
 bone's own rest frame, so with R the bone's rest orientation: basis = R^-1 L R.
 """
 

@@ -31,7 +31,7 @@ DECIMALS = 6  # numbers are written rounded: far below what a render can show
 # the ground; sliding further than SKATE_DISTANCE while in contact is reported.
 CONTACT_HEIGHT = 0.02
 SKATE_DISTANCE = 0.05
-# The farm's limits (render_farm/core/template.py; tests/test_addon.py checks they are the same).
+# The farm's limits (render_farm/core/template/model.py; tests/addon/test_addon.py checks they are the same).
 MAX_TEMPLATE_FRAMES = 10_000
 MAX_TEMPLATE_BYTES = 32 * 1024 * 1024
 MIN_FPS, MAX_FPS = 1.0, 240.0

@@ -10,9 +10,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from render_farm.core.atomic import write_text_atomic
-from render_farm.core.errors import SynthActError
-from render_farm.core.skeleton import END_BONES, JOINT_NAMES, PARENTS, PRIMARY_CHILD, REFERENCE_REST_JOINTS
+from render_farm.core.geometry.skeleton import END_BONES, JOINT_NAMES, PARENTS, PRIMARY_CHILD, REFERENCE_REST_JOINTS
+from synthact.atomic import write_text_atomic
+from synthact.errors import SynthActError
 
 SKIP_PARTS = {"__pycache__"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from render_farm.core.errors import SynthActError, describe_validation_error
-from render_farm.core.yamlio import load_yaml_mapping
+from synthact.errors import SynthActError, describe_validation_error
+from synthact.yamlio import load_yaml_mapping
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,7 +128,7 @@ def refresh_repo_checksums(path: Path) -> list[str]:
         location = f"repo:{template.relative_to(resolve('repo:.').resolve()).as_posix()}"
         text = text.rstrip("\n") + (
             f"\n- id: {asset_id}\n  kind: action-template\n"
-            "  source: authored in this repository by render_farm/templates/families/\n"
+            "  source: authored in this repository by tools/families/\n"
             f"  location: {location}\n  licence: Apache-2.0 (this project)\n  sha256: {sha256_of(template)}\n")
         changed.append(asset_id)
     Path(path).write_text(text, encoding="utf-8")

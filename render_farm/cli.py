@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from render_farm.core.errors import RenderInterrupted, SynthActError
+from synthact.errors import RenderInterrupted, SynthActError
 from training.cli import app as train_app
 
 app = typer.Typer(help="SynthAct: synthetic human-action video datasets.", no_args_is_help=True,
@@ -66,19 +66,16 @@ def plan(
     from rich.progress import Progress
 
     from render_farm import pipeline
-    from render_farm.core.config import load_config
-    from render_farm.core.planner import PlanSummary
+    from render_farm.core.plan.config import load_config
+    from render_farm.core.plan.planner import PlanSummary
 
     summary = PlanSummary()
+    cfg = load_config(config)
+    out_dir = out or cfg.output
     try:
-        cfg = load_config(config)
-        out_dir = out or cfg.output
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("planning jobs", total=len(cfg.actions) * cfg.clips_per_action)
             count = pipeline.write_plan(cfg, out_dir, summary, on_written=lambda n: progress.advance(task, n))
-    except SynthActError as exc:
-        fail(str(exc))
-        return
     except KeyboardInterrupt:
         fail("interrupted while planning; no plan was written", 130)
         return
@@ -116,8 +113,8 @@ def render(
 ) -> None:
     """Render a dataset config into clips, labels and split lists."""
     from render_farm import pipeline
-    from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import load_config, parse_config
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.core.plan.config import load_config, parse_config
     from render_farm.executors.base import RunLimits
     from render_farm.executors.slurm import SlurmOptions
 
@@ -146,9 +143,6 @@ def render(
     except KeyboardInterrupt:  # before any clip was started (planning, baking bodies)
         fail("interrupted before rendering started; nothing was rendered", 130)
         return
-    except SynthActError as exc:
-        fail(str(exc))
-        return
     console.print(
         f"{summary.rendered} clips rendered, {summary.skipped} already present, {len(summary.failed)} failed; "
         f"train {summary.counts['train']}, val {summary.counts['val']} -> {out_dir}", highlight=False, markup=False,
@@ -172,7 +166,7 @@ def render_shard_cmd(
                                                         "killed and retried.", min=0.001)] = None,
 ) -> None:
     """Render the missing clips of one shard of a plan (what each Slurm array task runs)."""
-    from render_farm.bodies.cache import default_cache_dir
+    from render_farm.bodies.baked.cache import default_cache_dir
     from render_farm.executors.base import RunLimits
     from render_farm.executors.slurm import render_shard
 
@@ -182,9 +176,6 @@ def render_shard_cmd(
                               RunLimits.given(recycle_after, watchdog))
     except KeyboardInterrupt:
         fail(f"shard {shard}: interrupted", 130)
-        return
-    except SynthActError as exc:
-        fail(str(exc))
         return
     if failed:
         fail(f"shard {shard}: {failed} clip(s) failed (see {dataset / 'slurm' / f'failures-{shard}.jsonl'})", 1)
@@ -203,33 +194,29 @@ def slurm_script(
 ) -> None:
     """Plan a config and write an sbatch job-array script for it (for clusters without submitit)."""
     from render_farm import pipeline
-    from render_farm.bodies.cache import default_cache_dir
-    from render_farm.core.config import load_config
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.core.plan.config import load_config
     from render_farm.dataset.folder import OutputFolder
     from render_farm.executors.base import RunLimits
     from render_farm.executors.slurm import SlurmOptions, sbatch_script, shards_to_submit
 
-    try:
-        cfg = load_config(config)
-        out_dir = out or cfg.output
-        pipeline.write_plan(cfg, out_dir)
-        folder = OutputFolder(out_dir)
-        complete = folder.complete()
-        body_dir = bodies or default_cache_dir()
-        pipeline.ensure_bodies((j for j in folder.jobs() if j not in complete), body_dir, console)
-        options = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
-                               cpus_per_task=cpus_per_task, array_parallelism=array_parallelism)
-        todo = shards_to_submit(folder.jobs(), lambda j: j in complete, shards)
-        if not todo:
-            console.print(f"every clip of {out_dir} is rendered; nothing to submit", highlight=False, markup=False)
-            return
-        script = out_dir / "slurm" / "render.sbatch"
-        script.parent.mkdir(parents=True, exist_ok=True)
-        limits = RunLimits.given(cfg.recycle_after, cfg.watchdog_s)
-        script.write_text(sbatch_script(out_dir, body_dir, todo, options, limits), encoding="utf-8")
-    except SynthActError as exc:
-        fail(str(exc))
+    cfg = load_config(config)
+    out_dir = out or cfg.output
+    pipeline.write_plan(cfg, out_dir)
+    folder = OutputFolder(out_dir)
+    complete = folder.complete()
+    body_dir = bodies or default_cache_dir()
+    pipeline.ensure_bodies((j for j in folder.jobs() if j not in complete), body_dir, console)
+    options = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
+                           cpus_per_task=cpus_per_task, array_parallelism=array_parallelism)
+    todo = shards_to_submit(folder.jobs(), lambda j: j in complete, shards)
+    if not todo:
+        console.print(f"every clip of {out_dir} is rendered; nothing to submit", highlight=False, markup=False)
         return
+    script = out_dir / "slurm" / "render.sbatch"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    limits = RunLimits.given(cfg.recycle_after, cfg.watchdog_s)
+    script.write_text(sbatch_script(out_dir, body_dir, todo, options, limits), encoding="utf-8")
     console.print(f"submit with: sbatch {script}\nthen write the split lists with: synthact render "
                   f"{out_dir / 'jobs.jsonl'}", highlight=False, markup=False)
     sys.stdout.write(f"{script}\n")
@@ -246,14 +233,10 @@ def preview(
     bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder.")] = None,
 ) -> None:
     """Render one randomized variant of a template through the farm (the add-on's Preview Variant)."""
-    from render_farm.bodies.cache import default_cache_dir
+    from render_farm.bodies.baked.cache import default_cache_dir
     from render_farm.preview import render_preview
 
-    try:
-        path = render_preview(template, seed, out, bodies or default_cache_dir(), size, engine, console)
-    except SynthActError as exc:
-        fail(str(exc))
-        return
+    path = render_preview(template, seed, out, bodies or default_cache_dir(), size, engine, console)
     sys.stdout.write(f"{path}\n")
 
 
@@ -263,15 +246,11 @@ def report(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
     from rich.progress import Progress
 
     from render_farm import pipeline
-    from render_farm.report import write_report
+    from render_farm.dataset.report import write_report
 
     if not (dataset / "jobs.jsonl").is_file():
         fail(f"{dataset / 'jobs.jsonl'}: not found (is {dataset} a rendered dataset?)")
-    try:
-        jobs = pipeline.load_jobs(dataset)
-    except SynthActError as exc:
-        fail(str(exc))
-        return
+    jobs = pipeline.load_jobs(dataset)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("reading clips", total=len(jobs))
         out = write_report(dataset, jobs, on_clip=lambda: progress.advance(task))
@@ -283,7 +262,7 @@ def verify(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
     """Decode every clip and check it, its label and the split lists; exits non-zero listing every problem."""
     from rich.progress import Progress
 
-    from render_farm.verify import verify_dataset
+    from render_farm.dataset.verify import verify_dataset
 
     if not dataset.is_dir():
         fail(f"{dataset}: dataset folder not found")
@@ -306,11 +285,7 @@ def templates_list(
     Kinetics-400, UCF101 and HMDB51)."""
     from render_farm.templates import load_library
 
-    try:
-        library = load_library(template_dir)
-    except SynthActError as exc:
-        fail(str(exc))
-        return
+    library = load_library(template_dir)
     if as_json:
         from render_farm.templates import class_mappings
 
@@ -341,14 +316,10 @@ def templates_check(
     limits, feet on the ground, and no two classes near-duplicates. Exits 1 naming every problem."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from render_farm.core.motion_checks import check_library
+    from render_farm.core.template.checks import check_library
     from render_farm.templates import load_library
 
-    try:
-        library = load_library(template_dir)
-    except SynthActError as exc:
-        fail(str(exc))
-        return
+    library = load_library(template_dir)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
         progress.add_task(f"checking {len(library)} templates ({len(library) * (len(library) - 1) // 2} pairs)")
         problems = check_library(library)
@@ -410,7 +381,7 @@ def templates_import_bvh(
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "segments.json"
         listing.write_text(json.dumps([s.as_dict() for s in segments]), encoding="utf-8")
-        cmd = [sys.executable, "-m", "render_farm.blender.mocap_import", str(listing), str(out),
+        cmd = [sys.executable, "-m", "blender_addon.batch_import", str(listing), str(out),
                "--joint-map", map_kind, "--map-file", map_file, "--min-frames", str(min_frames),
                "--max-skate", str(max_skate)]
         with Progress(console=console, transient=True) as progress:
@@ -441,14 +412,10 @@ def templates_import_bvh(
 @templates_app.command("validate")
 def templates_validate(paths: Annotated[list[Path], typer.Argument(help="Template JSON files.")]) -> None:
     """Check template files against the schema; exits non-zero on the first bad one."""
-    from render_farm.core.template import load_template
+    from render_farm.core.template.model import load_template
 
     for p in paths:
-        try:
-            t = load_template(p)
-        except SynthActError as exc:
-            fail(str(exc))
-            return
+        t = load_template(p)
         console.print(f"ok {p} ({t.id}, {t.frame_count} frames)", highlight=False, markup=False, soft_wrap=True)
 
 
@@ -457,7 +424,7 @@ def templates_schema(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Print the template JSON Schema."""
-    from render_farm.core.template import template_json_schema
+    from render_farm.core.template.model import template_json_schema
 
     text = json.dumps(template_json_schema(), indent=2) + "\n"
     if out:
@@ -473,11 +440,7 @@ def assets_check(
     """Verify every asset in the manifest: present, and matching its checksum."""
     from render_farm.assets import check_assets
 
-    try:
-        problems, checked = check_assets(manifest)
-    except SynthActError as exc:
-        fail(str(exc))
-        return
+    problems, checked = check_assets(manifest)
     for p in problems:
         console.print(f"[red]{escape(p)}[/red]", highlight=False)
     if problems:
@@ -492,11 +455,7 @@ def assets_refresh(
     """Update the checksums of assets authored in this repository (templates) after editing them."""
     from render_farm.assets import refresh_repo_checksums
 
-    try:
-        changed = refresh_repo_checksums(manifest)
-    except SynthActError as exc:
-        fail(str(exc))
-        return
+    changed = refresh_repo_checksums(manifest)
     console.print(f"updated {len(changed)} checksum(s): {', '.join(changed) or 'none'}", highlight=False,
                   markup=False)
 
@@ -509,16 +468,20 @@ def addon_build(
     install-file`)."""
     from render_farm.addon_package import build_addon
 
-    try:
-        path = build_addon(out)
-    except SynthActError as exc:
-        fail(str(exc))
-        return
+    path = build_addon(out)
     sys.stdout.write(f"{path}\n")
 
 
 def main() -> None:
-    app()
+    """The `synthact` command. Every user mistake and broken input the farm detects is a SynthActError: it
+    ends here, printed as one line, exit code 2 (commands raise it and need no handler of their own)."""
+    try:
+        app()
+    except SynthActError as exc:
+        try:
+            fail(str(exc))
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":

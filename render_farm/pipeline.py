@@ -26,17 +26,18 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from render_farm.bodies.cache import bake_bodies, missing_bodies
-from render_farm.core.config import DatasetConfig
-from render_farm.core.errors import RenderInterrupted, SynthActError
-from render_farm.core.jobs import Job, job_line
-from render_farm.core.plan_lines import plan_text
-from render_farm.core.planner import PlanSummary, plan_identity, plan_settings
-from render_farm.core.template import template_json
+from render_farm.bodies.baked.cache import missing_bodies
+from render_farm.bodies.baking.bake import bake_bodies
+from render_farm.core.plan.config import DatasetConfig
+from render_farm.core.plan.jobs import Job, job_line
+from render_farm.core.plan.plan_lines import plan_text
+from render_farm.core.plan.planner import PlanSummary, plan_identity, plan_settings
+from render_farm.core.template.model import template_json
 from render_farm.dataset.folder import OutputFolder, read_jobs, remove_orphaned_scratch
 from render_farm.executors.base import EXECUTORS, Executor, JobOutcome, RunLimits, executor_for
 from render_farm.executors.slurm import SlurmExecutor, SlurmOptions
 from render_farm.templates import find_template
+from synthact.errors import RenderInterrupted, SynthActError
 
 
 @dataclass

@@ -10,9 +10,9 @@ from pathlib import Path
 from rich.console import Console
 
 from render_farm import pipeline
-from render_farm.core.config import parse_config
-from render_farm.core.errors import SynthActError
-from render_farm.core.template import load_template
+from render_farm.core.plan.config import parse_config
+from render_farm.core.template.model import load_template
+from synthact.errors import SynthActError
 
 MAX_PREVIEW_FRAMES = 150
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import ffmpeg
 import numpy as np
 
-from render_farm.core.errors import SynthActError
 from render_farm.core.lifetime import die_with_parent
+from synthact.errors import SynthActError
 
 GOP = 16
 

@@ -37,7 +37,7 @@ def actions_markdown() -> str:
         "",
         f"SynthAct ships **{len(library)} action classes** in six families: "
         + ", ".join(f"{FAMILY_TITLES[f].lower()} ({counts[f]})" for f in FAMILY_ORDER) + ". "
-        "Each is a template authored through the Blender add-on (render_farm/templates/families/), checked by "
+        "Each is a template authored through the Blender add-on (tools/families/), checked by "
         "`synthact templates check` (valid, joints within limits, on the ground, no two classes near-duplicates) "
         "and listed with `synthact templates list [--json]`.",
         "",

@@ -1,7 +1,7 @@
 """Make the illustrations of docs/artists.md (Workbench renders): `make figures`.
 
 1. rig_tpose.png, rig_keyed.png: the add-on's rig, bare and with a preview body posed by a template
-   (render_farm/blender/artist_figures.py, in its own Blender process).
+   (tools/artist_figures.py, in its own Blender process).
 2. preview_variants.png: the middle frame of Preview Variant clips of 'wave' for three seeds, rendered
    through the farm exactly as the add-on's button does (`synthact preview`).
 """
@@ -16,8 +16,9 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from render_farm.bodies.cache import bake_bodies, body_path, default_cache_dir, missing_bodies
-from render_farm.core.jobs import BodyParams
+from render_farm.bodies.baked.cache import body_path, default_cache_dir, missing_bodies
+from render_farm.bodies.baking.bake import bake_bodies
+from render_farm.core.plan.jobs import BodyParams
 from render_farm.preview import render_preview
 from render_farm.templates import BUILTIN_DIR
 
@@ -36,7 +37,7 @@ def main() -> int:
     bodies = default_cache_dir()
     bake_bodies(bodies, missing_bodies(bodies, [DEFAULT_BODY]))
     OUT.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "render_farm.blender.artist_figures", str(OUT),
+    subprocess.run([sys.executable, "-m", "tools.artist_figures", str(OUT),
                     str(body_path(bodies, DEFAULT_BODY))], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         tiles = [middle_frame(render_preview(BUILTIN_DIR / "wave.json", seed, Path(tmp) / f"wave-{seed}.mp4", bodies,

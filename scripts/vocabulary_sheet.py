@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw
 
-from render_farm.core.config import load_config
+from render_farm.core.plan.config import load_config
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "examples" / "vocabulary_sheet.yaml"

@@ -19,7 +19,7 @@ DEFAULT_PHENOTYPE = {"gender": 0.5, "age": 0.5, "muscle": 0.5, "weight": 0.5, "h
 @pytest.fixture(scope="session")
 def body_dir() -> Path:
     """The shared body cache (bodies are baked once per machine and reused)."""
-    from render_farm.bodies.cache import default_cache_dir
+    from render_farm.bodies.baked.cache import default_cache_dir
 
     path = default_cache_dir()
     path.mkdir(parents=True, exist_ok=True)
@@ -29,9 +29,10 @@ def body_dir() -> Path:
 @pytest.fixture(scope="session")
 def default_body(body_dir):
     """anny's default phenotype, baked (the first bake on a machine builds the anny model)."""
-    from render_farm.bodies.baked import load_body
-    from render_farm.bodies.cache import bake_bodies, body_path, missing_bodies
-    from render_farm.core.jobs import BodyParams
+    from render_farm.bodies.baked.body import load_body
+    from render_farm.bodies.baked.cache import body_path, missing_bodies
+    from render_farm.bodies.baking.bake import bake_bodies
+    from render_farm.core.plan.jobs import BodyParams
 
     params = BodyParams(phenotype=DEFAULT_PHENOTYPE)
     bake_bodies(body_dir, missing_bodies(body_dir, [params]))

@@ -3,7 +3,7 @@ import shutil
 import yaml
 
 from render_farm.assets import check_assets, load_manifest
-from render_farm.core.config import HDRIS
+from render_farm.core.plan.config import HDRIS
 from render_farm.templates import template_paths
 from tests.conftest import REPO
 

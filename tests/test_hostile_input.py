@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from render_farm.core import template as core_template
+from render_farm.core.template import model as core_template
 from render_farm.templates import BUILTIN_DIR
 from tests.conftest import run_cli
 

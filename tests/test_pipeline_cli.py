@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import yaml
 
-from render_farm.core.config import load_config
-from render_farm.core.labels import ClipLabel
+from render_farm.core.label.labels import ClipLabel
+from render_farm.core.plan.config import load_config
 from tests.conftest import DEFAULT_PHENOTYPE, REPO, run_cli, session_processes
 
 pytestmark = pytest.mark.slow
@@ -155,7 +155,7 @@ def test_a_failing_clip_is_reported_and_the_others_complete(tmp_path, body_dir):
     from rich.console import Console
 
     from render_farm import pipeline
-    from render_farm.core.config import load_config
+    from render_farm.core.plan.config import load_config
 
     config = load_config(small_config(tmp_path, actions=["punch", "kick"], clips_per_action=2))
     out = tmp_path / "out"

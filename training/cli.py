@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from render_farm.core.errors import SynthActError
+from synthact.errors import SynthActError
 
 app = typer.Typer(help="Train and evaluate video models on rendered or real datasets.", no_args_is_help=True)
 console = Console(stderr=True)

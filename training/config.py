@@ -8,8 +8,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from render_farm.core.errors import SynthActError, describe_validation_error
-from render_farm.core.yamlio import load_yaml_mapping
+from synthact.errors import SynthActError, describe_validation_error
+from synthact.yamlio import load_yaml_mapping
 from training.models import PRESETS
 
 Mode = Literal["pretrain", "finetune", "linear-probe"]

@@ -14,8 +14,8 @@ import numpy as np
 from mathutils import Vector
 
 from render_farm.blender.body import Actor
-from render_farm.bodies.baked import BakedBody
-from render_farm.core.camera import CameraPose
+from render_farm.bodies.baked.body import BakedBody
+from render_farm.core.geometry.camera import CameraPose
 
 # Joints lie inside the body: the first surface a ray meets may be up to this far in front of a
 # joint that is still seen (its own flesh). A surface further in front hides it.

@@ -6,9 +6,9 @@ import bpy
 import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
-from render_farm.bodies.baked import REGIONS, BakedBody
-from render_farm.core import quaternion as quat
-from render_farm.core.skeleton import JOINT_NAMES, PARENTS, bone_tail
+from render_farm.bodies.baked.body import REGIONS, BakedBody
+from render_farm.core.geometry import quaternion as quat
+from render_farm.core.geometry.skeleton import JOINT_NAMES, PARENTS, bone_tail
 
 WEIGHT_STEP = 1.0 / 512  # weights are grouped by value to add them in few calls
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bpy
 
 from render_farm.blender.scene import place_object
-from render_farm.core.camera import SENSOR_WIDTH_MM, CameraPose
+from render_farm.core.geometry.camera import SENSOR_WIDTH_MM, CameraPose
 
 
 def place(obj: bpy.types.Object, pose: CameraPose) -> None:

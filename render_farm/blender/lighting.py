@@ -9,10 +9,10 @@ import bpy
 import numpy as np
 
 from render_farm.blender.scene import place_object
-from render_farm.core.camera import look_at
-from render_farm.core.colors import kelvin_to_rgb
-from render_farm.core.errors import SynthActError
-from render_farm.core.jobs import AreaLight, LightingParams, SceneParams
+from render_farm.core.geometry.camera import look_at
+from render_farm.core.geometry.colors import kelvin_to_rgb
+from render_farm.core.plan.jobs import AreaLight, LightingParams, SceneParams
+from synthact.errors import SynthActError
 
 
 class AssetError(SynthActError):

@@ -8,7 +8,7 @@ import bpy
 
 from render_farm.blender.body import TEXTURE_ID_BASE
 from render_farm.blender.lighting import AssetError
-from render_farm.bodies.baked import REGIONS
+from render_farm.bodies.baked.body import REGIONS
 
 
 def _nodes(mat: bpy.types.Material):

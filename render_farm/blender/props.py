@@ -9,8 +9,8 @@ import bpy
 from mathutils import Quaternion, Vector
 
 from render_farm.blender.materials import flat
-from render_farm.core.clip_spec import PropTrack
-from render_farm.core.jobs import Distractor
+from render_farm.core.plan.jobs import Distractor
+from render_farm.core.scene.clip_spec import PropTrack
 
 _ADD = {
     "cube": lambda s, loc: bpy.ops.mesh.primitive_cube_add(size=s, location=loc),

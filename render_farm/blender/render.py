@@ -12,7 +12,7 @@ import numpy as np
 
 from render_farm.blender import camera, props
 from render_farm.blender.body import Actor
-from render_farm.core.clip_spec import ClipSpec
+from render_farm.core.scene.clip_spec import ClipSpec
 from render_farm.video import ClipEncoder
 
 

@@ -37,15 +37,15 @@ from render_farm.blender.body import build_actor  # noqa: E402
 from render_farm.blender.devices import select_device  # noqa: E402
 from render_farm.blender.passes import PassRenderer  # noqa: E402
 from render_farm.blender.render import Cast, apply_frame, render_frames  # noqa: E402
-from render_farm.bodies.baked import load_body  # noqa: E402
-from render_farm.bodies.cache import body_path  # noqa: E402
-from render_farm.core.atomic import write_json_atomic  # noqa: E402
-from render_farm.core.clip_spec import resolve  # noqa: E402
-from render_farm.core.jobs import Job  # noqa: E402
-from render_farm.core.labels import make_label  # noqa: E402
-from render_farm.core.template import load_template  # noqa: E402
+from render_farm.bodies.baked.body import load_body  # noqa: E402
+from render_farm.bodies.baked.cache import body_path  # noqa: E402
+from render_farm.core.label.labels import make_label  # noqa: E402
+from render_farm.core.plan.jobs import Job  # noqa: E402
+from render_farm.core.scene.clip_spec import resolve  # noqa: E402
+from render_farm.core.template.model import load_template  # noqa: E402
 from render_farm.dataset.folder import scratch_dir  # noqa: E402
 from render_farm.video import ClipEncoder  # noqa: E402
+from synthact.atomic import write_json_atomic  # noqa: E402
 
 
 def partial_name(path: Path) -> Path:

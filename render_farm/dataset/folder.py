@@ -21,10 +21,10 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from render_farm.core.atomic import write_text_atomic
-from render_farm.core.errors import SynthActError
-from render_farm.core.jobs import Job
+from render_farm.core.plan.jobs import Job
 from render_farm.dataset.mp4 import ClipHeaderError, read_header
+from synthact.atomic import write_text_atomic
+from synthact.errors import SynthActError
 
 # Worker processes keep their temporary files (Blender's own, the frames of a clip) in folders named
 # after their pid, so that a run can tell the folders of killed workers (pid gone) from live ones.

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from render_farm.core.errors import SynthActError
-from render_farm.core.jobs import Job
+from render_farm.core.plan.jobs import Job
+from synthact.errors import SynthActError
 
 if TYPE_CHECKING:
     from render_farm.dataset.folder import OutputFolder

@@ -14,7 +14,7 @@ import subprocess
 import sysconfig
 from pathlib import Path
 
-from render_farm.core.errors import SynthActError
+from synthact.errors import SynthActError
 
 WORKER = Path(__file__).resolve().parent.parent / "blender" / "worker.py"
 

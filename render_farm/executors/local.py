@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from render_farm.core.errors import SynthActError
-from render_farm.core.jobs import Job
 from render_farm.core.lifetime import die_with_parent
+from render_farm.core.plan.jobs import Job
 from render_farm.dataset.folder import OutputFolder, scratch_name
 from render_farm.executors.base import JobOutcome, OnDone, RunLimits, is_storage_error
 from render_farm.executors.cores import available_cores, core_sets_for, pin_to_cores
+from synthact.errors import SynthActError
 
 STOP_WAIT_S = 5.0  # after SIGTERM: how long a worker gets to unwind its clip before SIGKILL
 RETIRE_WAIT_S = 30.0  # a worker told to exit (recycling, end of run) that has not after this is killed

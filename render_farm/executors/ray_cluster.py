@@ -14,12 +14,12 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from render_farm.core.errors import SynthActError
-from render_farm.core.jobs import Job
+from render_farm.core.plan.jobs import Job
 from render_farm.dataset.folder import OutputFolder
 from render_farm.executors.base import JobOutcome, OnDone, RunLimits, one_line
 from render_farm.executors.cores import claim_core
 from render_farm.executors.local import WORKERS_PER_GPU
+from synthact.errors import SynthActError
 
 WAIT_TIMEOUT_S = 5.0  # ray.wait returns at least this often, so Ctrl-C is handled promptly
 STOP_WAIT_S = 30.0  # after Ctrl-C: how long to wait for the cancelled tasks to end

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from render_farm.core.errors import SynthActError
-from render_farm.core.jobs import Job
+from render_farm.core.plan.jobs import Job
 from render_farm.dataset.folder import OutputFolder
 from render_farm.executors.base import JobOutcome, OnDone, RunLimits
 from render_farm.executors.local import LocalExecutor
+from synthact.errors import SynthActError
 
 
 class ClipPaths(NamedTuple):

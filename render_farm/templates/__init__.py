@@ -6,8 +6,8 @@ import csv
 import difflib
 from pathlib import Path
 
-from render_farm.core.errors import SynthActError
-from render_farm.core.template import ActionTemplate, load_template
+from render_farm.core.template.model import ActionTemplate, load_template
+from synthact.errors import SynthActError
 
 BUILTIN_DIR = Path(__file__).parent / "library"
 MAPPINGS_DIR = BUILTIN_DIR / "mappings"

@@ -6,7 +6,7 @@ Two ways to label a folder of BVH files:
 - a CMU-style descriptions file: one line per file, `<file name without .bvh> <description>` (tab or
   spaces between), the whole file labelled with its description.
 A row that cannot be imported is reported with its reason and the rest go on
-(`synthact templates import-bvh`, render_farm/blender/mocap_import.py).
+(`synthact templates import-bvh`, blender_addon/batch_import.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from render_farm.core.errors import SynthActError
+from synthact.errors import SynthActError
 
 CSV_COLUMNS = ("file", "start_frame", "end_frame", "label")
 

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from render_farm.core.errors import SynthActError
+from synthact.errors import SynthActError
 from training.data.dataset import VideoClipDataset, collate
 from training.data.lists import VideoList, load_video_list
 from training.engine.distributed import Dist

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from render_farm.core.errors import SynthActError
+from synthact.errors import SynthActError
 
 
 class CheckpointError(SynthActError):

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from torch import nn
 
-from render_farm.core.atomic import write_text_atomic
-from render_farm.core.errors import SynthActError
+from synthact.atomic import write_text_atomic
+from synthact.errors import SynthActError
 from training.config import TrainConfig
 from training.data.dataset import VideoClipDataset, collate
 from training.data.lists import VideoList, load_video_list

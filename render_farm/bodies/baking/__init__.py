@@ -1,0 +1,1 @@
+"""Baking bodies: anny (PyTorch) posed into the canonical T-pose, run in the planning process's child."""

@@ -1,0 +1,2 @@
+"""Geometry every step shares: the canonical skeleton, quaternions, forward kinematics and skinning, camera
+framing and projection, colours."""

@@ -1,0 +1,165 @@
+"""Motion maths on numpy arrays: resampling a template to a clip, mirroring, heading, retargeting.
+
+Everything here is independent of Blender; the worker receives the finished
+per-frame rotations and translations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from render_farm.core.geometry import quaternion as quat
+from render_farm.core.geometry.skeleton import MIRROR_INDEX, REFERENCE_PELVIS_HEIGHT
+from render_farm.core.template.model import ActionTemplate
+
+
+def one_shot_slack(template: ActionTemplate, frames: int, fps: float, speed: float) -> float:
+    """Template frames of a one-shot action that do not fit into the clip at `speed` times its authored
+    rate (0 or less: the whole motion fits)."""
+    return (template.frame_count - 1) - (frames - 1) / fps * speed * template.fps
+
+
+def source_frames(template: ActionTemplate, frames: int, fps: float, speed: float, start_offset: float) -> np.ndarray:
+    """Fractional template frame shown at each clip frame.
+
+    A looping action plays at `speed` times its authored rate from `start_offset`
+    (template frames) and wraps. A one-shot action that fits into the clip is fitted
+    into it (its first frame at the clip's first, its last at the clip's last for
+    speed 1), the last pose held if a faster speed finishes early; one longer than
+    the clip at `speed` times its own rate plays at that rate, a window from
+    `start_offset` (never squeezed beyond its speed range).
+    """
+    n = template.frame_count
+    k = np.arange(frames, dtype=np.float64)
+    if template.loops:
+        return start_offset + k / fps * speed * template.fps
+    if frames == 1 or n == 1:
+        return np.zeros(frames)
+    if one_shot_slack(template, frames, fps, speed) > 0:
+        return np.clip(start_offset + k / fps * speed * template.fps, 0.0, n - 1)
+    return np.clip(k / (frames - 1) * (n - 1) * speed, 0.0, n - 1)
+
+
+def _cycle_delta(translation: np.ndarray) -> np.ndarray:
+    """Horizontal root displacement over one loop of a looping template."""
+    n = translation.shape[0]
+    delta = np.zeros(3)
+    if n > 1:
+        delta[:2] = (translation[-1, :2] - translation[0, :2]) * n / (n - 1)
+    return delta
+
+
+def resample(template: ActionTemplate, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotations (T, 24, 4) and root translations (T, 3) at fractional template frames."""
+    rot = template.rotation_array()
+    trans = template.translation_array()
+    n = template.frame_count
+    positions = np.asarray(positions, dtype=np.float64)
+    if template.loops:
+        cycles = np.floor(positions / n)
+        f = positions - cycles * n
+        i0 = np.floor(f).astype(int) % n
+        i1 = (i0 + 1) % n
+        t = f - np.floor(f)
+        delta = _cycle_delta(trans)
+        # Interpolating from the last frame to the first crosses into the next cycle.
+        t1 = trans[i1] + np.where((i1 == 0)[:, None], delta, 0.0)
+        out_trans = (1 - t)[:, None] * trans[i0] + t[:, None] * t1 + cycles[:, None] * delta
+    else:
+        f = np.clip(positions, 0, n - 1)
+        i0 = np.floor(f).astype(int)
+        i1 = np.minimum(i0 + 1, n - 1)
+        t = f - i0
+        out_trans = (1 - t)[:, None] * trans[i0] + t[:, None] * trans[i1]
+    out_rot = quat.slerp(rot[i0], rot[i1], np.broadcast_to(t[:, None], rot[i0].shape[:2]))
+    return out_rot, out_trans
+
+
+def mirror(rotations: np.ndarray, translation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Swap left and right and reflect through the body's sagittal (YZ) plane."""
+    rot = rotations[:, list(MIRROR_INDEX)] * np.array([1.0, 1.0, -1.0, -1.0])
+    trans = translation * np.array([-1.0, 1.0, 1.0])
+    return rot, trans
+
+
+def apply_heading(rotations: np.ndarray, translation: np.ndarray, heading_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Turn the whole motion about the vertical axis through the origin."""
+    q = quat.from_axis_angle([0.0, 0.0, 1.0], np.radians(heading_deg))
+    rot = rotations.copy()
+    rot[:, 0] = quat.multiply(q, rotations[:, 0])
+    return rot, quat.rotate(q, translation)
+
+
+def retarget_translation(translation: np.ndarray, pelvis_height: float) -> np.ndarray:
+    """Scale root motion authored on the reference body to a body of another size."""
+    return translation * (pelvis_height / REFERENCE_PELVIS_HEIGHT)
+
+
+def centre_horizontally(translation: np.ndarray) -> np.ndarray:
+    """Shift the root path so its horizontal mean is over the origin (the actor stays in the set)."""
+    out = translation.copy()
+    out[:, :2] -= translation[:, :2].mean(axis=0)
+    return out
+
+
+def time_warp(u: np.ndarray, a1: float, a2: float) -> np.ndarray:
+    """A smooth monotonic warp of normalized time u in [0, 1] that keeps both ends fixed.
+
+    w(u) = u + a1 sin(2 pi u) / (2 pi) + a2 sin(4 pi u) / (4 pi); its slope 1 + a1 cos + a2 cos
+    stays positive while |a1| + |a2| < 1, so time never runs backwards.
+    """
+    if abs(a1) + abs(a2) >= 1.0:
+        raise ValueError("time warp amplitudes must satisfy |a1| + |a2| < 1")
+    u = np.asarray(u, dtype=np.float64)
+    return u + a1 * np.sin(2 * np.pi * u) / (2 * np.pi) + a2 * np.sin(4 * np.pi * u) / (4 * np.pi)
+
+
+def warped_source_frames(template: ActionTemplate, frames: int, fps: float, speed: float, start_offset: float,
+                         a1: float, a2: float) -> np.ndarray:
+    """source_frames with the clip's time warped: the first and last source frames are unchanged."""
+    plain = source_frames(template, frames, fps, speed, start_offset)
+    if frames < 2 or (a1 == 0 and a2 == 0):
+        return plain
+    # Source time is linear in clip time (or clamped at the end for a one-shot that finishes early):
+    # warp the clip time, then read the same mapping.
+    u = time_warp(np.linspace(0.0, 1.0, frames), a1, a2)
+    return np.interp(u, np.linspace(0.0, 1.0, frames), plain)
+
+
+def smooth_noise(rng: np.random.Generator, frames: int, channels: int, cycles: float = 1.5) -> np.ndarray:
+    """Band-limited noise (frames, channels): a few low-frequency sinusoids with random phases,
+    scaled so that its largest value per channel has magnitude 1."""
+    t = np.linspace(0.0, 1.0, frames)[:, None]
+    out = np.zeros((frames, channels))
+    for k in (1, 2, 3):
+        phase = rng.uniform(0, 2 * np.pi, size=channels)
+        weight = rng.normal(size=channels) / k
+        out += weight * np.sin(2 * np.pi * (cycles * k / 2.0) * t + phase)
+    peak = np.abs(out).max(axis=0)
+    return out / np.where(peak > 0, peak, 1.0)
+
+
+def joint_noise(rotations: np.ndarray, rng: np.random.Generator, amplitude_deg: float) -> np.ndarray:
+    """Perturb every joint but the root by a smooth rotation of at most amplitude_deg."""
+    if amplitude_deg <= 0:
+        return rotations
+    frames, joints = rotations.shape[:2]
+    vec = smooth_noise(rng, frames, (joints - 1) * 3).reshape(frames, joints - 1, 3)
+    norms = np.linalg.norm(vec, axis=-1, keepdims=True)
+    peak = norms.max(axis=0, keepdims=True)
+    vec = vec / np.where(peak > 0, peak, 1.0) * np.radians(amplitude_deg)  # largest angle per joint = amplitude
+    angles = np.linalg.norm(vec, axis=-1)
+    axes = np.where(angles[..., None] > 1e-12, vec / np.maximum(angles[..., None], 1e-12), [1.0, 0.0, 0.0])
+    q = quat.from_axis_angle(axes, angles)
+    out = rotations.copy()
+    out[:, 1:] = quat.normalize(quat.multiply(rotations[:, 1:], q))
+    return out
+
+
+def offset_root(translation: np.ndarray, distance: float, angle_deg: float) -> np.ndarray:
+    """Move the whole motion `distance` metres from the set's centre, in direction angle_deg."""
+    out = translation.copy()
+    a = np.radians(angle_deg)
+    out[:, 0] += distance * np.cos(a)
+    out[:, 1] += distance * np.sin(a)
+    return out

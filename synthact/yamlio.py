@@ -1,0 +1,57 @@
+"""Reading user files (text, YAML) with one-line errors that name the file (and the line, for YAML syntax)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from synthact.errors import SynthActError
+
+MAX_USER_FILE_BYTES = 64 * 1024 * 1024  # no config or template comes near; a larger file is refused unread
+
+
+def read_user_text(path: str | Path, what: str, error: type[SynthActError] = SynthActError,
+                   max_bytes: int = MAX_USER_FILE_BYTES) -> str:
+    """A user file's text; `error` names the file when it is missing, unreadable, larger than `max_bytes`
+    (checked before reading) or not UTF-8 text (a .blend given as a config, say)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise error(f"{path}: the {what} file is {size / 1e6:.1f} MB, over the limit of "
+                        f"{max_bytes / 1e6:.0f} MB")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: {what} file not found") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not a {what} file") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read {what} ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not a {what} file (not UTF-8 text: byte {exc.start} is 0x{data[exc.start]:02x})") \
+            from None
+
+
+def too_deep(path: str | Path, what: str, error: type[SynthActError] = SynthActError) -> SynthActError:
+    return error(f"{path}: the {what} is nested too deeply to be one (RecursionError while parsing)")
+
+
+def load_yaml_mapping(path: str | Path, what: str = "config", error: type[SynthActError] = SynthActError) -> dict:
+    """The YAML mapping in `path`; `error` is raised (one line) when it is missing, malformed or not a mapping."""
+    path = Path(path)
+    text = read_user_text(path, what, error)
+    try:
+        data = yaml.safe_load(text)
+    except RecursionError:
+        raise too_deep(path, what, error) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"{path}: malformed YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise error(f"{path}: the {what} must be a YAML mapping of fields, got {type(data).__name__}")
+    return data
