@@ -38,7 +38,7 @@ def main() -> int:
     bake_bodies(bodies, missing_bodies(bodies, [DEFAULT_BODY]))
     OUT.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "tools.artist_figures", str(OUT),
-                    str(body_path(bodies, DEFAULT_BODY))], check=True)
+                    str(body_path(bodies, DEFAULT_BODY))], check=True, cwd=OUT.parents[2])  # tools/: not installed
     with tempfile.TemporaryDirectory() as tmp:
         tiles = [middle_frame(render_preview(BUILTIN_DIR / "wave.json", seed, Path(tmp) / f"wave-{seed}.mp4", bodies,
                                              size=200)) for seed in SEEDS]

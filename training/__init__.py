@@ -1,6 +1,7 @@
-"""SynthAct's training package (issue 6: not built yet).
+"""SynthAct's training package: reads rendered datasets (`classes.txt`, `train.txt`/`val.txt` of
+`path class_index`) and real ones in their published layouts, and pretrains, fine-tunes, linear-probes and
+evaluates pytorchvideo models on them, with the scene/object-bias analysis (docs/training.md).
 
-Will read rendered datasets (`classes.txt`, `train.txt`/`val.txt` of `path class_index`,
-label JSON beside each clip) and train and evaluate video models with torch and
-pytorchvideo. It never imports Blender.
+It never imports Blender or the render farm: the only SynthAct code it shares is the small `synthact`
+package (errors, YAML reading, atomic writes); tests/core/test_architecture.py checks it.
 """

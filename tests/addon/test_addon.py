@@ -283,8 +283,7 @@ def test_preview_variant_renders_through_the_farm_and_shows_the_clip(tmp_path, a
 def test_rig_with_a_preview_body_skins_it(tmp_path, addon_zip, default_body, body_dir, blender_python):
     from render_farm.bodies.baked.cache import body_path
     from render_farm.core.plan.jobs import BodyParams
-
-    from .conftest import DEFAULT_PHENOTYPE
+    from tests.conftest import DEFAULT_PHENOTYPE
 
     baked = body_path(body_dir, BodyParams(phenotype=DEFAULT_PHENOTYPE))
     not_a_body = tmp_path / "notes.npz"

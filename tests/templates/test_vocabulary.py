@@ -309,3 +309,17 @@ def test_the_addon_loads_and_reexports_a_two_person_template_with_props(tmp_path
                 assert np.abs(again.partner.translation_array() - stored.partner.translation_array()).max() < 2e-6
     finally:
         blender_addon.unregister()
+
+
+def test_cmu_style_descriptions_label_whole_files(tmp_path):
+    from render_farm.templates.mocap import read_descriptions
+
+    for name in ("01_01", "01_02"):
+        (tmp_path / f"{name}.bvh").write_text("HIERARCHY\n")
+    (tmp_path / "descriptions.txt").write_text("# subject 1\n01_01\tplayground - forward jumps\n"
+                                               "01_02 climb, step over\n01_03\twalk\n01_02\n")
+    segments, skipped = read_descriptions(tmp_path, tmp_path / "descriptions.txt")
+    assert [(s.row, s.label, s.template_id, s.start_frame) for s in segments] == [
+        (2, "playground - forward jumps", "playground_forward_jumps_m_01_01", None),
+        (3, "climb, step over", "climb_step_over_m_01_02", None)]
+    assert [(s.row, s.reason) for s in skipped] == [(4, "file not found"), (5, "no description")]

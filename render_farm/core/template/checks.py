@@ -99,15 +99,18 @@ def normalized(points: list[np.ndarray], duration_s: float) -> np.ndarray:
     return np.concatenate(rel + [velocity[:, None, :]], axis=1)
 
 
-def template_features(t: ActionTemplate, mirrored: bool = False) -> np.ndarray:
+def _sampled_actors(t: ActionTemplate, mirrored: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every actor's rotations and root translation at the feature samples, mirrored when asked."""
     positions = _sample(t)
-    actors = [t] if t.partner is None else [t, _partner_template(t)]
-    points = []
-    for a in actors:
+    out = []
+    for a in [t] if t.partner is None else [t, _partner_template(t)]:
         rot, trans = motion.resample(a, positions)
-        if mirrored:
-            rot, trans = motion.mirror(rot, trans)
-        points.append(posed_points(rot, trans))
+        out.append(motion.mirror(rot, trans) if mirrored else (rot, trans))
+    return out
+
+
+def template_features(t: ActionTemplate, mirrored: bool = False) -> np.ndarray:
+    points = [posed_points(rot, trans) for rot, trans in _sampled_actors(t, mirrored)]
     duration = t.duration * (1.0 if t.loops else (t.frame_count - 1) / t.frame_count)
     return normalized(points, duration)
 
@@ -135,15 +138,7 @@ def feature_distance(a: np.ndarray, b: np.ndarray, loops: bool) -> float:
 def template_angles(t: ActionTemplate, mirrored: bool = False) -> np.ndarray:
     """Local joint rotations (T, joints, 4) at the feature samples, every actor, the root left out (its turn
     is in the positions)."""
-    positions = _sample(t)
-    actors = [t] if t.partner is None else [t, _partner_template(t)]
-    out = []
-    for a in actors:
-        rot, trans = motion.resample(a, positions)
-        if mirrored:
-            rot, trans = motion.mirror(rot, trans)
-        out.append(rot[:, 1:])
-    return np.concatenate(out, axis=1)
+    return np.concatenate([rot[:, 1:] for rot, _ in _sampled_actors(t, mirrored)], axis=1)
 
 
 def angle_distance(a: np.ndarray, b: np.ndarray, loops: bool) -> float:
