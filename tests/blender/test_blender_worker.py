@@ -105,6 +105,18 @@ def test_the_fast_preset_denoises_its_few_samples(tmp_path, default_body, body_d
     assert roughness["fast"] < 0.85 * roughness["raw"], roughness
 
 
+def test_a_gpu_render_denoises_on_the_gpu():
+    """What select_device does when it picks a GPU (no GPU here to pick): the factory setting would leave
+    OpenImageDenoise on the CPU, 48 ms of a 224x224 frame on one thread (benchmarks/frame_overhead.py)."""
+    from render_farm.blender.devices import denoise_on_gpu
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    assert scene.cycles.denoising_use_gpu is False
+    denoise_on_gpu(scene)
+    assert scene.cycles.denoising_use_gpu is True
+
+
 @pytest.mark.parametrize("request_", ["cpu", "auto", "cuda", "optix"])
 def test_gpu_devices_fall_back_to_the_cpu_with_a_note(tmp_path, default_body, body_dir, request_):
     from render_farm.blender.devices import select_device
@@ -115,6 +127,7 @@ def test_gpu_devices_fall_back_to_the_cpu_with_a_note(tmp_path, default_body, bo
     used, note = select_device(scene, request_, slot=1)
     # This machine has no NVIDIA GPU: every request ends on the CPU, and only GPU requests say why.
     assert used == "CPU" and scene.cycles.device == "CPU"
+    assert scene.cycles.denoising_use_gpu is False  # a CPU render denoises on the CPU
     assert (note == "") == (request_ == "cpu")
     if request_ != "cpu":
         assert note.startswith("no usable ") and note.endswith("GPU: rendering on the CPU")

@@ -1,0 +1,124 @@
+"""Where a frame's time goes, outside and inside path tracing (issue 15).
+
+    python benchmarks/frame_overhead.py [--samples 1] [--size 224] [--frames 24] [--threads 1] [--device cpu]
+
+Renders one clip's frames exactly as the worker does (the same scene build, pose, render call, BMP readback,
+encoder hand-off and annotation) and splits each frame's render call into Cycles' own stages, timed from
+Blender's render-stats callbacks (`bpy.app.handlers.render_stats`: each stage's message arrives as it
+starts): object sync (the armature-deformed body evaluated and exported), scene update (shaders, lights,
+images, film), BVH build and copy, sampling (path tracing, plus denoising where on), finishing (writing the
+frame file). Run twice side by side, with and without the denoiser, the difference is the denoiser.
+Times are means over the frames after the first two (the first builds the persistent scene).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+STAGES = ("pose", "object sync", "scene update", "bvh", "sampling", "finishing", "readback", "encode", "annotate")
+
+
+def stage_of(message: str) -> str:
+    if "Synchronizing object" in message:
+        return "object sync"
+    if "BVH" in message:
+        return "bvh"
+    if "| Sample " in message:
+        return "sampling"
+    if message.startswith("Time:") or "| Finished" in message:
+        return "finishing"
+    return "scene update"
+
+
+def profile(denoise: bool, args) -> dict[str, float]:
+    import bpy
+
+    from render_farm.blender import worker
+    from render_farm.blender.annotate import frame_truth
+    from render_farm.blender.devices import select_device
+    from render_farm.blender.render import apply_frame, read_bmp
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from render_farm.video import ClipEncoder
+    from tests.blender.test_blender_worker import make_jobs
+
+    tmp = Path(tempfile.mkdtemp(prefix="frame-overhead-"))
+    job = make_jobs(tmp, ["walk"], engine="cycles", frames=args.frames, size=(args.size, args.size),
+                    samples=args.samples)[0]
+    job = job.model_copy(update={"render": job.render.model_copy(update={"denoise": denoise})})
+    sc, cast, spec, body, _ = worker.build_scene(job, tmp, default_cache_dir(), threads=args.threads,
+                                                device=args.device)
+    select_device(sc, args.device)
+    events: list[tuple[float, str]] = []
+    handler = lambda stats: events.append((time.perf_counter(), stats))  # noqa: E731
+    bpy.app.handlers.render_stats.append(handler)
+    sc.render.image_settings.file_format = "BMP"
+    sc.render.image_settings.color_mode = "RGB"
+    frame_file = tmp / "frame.bmp"
+    sc.render.filepath = str(frame_file)
+    encoder = ClipEncoder(tmp / "clip.mp4", args.size, args.size, job.render.fps)
+    per_frame = []
+    try:
+        for k in range(args.frames):
+            events.clear()
+            times = dict.fromkeys(STAGES, 0.0)
+            t = time.perf_counter()
+            apply_frame(sc, cast, spec, k)
+            t_render = time.perf_counter()
+            times["pose"] = t_render - t
+            bpy.ops.render.render(write_still=True)
+            t_done = time.perf_counter()
+            marks = [(t_render, "scene update")] + [(te, stage_of(m)) for te, m in events] + [(t_done, "")]
+            for (a, stage), (b, _) in zip(marks, marks[1:], strict=False):
+                times[stage] += b - a
+            t = time.perf_counter()
+            pixels = read_bmp(frame_file)
+            times["readback"] = time.perf_counter() - t
+            t = time.perf_counter()
+            encoder.write(pixels)
+            times["encode"] = time.perf_counter() - t
+            t = time.perf_counter()
+            frame_truth(sc, cast.actor, body, spec.cameras[k], spec.joints_3d[k])
+            times["annotate"] = time.perf_counter() - t
+            per_frame.append(times)
+    finally:
+        encoder.close()
+        bpy.app.handlers.render_stats.remove(handler)
+    steady = per_frame[2:]
+    return {s: round(float(np.mean([f[s] for f in steady])) * 1e3, 2) for s in STAGES}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--samples", type=int, default=1)
+    ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--frames", type=int, default=24)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu")
+    args = ap.parse_args()
+    with_denoise, without = profile(True, args), profile(False, args)
+    outside = ("pose", "object sync", "scene update", "bvh", "finishing", "readback", "encode")
+    result = {
+        "settings": vars(args),
+        "ms_per_frame_denoised": with_denoise,
+        "ms_per_frame_raw": without,
+        "path_tracing_ms": without["sampling"],
+        "denoising_ms": round(with_denoise["sampling"] - without["sampling"], 2),
+        "outside_path_tracing_and_denoising_ms": round(sum(with_denoise[s] for s in outside), 2),
+        "annotation_ms": with_denoise["annotate"],
+    }
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
