@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -39,6 +40,16 @@ def test_skin_weights_and_regions(default_body):
     assert np.all((b.corner_uvs >= -1e-6) & (b.corner_uvs <= 1 + 1e-6))
 
 
+def test_baking_uses_a_process_per_core_when_the_bodies_warrant_it():
+    from render_farm.bodies.baking.bake import BODIES_PER_PROCESS, baking_processes
+
+    cores = len(os.sched_getaffinity(0))
+    assert baking_processes(1) == 1
+    assert baking_processes(BODIES_PER_PROCESS + 1) == min(2, cores)
+    assert baking_processes(1000) == cores
+    assert baking_processes(3, processes=16) == 3 and baking_processes(1000, processes=4) == 4
+
+
 def test_bake_is_deterministic_and_shape_varies(tmp_path):
     from render_farm.bodies.baked.cache import body_path
     from render_farm.bodies.baking.bake import bake_bodies
@@ -47,7 +58,7 @@ def test_bake_is_deterministic_and_shape_varies(tmp_path):
     adult = BodyParams(phenotype={"gender": 1.0, "age": 0.7, "muscle": 0.5, "weight": 0.5, "height": 0.9,
                                   "proportions": 0.5})
     child = BodyParams(phenotype={**adult.phenotype, "age": 0.25})
-    bake_bodies(tmp_path / "a", [adult, child])
+    bake_bodies(tmp_path / "a", [adult, child], processes=2)  # one body each in two baking processes
     bake_bodies(tmp_path / "b", [adult])
     a, b = load_body(body_path(tmp_path / "a", adult)), load_body(body_path(tmp_path / "b", adult))
     np.testing.assert_array_equal(a.vertices, b.vertices)

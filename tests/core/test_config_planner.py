@@ -147,3 +147,23 @@ def test_presets_set_render_settings_and_explicit_fields_override_them():
     assert (job.render.samples, job.render.denoise, job.render.max_bounces) == (64, True, 8)
     with pytest.raises(ConfigError, match="p.yaml: preset: Input should be 'preview', 'fast' or 'quality'"):
         parse_config({**base, "preset": "ultra"}, "p.yaml")
+
+
+def test_a_body_pool_bounds_the_bodies_to_bake_and_keeps_old_plans_identity():
+    from render_farm.core.plan.planner import plan_identity, plan_settings, pool_body
+
+    actions = ["walk", "handshake"]
+    templates = [find_template(a) for a in actions]
+    pooled = parse_config({"actions": actions, "clips_per_action": 40, "body": {"pool": 5}}, "c")
+    jobs = plan(pooled, templates)
+    bodies = {tuple(sorted(b.phenotype.items())) for j in jobs for b in j.bodies()}
+    pool = {tuple(sorted(pool_body(pooled, i).phenotype.items())) for i in range(5)}
+    assert bodies <= pool and len(bodies) >= 4  # 80 jobs and 40 partners drawn from 5 bodies
+    assert [j.body for j in plan(pooled, templates)] == [j.body for j in jobs]  # the same pool every time
+    # The pool is part of the plan's identity; a config without one hashes as it did before pools existed.
+    free = parse_config({"actions": actions, "clips_per_action": 40}, "c")
+    assert "pool" not in plan_settings(free)["body"] and plan_settings(pooled)["body"]["pool"] == 5
+    assert plan_identity(free) != plan_identity(pooled)
+    assert len({tuple(sorted(j.body.phenotype.items())) for j in plan(free, templates)}) > 30
+    with pytest.raises(ConfigError, match=r"c: body.pool: Input should be greater than or equal to 1"):
+        parse_config({"actions": actions, "body": {"pool": 0}}, "c")

@@ -34,47 +34,74 @@ def _bake_all(conn, parent: int, jobs: list[tuple[str, dict[str, float], str]]) 
 
 
 STOP_WAIT_S = 5.0
+# Bodies each baking process is worth: a child spends a few seconds loading the anny model before its first
+# body (about 1.4 s each on one core), so small batches stay in one process.
+BODIES_PER_PROCESS = 8
+
+
+def baking_processes(count: int, processes: int | None = None) -> int:
+    """How many children bake `count` bodies: `processes` if given (never more than the bodies), else one per
+    core, but no more than one per BODIES_PER_PROCESS bodies."""
+    if processes:
+        return max(1, min(processes, count))
+    return max(1, min(len(os.sched_getaffinity(0)), -(-count // BODIES_PER_PROCESS)))
 
 
 def bake_bodies(
-    cache_dir: Path, bodies: list[BodyParams], on_baked: Callable[[BodyParams], None] | None = None
+    cache_dir: Path, bodies: list[BodyParams], on_baked: Callable[[BodyParams], None] | None = None,
+    processes: int | None = None,
 ) -> None:
-    """Bake bodies into the cache in a separate process.
+    """Bake bodies into the cache in separate processes, one per core (`processes` to choose).
 
     The baker imports torch (and through anny, triton); in a process that has imported bpy that
-    import can crash (two LLVMs), so it never runs in the caller's process. One child bakes all; on
-    Ctrl-C or SIGTERM (KeyboardInterrupt) it is stopped at once, mid-body (a body file is written under
-    a temporary name, so none is left half-written).
+    import can crash (two LLVMs), so it never runs in the caller's process. The bodies are dealt to the
+    children in turn; on Ctrl-C or SIGTERM (KeyboardInterrupt) every child is stopped at once, mid-body
+    (a body file is written under a temporary name, so none is left half-written), and the first body that
+    fails stops them all with one line naming it.
     """
     if not bodies:
         return
     import multiprocessing
+    from multiprocessing.connection import wait
 
     ctx = multiprocessing.get_context("spawn")
-    ours, theirs = ctx.Pipe()
     by_path = {str(body_path(cache_dir, b)): b for b in bodies}
-    child = ctx.Process(target=_bake_all, args=(theirs, os.getpid(), [(b.provider, b.phenotype, p)
-                                                                      for p, b in by_path.items()]), daemon=True)
-    child.start()
-    theirs.close()
+    work = [(b.provider, b.phenotype, p) for p, b in by_path.items()]
+    count = baking_processes(len(work), processes)
+    children, pipes, owed = [], {}, {}
     try:
-        for _ in range(len(by_path)):
-            try:
-                message = ours.recv()
-            except EOFError:
-                child.join(STOP_WAIT_S)
-                raise SynthActError(f"baking bodies into {cache_dir}: the baking process died "
-                                    f"(exit code {child.exitcode})") from None
-            if message[0] == "failed":
-                raise SynthActError(f"{message[1]}: cannot bake the body ({message[2]})")
-            if on_baked:
-                on_baked(by_path[message[1]])
-        child.join(STOP_WAIT_S)
-    finally:
-        if child.is_alive():
-            child.terminate()
+        for i in range(count):
+            ours, theirs = ctx.Pipe()
+            share = work[i::count]
+            child = ctx.Process(target=_bake_all, args=(theirs, os.getpid(), share), daemon=True)
+            child.start()
+            theirs.close()
+            children.append(child)
+            pipes[ours], owed[ours] = child, len(share)
+        while any(owed.values()):
+            for conn in wait([c for c, n in owed.items() if n]):
+                try:
+                    message = conn.recv()
+                except EOFError:  # it owes bodies and its pipe closed: it died
+                    child = pipes[conn]
+                    child.join(STOP_WAIT_S)
+                    raise SynthActError(f"baking bodies into {cache_dir}: a baking process died "
+                                        f"(exit code {child.exitcode})") from None
+                if message[0] == "failed":
+                    raise SynthActError(f"{message[1]}: cannot bake the body ({message[2]})")
+                owed[conn] -= 1
+                if on_baked:
+                    on_baked(by_path[message[1]])
+        for child in children:
             child.join(STOP_WAIT_S)
-        if child.is_alive():
-            child.kill()
-            child.join()
-        ours.close()
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+        for child in children:
+            child.join(STOP_WAIT_S)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        for conn in pipes:
+            conn.close()

@@ -70,6 +70,8 @@ def plan_settings(config: DatasetConfig) -> dict:
     """The settings that change a clip's pixels or labels, as JSON values."""
     settings = config.model_dump(mode="json", exclude=NOT_IDENTITY)
     settings["world_map"] = config.world_map_resolution
+    if settings["body"]["pool"] is None:  # plans from before body pools keep their identity
+        del settings["body"]["pool"]
     return settings
 
 
@@ -199,6 +201,18 @@ def sample_prop_colors(template: ActionTemplate, seed: int) -> dict[str, tuple[f
 
 
 def sample_body(config: DatasetConfig, rng: Stream) -> BodyParams:
+    """A body from the config's ranges; with a pool, one of the pool's bodies (chosen by `rng`)."""
+    if config.body.pool is not None:
+        return pool_body(config, rng.index(config.body.pool))
+    return BodyParams(phenotype={
+        name: _quantize(getattr(config.body, name).sample(rng), PHENOTYPE_STEP)
+        for name in ("gender", "age", "muscle", "weight", "height", "proportions")
+    })
+
+
+def pool_body(config: DatasetConfig, index: int) -> BodyParams:
+    """Body `index` of the dataset's pool: from the dataset's seed and the index alone."""
+    rng = stream_for(derive_seed(config.seed, "body_pool", index), "body")
     return BodyParams(phenotype={
         name: _quantize(getattr(config.body, name).sample(rng), PHENOTYPE_STEP)
         for name in ("gender", "age", "muscle", "weight", "height", "proportions")
