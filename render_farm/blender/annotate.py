@@ -34,9 +34,13 @@ class FrameTruth:
 
 
 def evaluated_vertices(actor: Actor) -> np.ndarray:
-    """World positions of the deformed mesh's vertices."""
+    """World positions of the deformed body mesh's vertices."""
+    return _evaluated(actor.mesh)
+
+
+def _evaluated(mesh_object: bpy.types.Object) -> np.ndarray:
     depsgraph = bpy.context.evaluated_depsgraph_get()
-    obj = actor.mesh.evaluated_get(depsgraph)
+    obj = mesh_object.evaluated_get(depsgraph)
     mesh = obj.to_mesh()
     try:
         co = np.empty(len(mesh.vertices) * 3, dtype=np.float32)
@@ -72,7 +76,9 @@ def frame_truth(scene: bpy.types.Scene, actor: Actor, body: BakedBody, camera: C
                 joints: np.ndarray) -> FrameTruth:
     bpy.context.view_layer.update()
     verts = evaluated_vertices(actor)
-    uv, depth = camera.project(verts)
+    # The box holds the whole person: body, garments, hair and accessories.
+    outline = np.concatenate([verts] + [_evaluated(p) for p in actor.pieces]) if actor.pieces else verts
+    uv, depth = camera.project(outline)
     uv = uv[depth > 0]
     x0, y0 = np.clip(uv.min(axis=0), 0, [camera.width, camera.height])
     x1, y1 = np.clip(uv.max(axis=0), 0, [camera.width, camera.height])

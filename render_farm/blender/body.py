@@ -7,6 +7,7 @@ import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
 from render_farm.bodies.baked.body import REGIONS, BakedBody
+from render_farm.bodies.baked.outfit import OutfitPiece, outfit_pieces
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.skeleton import JOINT_NAMES, PARENTS, bone_tail
 
@@ -17,6 +18,7 @@ class Actor:
     def __init__(self, armature: bpy.types.Object, mesh: bpy.types.Object, rest_rotations: np.ndarray):
         self.armature = armature
         self.mesh = mesh
+        self.pieces: list[bpy.types.Object] = []  # garments, hair and accessories skinned to the same rig
         # Rest orientation of each bone in armature space, (24, 4).
         self.rest_rotations = rest_rotations
         self.rest_inverse = quat.conjugate(rest_rotations)
@@ -39,19 +41,24 @@ class Actor:
 
 
 def _mesh(body: BakedBody, name: str) -> bpy.types.Mesh:
+    return _triangles(name, body.vertices, body.faces, body.corner_uvs)
+
+
+def _triangles(name: str, vertices: np.ndarray, faces: np.ndarray, corner_uvs: np.ndarray | None) -> bpy.types.Mesh:
     mesh = bpy.data.meshes.new(name)
-    v = body.vertices.shape[0]
-    f = body.faces.shape[0]
+    v = vertices.shape[0]
+    f = faces.shape[0]
     mesh.vertices.add(v)
-    mesh.vertices.foreach_set("co", body.vertices.astype(np.float32).ravel())
+    mesh.vertices.foreach_set("co", vertices.astype(np.float32).ravel())
     mesh.loops.add(f * 3)
-    mesh.loops.foreach_set("vertex_index", body.faces.astype(np.int32).ravel())
+    mesh.loops.foreach_set("vertex_index", faces.astype(np.int32).ravel())
     mesh.polygons.add(f)
     mesh.polygons.foreach_set("loop_start", np.arange(0, f * 3, 3, dtype=np.int32))
     if bpy.app.version < (4, 0, 0):  # loop_total became derived (read-only) in 4.0
         mesh.polygons.foreach_set("loop_total", np.full(f, 3, dtype=np.int32))
     uv = mesh.uv_layers.new(name="UVMap")
-    uv.data.foreach_set("uv", body.corner_uvs.astype(np.float32).ravel())
+    if corner_uvs is not None:
+        uv.data.foreach_set("uv", corner_uvs.astype(np.float32).ravel())
     mesh.update(calc_edges=True)
     mesh.validate(clean_customdata=False)
     mesh.polygons.foreach_set("use_smooth", np.ones(f, dtype=bool))
@@ -102,6 +109,50 @@ def _add_weights(obj: bpy.types.Object, weights: np.ndarray) -> None:
             group.add(s_idx.tolist(), float(s_val * WEIGHT_STEP), "REPLACE")
 
 
+def _paint_piece(mesh: bpy.types.Mesh, piece: OutfitPiece, appearance) -> None:
+    """A piece takes its body region's colour and pattern (a shell keeps the body's UVs, so stripes and checks
+    print on it as on the skin beneath), or its own outfit colour, solid."""
+    n = len(piece.vertices)
+    outfit_colors = appearance.outfit.colors if appearance.outfit else {}
+    base = appearance.colors.get(piece.color) or outfit_colors.get(piece.color, (0.5, 0.5, 0.5))
+    second = appearance.second_colors.get(piece.color, base)
+    kind = appearance.patterns.get(piece.color, "solid") if piece.corner_uvs is not None else "solid"
+    pattern = TEXTURE_ID_BASE + REGIONS.index(piece.color) if kind == "texture" else PATTERN_IDS[kind]
+    attr = _color_attribute(mesh, "clothing", np.tile(np.asarray(base, dtype=np.float32), (n, 1)))
+    _color_attribute(mesh, "clothing2", np.tile(np.asarray(second, dtype=np.float32), (n, 1)))
+    pat = mesh.attributes.new("pattern", "FLOAT", "POINT")
+    pat.data.foreach_set("value", np.full(n, pattern, dtype=np.float32))
+    mesh.color_attributes.active_color = attr
+    mesh.color_attributes.render_color_index = mesh.color_attributes.active_color_index
+
+
+def dress_actor(actor: Actor, body: BakedBody, appearance, material, name: str) -> None:
+    """Put the job's outfit on the actor: each piece a mesh skinned to the actor's armature, in the actor's
+    material (it reads the same colour attributes as the body)."""
+    if appearance.outfit is None:
+        return
+    scene = bpy.context.scene
+    for piece in outfit_pieces(body, appearance.outfit):
+        mesh = _triangles(f"{name}_{piece.name}", piece.vertices, piece.faces, piece.corner_uvs)
+        mesh.polygons.foreach_set("use_smooth", np.ones(len(piece.faces), dtype=bool))
+        _paint_piece(mesh, piece, appearance)
+        mesh.materials.append(material)
+        obj = bpy.data.objects.new(f"{name}_{piece.name}", mesh)
+        scene.collection.objects.link(obj)
+        _add_weights(obj, piece.weights)
+        mod = obj.modifiers.new("rig", "ARMATURE")
+        mod.object = actor.armature
+        mod.use_vertex_groups = True
+        if piece.thickness:  # after the armature: along the posed surface's normals (outfit.shell)
+            cloth = obj.modifiers.new("thickness", "DISPLACE")
+            cloth.direction = "NORMAL"
+            cloth.mid_level = 0.0
+            cloth.strength = piece.thickness
+        obj.parent = actor.armature
+        obj.matrix_parent_inverse = Matrix.Identity(4)
+        actor.pieces.append(obj)
+
+
 def build_actor(body: BakedBody, appearance, material, name: str = "actor") -> Actor:
     scene = bpy.context.scene
     arm_data = bpy.data.armatures.new("canonical_rig")
@@ -134,4 +185,6 @@ def build_actor(body: BakedBody, appearance, material, name: str = "actor") -> A
     mod.use_vertex_groups = True
     mesh_obj.parent = arm_obj
     mesh_obj.matrix_parent_inverse = Matrix.Identity(4)
-    return Actor(arm_obj, mesh_obj, rest)
+    actor = Actor(arm_obj, mesh_obj, rest)
+    dress_actor(actor, body, appearance, material, name)
+    return actor

@@ -44,7 +44,9 @@ class Cast:
 
     @property
     def meshes(self) -> list:
-        return [self.actor.mesh] + ([self.partner.mesh] if self.partner is not None else [])
+        """Everything that is a person (for the person mask): bodies, garments, hair, accessories."""
+        people = [self.actor] + ([self.partner] if self.partner is not None else [])
+        return [m for a in people for m in (a.mesh, *a.pieces)]
 
 
 def apply_frame(scene: bpy.types.Scene, cast: Cast | Actor, spec: ClipSpec, k: int) -> None:

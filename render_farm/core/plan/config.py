@@ -158,6 +158,25 @@ class AnnotationOptions(_Strict):
     depth: bool = Field(False, description="Metric depth per frame (metres from the camera).")
 
 
+class OutfitRanges(_Strict):
+    """Garments, hair and accessories as meshes of their own, on by default (docs/config.md)."""
+
+    enabled: bool = Field(True, description="Off: clothing is painted on the skin only, as before outfits.")
+    top: choice_of(("none", "tshirt", "longsleeve"), "top") = _d(
+        {"choice": ["tshirt", "longsleeve"], "weights": [1, 1]})
+    bottom: choice_of(("none", "trousers", "shorts", "skirt"), "bottom") = _d(
+        {"choice": ["trousers", "shorts", "skirt"], "weights": [3, 1, 1]})
+    dress_probability: float = Field(0.1, ge=0.0, le=1.0)
+    jacket_probability: float = Field(0.25, ge=0.0, le=1.0)
+    shoes_probability: float = Field(0.9, ge=0.0, le=1.0)
+    hair: choice_of(("none", "short", "long", "ponytail", "curly"), "hair style") = _d(
+        {"choice": ["none", "short", "long", "ponytail", "curly"], "weights": [1, 3, 2, 1, 1]})
+    glasses_probability: float = Field(0.2, ge=0.0, le=1.0)
+    hat_probability: float = Field(0.15, ge=0.0, le=1.0)
+    bag_probability: float = Field(0.15, ge=0.0, le=1.0)
+    watch_probability: float = Field(0.25, ge=0.0, le=1.0)
+
+
 class DatasetConfig(RenderSettings):
     """A dataset: what to render (actions, clips), how (the render settings, flat in the YAML), and what
     each job samples."""
@@ -186,6 +205,7 @@ class DatasetConfig(RenderSettings):
     camera: CameraRanges = Field(default_factory=CameraRanges)
     lighting: LightingRanges = Field(default_factory=LightingRanges)
     clothing: ClothingRanges = Field(default_factory=ClothingRanges)
+    outfit: OutfitRanges = Field(default_factory=OutfitRanges)
     annotations: AnnotationOptions = Field(default_factory=AnnotationOptions)
     scene: SceneRanges = Field(default_factory=SceneRanges)
 

@@ -48,6 +48,22 @@ class LightingParams(_Strict):
     sun_strength: float = Field(ge=0)
 
 
+class OutfitParams(_Strict):
+    """What an actor wears as meshes of its own (render_farm/bodies/baked/outfit.py): garments, hair and
+    accessories. The painted clothing of AppearanceParams stays beneath them."""
+
+    top: Literal["none", "tshirt", "longsleeve"] = "none"
+    bottom: Literal["none", "trousers", "shorts", "skirt"] = "none"
+    dress: bool = Field(False, description="A dress in place of the top and bottom.")
+    jacket: bool = False
+    shoes: bool = False
+    hair: Literal["none", "short", "long", "ponytail", "curly"] = "none"
+    accessories: list[Literal["glasses", "hat", "bag", "watch"]] = Field(default_factory=list)
+    colors: dict[str, tuple[float, float, float]] = Field(
+        default_factory=dict, description="Linear RGB of the pieces without a body-region colour: dress, jacket, "
+        "glasses, hat, bag, watch.")
+
+
 class AppearanceParams(_Strict):
     """Linear RGB colour per body region (see bodies.baked.REGIONS), and each region's pattern."""
 
@@ -58,6 +74,8 @@ class AppearanceParams(_Strict):
     textures: dict[str, str] = Field(default_factory=dict, description="Image file per region with 'texture'.")
     second_colors: dict[str, tuple[float, float, float]] = Field(default_factory=dict)
     pattern_scale: float = Field(20.0, gt=0)
+    outfit: OutfitParams | None = Field(None, description="Garments, hair and accessories as meshes; none in plans "
+                                        "from before outfits (painted clothing only).")
 
 
 class AreaLight(_Strict):

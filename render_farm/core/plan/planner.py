@@ -24,6 +24,7 @@ from render_farm.core.plan.jobs import (
     Job,
     LightingParams,
     MotionParams,
+    OutfitParams,
     PartnerParams,
     RenderParams,
     SceneParams,
@@ -247,7 +248,31 @@ def sample_appearance(config: DatasetConfig, seed: int, prefix: str = "") -> App
     return appearance.model_copy(update={
         "patterns": patterns, "second_colors": second, "textures": textures,
         "pattern_scale": round(float(config.clothing.pattern_scale.sample(rng)), 3),
+        "outfit": sample_outfit(config, seed, prefix),
     })
+
+
+def sample_outfit(config: DatasetConfig, seed: int, prefix: str = "") -> OutfitParams | None:
+    """Garments, hair and accessories, from their own stream: never from the action."""
+    o = config.outfit
+    if not o.enabled:
+        return None
+    rng = stream_for(seed, f"{prefix}outfit")
+    dress = rng.random() < o.dress_probability
+    top, bottom = str(o.top.sample(rng)), str(o.bottom.sample(rng))
+    jacket, shoes = rng.random() < o.jacket_probability, rng.random() < o.shoes_probability
+    hair = str(o.hair.sample(rng))
+    chances = {"glasses": o.glasses_probability, "hat": o.hat_probability, "bag": o.bag_probability,
+               "watch": o.watch_probability}
+    accessories = [kind for kind, p in chances.items() if rng.random() < p]
+    colors = {"dress": _hsv(rng, (0.0, 1.0), (0.2, 0.9), (0.2, 0.9)),
+              "jacket": _hsv(rng, (0.0, 1.0), (0.05, 0.6), (0.08, 0.6)),
+              "glasses": _hsv(rng, (0.0, 1.0), (0.0, 0.3), (0.02, 0.2)),
+              "hat": _hsv(rng, (0.0, 1.0), (0.1, 0.8), (0.1, 0.8)),
+              "bag": _hsv(rng, (0.0, 0.15), (0.3, 0.8), (0.1, 0.5)),
+              "watch": _hsv(rng, (0.0, 1.0), (0.0, 0.2), (0.1, 0.9))}
+    return OutfitParams(top=top, bottom=bottom, dress=bool(dress), jacket=bool(jacket), shoes=bool(shoes), hair=hair,
+                        accessories=accessories, colors=colors)
 
 
 SHAPES = ("cube", "sphere", "cylinder", "cone")

@@ -1,0 +1,300 @@
+"""Garments, hair and accessories as meshes of their own, built from a baked body (numpy only).
+
+Each piece is skinned to the body's canonical joints, so it follows every pose exactly as the body does:
+- **shells** (shirts, trousers, shorts, shoes, an open jacket, a dress's bodice, short and curly hair): the
+  body's own faces in a region, keeping the body's skin weights and UVs (patterns print on them as on the
+  painted body), pushed out by the cloth's thickness along the normals of the posed surface, so the skin
+  stays under them in every pose;
+- **loose pieces** (skirts and a dress's skirt, long hair, a ponytail): generated tubes, sheets and cones
+  whose weights blend from the joint they hang from towards the joints they follow (a skirt from the pelvis
+  towards each thigh), the measured-cheap alternative to cloth simulation;
+- **accessories** (glasses, a hat, a bag, a watch): primitives on the head, the hip or the wrist.
+
+Positions come from the body in the canonical T-pose (arms along +-X, facing -Y, feet on the ground).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from render_farm.bodies.baked.body import BakedBody
+from render_farm.core.geometry.skeleton import JOINT_INDEX, NUM_JOINTS
+
+TOPS = ("none", "tshirt", "longsleeve")
+BOTTOMS = ("none", "trousers", "shorts", "skirt")
+HAIR_STYLES = ("none", "short", "long", "ponytail", "curly")
+ACCESSORIES = ("glasses", "hat", "bag", "watch")
+# Cloth thickness (metres): how far a shell stands off the skin. The jacket goes over a shirt.
+THICKNESS = {"tshirt": 0.008, "longsleeve": 0.008, "bodice": 0.008, "trousers": 0.009, "shorts": 0.01,
+             "shoes": 0.012, "jacket": 0.022, "short": 0.012, "curly": 0.022}
+
+
+@dataclass(frozen=True)
+class OutfitPiece:
+    """One mesh: rest-pose vertices, triangles, skin weights per canonical joint, and what colours it."""
+
+    name: str  # e.g. "top", "hair", "glasses"
+    kind: str  # e.g. "longsleeve", "ponytail"
+    vertices: np.ndarray  # (N, 3) float32
+    faces: np.ndarray  # (F, 3) int32
+    weights: np.ndarray  # (N, 24) float32, rows sum to 1
+    color: str  # the appearance colour it takes: shirt, trousers, shoes, hair, or an outfit colour
+    corner_uvs: np.ndarray | None = None  # (F * 3, 2) for shells: patterns print as on the body
+    source: np.ndarray | None = None  # (N,) for shells: the body vertex each vertex lies on
+    thickness: float = 0.0  # shells: how far they stand off the skin along the posed normals (see `shell`)
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted unit normals per vertex."""
+    v = vertices.astype(np.float64)
+    n = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
+    out = np.zeros_like(v)
+    for k in range(3):
+        np.add.at(out, faces[:, k], n)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def _joint(body: BakedBody, name: str) -> np.ndarray:
+    return body.rest_joints[JOINT_INDEX[name]]
+
+
+def _dominant(body: BakedBody, *names: str) -> np.ndarray:
+    dom = body.joint_weights.argmax(axis=1)
+    return np.isin(dom, [JOINT_INDEX[n] for n in names])
+
+
+def shell(body: BakedBody, mask: np.ndarray, thickness: float, name: str, kind: str, color: str,
+          bumps: float = 0.0) -> OutfitPiece:
+    """The body's faces whose three vertices are in `mask`, on the skin, to stand off it by `thickness`.
+
+    The offset is applied after skinning, along the posed surface's normals (in Blender a Displace modifier
+    after the Armature modifier): offsetting the rest mesh instead and skinning that, the shell sank up to
+    7 mm under the skin at the top of a raised shoulder (linear blend skinning turns the offset with the
+    blended joints, not with the surface)."""
+    selected = np.nonzero(mask[body.faces].all(axis=1))[0]
+    faces = body.faces[selected]
+    used = np.unique(faces)
+    remap = np.full(len(body.vertices), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    vertices = body.vertices[used].astype(np.float64)
+    if bumps:  # curly hair: a deterministic ripple over the scalp, on top of the thickness
+        normals = vertex_normals(body.vertices, body.faces)[used]
+        p = body.vertices[used]
+        ripple = bumps * (0.5 + 0.5 * np.sin(p[:, 0] * 90) * np.sin(p[:, 1] * 90) * np.sin(p[:, 2] * 90))
+        vertices = vertices + normals * ripple[:, None]
+    uvs = body.corner_uvs.reshape(-1, 3, 2)[selected].reshape(-1, 2)
+    return OutfitPiece(name, kind, vertices.astype(np.float32), remap[faces].astype(np.int32),
+                       body.joint_weights[used].astype(np.float32), color, uvs.astype(np.float32), used, thickness)
+
+
+def _weights(n: int, blend: dict[str, np.ndarray | float]) -> np.ndarray:
+    w = np.zeros((n, NUM_JOINTS), dtype=np.float64)
+    for name, value in blend.items():
+        w[:, JOINT_INDEX[name]] += value
+    return (w / w.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _grid_faces(rings: int, segments: int, closed: bool) -> np.ndarray:
+    """Triangles of a (rings x segments) vertex grid; `closed`: the last segment joins the first."""
+    faces = []
+    cols = segments if closed else segments - 1
+    for r in range(rings - 1):
+        for s in range(cols):
+            a, b = r * segments + s, r * segments + (s + 1) % segments
+            c, d = a + segments, b + segments
+            faces += [(a, b, d), (a, d, c)]
+    return np.array(faces, dtype=np.int32)
+
+
+def _cross_section(body: BakedBody, z: float, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre (x, y) and half extents of the body's vertices in `mask` within 2 cm of height z."""
+    near = mask & (np.abs(body.vertices[:, 2] - z) < 0.02)
+    pts = body.vertices[near][:, :2] if near.any() else body.vertices[mask][:, :2]
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    return (lo + hi) / 2, (hi - lo) / 2
+
+
+def skirt(body: BakedBody, top_z: float, hem_z: float, name: str, kind: str, color: str,
+          flare: float = 0.10, segments: int = 28, rings: int = 9) -> OutfitPiece:
+    """A flared tube from the waist (top_z) to the hem, hanging from the pelvis and following each thigh more
+    the lower it reaches."""
+    legs = _dominant(body, "pelvis", "left_hip", "right_hip", "spine1")
+    centre, half = _cross_section(body, top_z, legs)
+    hips_centre, hips_half = _cross_section(body, _joint(body, "left_hip")[2] - 0.08, legs)
+    angles = np.linspace(0.0, 2 * np.pi, segments, endpoint=False)
+    verts, frac = [], []
+    for r in range(rings):
+        t = r / (rings - 1)
+        z = top_z + (hem_z - top_z) * t
+        c = centre + (hips_centre - centre) * min(1.0, 2 * t)
+        h = np.maximum(half + (hips_half - half) * min(1.0, 2 * t), 0.05) + 0.02 + flare * t
+        verts += [(c[0] + h[0] * np.cos(a), c[1] + h[1] * np.sin(a), z) for a in angles]
+        frac += [t] * segments
+    verts, frac = np.array(verts), np.array(frac)
+    side = np.cos(np.tile(angles, rings))  # +1 on the left (+X), -1 on the right
+    follow = 0.7 * frac
+    w = _weights(len(verts), {"pelvis": 1.0 - follow, "left_hip": follow * (1 + side) / 2,
+                              "right_hip": follow * (1 - side) / 2})
+    return OutfitPiece(name, kind, verts.astype(np.float32), _grid_faces(rings, segments, True), w, color)
+
+
+def _head_frame(body: BakedBody) -> tuple[np.ndarray, float, float]:
+    """Centre of the skull (x, y, z), its radius, and the top of the head."""
+    head = _dominant(body, "head")
+    pts = body.vertices[head]
+    top = float(pts[:, 2].max())
+    centre = np.array([(pts[:, 0].min() + pts[:, 0].max()) / 2, (pts[:, 1].min() + pts[:, 1].max()) / 2,
+                       top - 0.11])
+    radius = float(max(pts[:, 0].max() - pts[:, 0].min(), pts[:, 1].max() - pts[:, 1].min()) / 2)
+    return centre, radius, top
+
+
+def _scalp(body: BakedBody) -> np.ndarray:
+    head = _joint(body, "head")
+    return _dominant(body, "head") & (body.vertices[:, 2] > head[2] + 0.06) & (body.vertices[:, 1] > head[1] - 0.05)
+
+
+def hair(body: BakedBody, style: str) -> list[OutfitPiece]:
+    if style == "none":
+        return []
+    if style not in HAIR_STYLES:
+        raise ValueError(f"unknown hair style {style!r} (styles: {', '.join(HAIR_STYLES)})")
+    cap = shell(body, _scalp(body), THICKNESS["curly" if style == "curly" else "short"], "hair", style, "hair",
+                bumps=0.015 if style == "curly" else 0.0)
+    pieces = [cap]
+    centre, radius, top = _head_frame(body)
+    shoulders = float(_joint(body, "spine3")[2] + 0.05)
+    if style == "long":  # a curtain down the back of the head to the shoulders, turning with the head
+        angles = np.linspace(-0.1 * np.pi, 1.1 * np.pi, 14)  # around the back (+Y)
+        rings, verts, frac = 8, [], []
+        for r in range(rings):
+            t = r / (rings - 1)
+            z = top - 0.06 + (shoulders - (top - 0.06)) * t
+            rr = radius + 0.02 + 0.03 * t
+            verts += [(centre[0] + rr * np.cos(a), centre[1] + rr * np.sin(a) * 0.9 + 0.02 * t, z) for a in angles]
+            frac += [t] * len(angles)
+        frac = np.array(frac)
+        w = _weights(len(verts), {"head": 1.0 - 0.5 * frac, "neck": 0.3 * frac, "spine3": 0.2 * frac})
+        pieces.append(OutfitPiece("hair_long", style, np.array(verts, dtype=np.float32),
+                                  _grid_faces(rings, len(angles), False), w, "hair"))
+    elif style == "ponytail":  # a cone from the back of the crown, down and back
+        base = centre + np.array([0.0, radius + 0.01, 0.05])
+        tip = base + np.array([0.0, 0.08, -0.26])
+        pieces.append(_cone(base, tip, 0.035, 0.008, "hair_tail", style, "hair", {"head": 1.0}))
+    return pieces
+
+
+def _cone(base: np.ndarray, tip: np.ndarray, r0: float, r1: float, name: str, kind: str, color: str,
+          blend: dict, segments: int = 12, rings: int = 6) -> OutfitPiece:
+    axis = (tip - base) / np.linalg.norm(tip - base)
+    u = np.cross(axis, [1.0, 0.0, 0.0])
+    u = u / np.linalg.norm(u) if np.linalg.norm(u) > 1e-6 else np.array([0.0, 1.0, 0.0])
+    v = np.cross(axis, u)
+    angles = np.linspace(0.0, 2 * np.pi, segments, endpoint=False)
+    verts = [base + (tip - base) * t + (r0 + (r1 - r0) * t) * (np.cos(a) * u + np.sin(a) * v)
+             for t in np.linspace(0.0, 1.0, rings) for a in angles]
+    verts = np.array(verts)
+    return OutfitPiece(name, kind, verts.astype(np.float32), _grid_faces(rings, segments, True),
+                       _weights(len(verts), blend), color)
+
+
+def _box(centre: np.ndarray, size: tuple[float, float, float], name: str, kind: str, color: str,
+         blend: dict) -> OutfitPiece:
+    corners = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (-0.5, 0.5)])
+    verts = centre + corners * np.asarray(size)
+    quads = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+    faces = np.array([t for a, b, c, d in quads for t in ((a, b, c), (a, c, d))], dtype=np.int32)
+    return OutfitPiece(name, kind, verts.astype(np.float32), faces, _weights(8, blend), color)
+
+
+def accessory(body: BakedBody, kind: str) -> OutfitPiece:
+    centre, radius, top = _head_frame(body)
+    if kind == "glasses":
+        names = list(body.keypoint_names)
+        eyes = [names.index("left_eye"), names.index("right_eye")]
+        at = (body.keypoint_weights[eyes].astype(np.float64) @ body.vertices).mean(axis=0)
+        return _box(at + np.array([0.0, -0.018, 0.0]), (0.14, 0.012, 0.035), "glasses", kind, "glasses",
+                    {"head": 1.0})
+    if kind == "hat":
+        return _cone(np.array([centre[0], centre[1], top - 0.05]), np.array([centre[0], centre[1], top + 0.06]),
+                     radius + 0.02, radius + 0.005, "hat", kind, "hat", {"head": 1.0}, segments=20, rings=3)
+    if kind == "bag":
+        hip = _joint(body, "right_hip")
+        at = np.array([hip[0] - 0.16, hip[1] + 0.02, hip[2] - 0.02])
+        return _box(at, (0.07, 0.24, 0.2), "bag", kind, "bag", {"pelvis": 0.6, "right_hip": 0.4})
+    if kind == "watch":
+        wrist, elbow = _joint(body, "left_wrist"), _joint(body, "left_elbow")
+        forearm = _dominant(body, "left_elbow") & (np.abs(body.vertices[:, 0] - wrist[0]) < 0.04)
+        r = float(np.linalg.norm(body.vertices[forearm][:, 1:] - wrist[1:], axis=1).max()) + 0.006
+        along = (wrist - elbow) / np.linalg.norm(wrist - elbow)
+        return _cone(wrist - along * 0.035, wrist - along * 0.015, r, r, "watch", kind, "watch",
+                     {"left_elbow": 1.0}, segments=16, rings=2)
+    raise ValueError(f"unknown accessory {kind!r} (accessories: {', '.join(ACCESSORIES)})")
+
+
+def _sleeve_mask(body: BakedBody, long: bool) -> np.ndarray:
+    x = np.abs(body.vertices[:, 0])
+    shoulder, elbow, wrist = (abs(_joint(body, f"left_{j}")[0]) for j in ("shoulder", "elbow", "wrist"))
+    return x < (wrist - 0.03 if long else shoulder + 0.55 * (elbow - shoulder))
+
+
+def top_mask(body: BakedBody, long: bool, sleeveless: bool = False) -> np.ndarray:
+    z = body.vertices[:, 2]
+    torso = _dominant(body, "spine1", "spine2", "spine3", "left_collar", "right_collar", "left_shoulder",
+                      "right_shoulder", "left_elbow", "right_elbow", "pelvis")
+    arms = np.abs(body.vertices[:, 0]) < abs(_joint(body, "left_shoulder")[0]) + 0.02 if sleeveless \
+        else _sleeve_mask(body, long)
+    return torso & arms & (z < _joint(body, "neck")[2] - 0.02) & (z > _joint(body, "pelvis")[2] + 0.03)
+
+
+def bottom_mask(body: BakedBody, shorts: bool) -> np.ndarray:
+    z = body.vertices[:, 2]
+    legs = _dominant(body, "pelvis", "left_hip", "right_hip", "left_knee", "right_knee", "spine1")
+    low = _joint(body, "left_knee")[2] + 0.10 if shorts else _joint(body, "left_ankle")[2] + 0.05
+    return legs & (z > low) & (z < _joint(body, "pelvis")[2] + 0.08)
+
+
+def garment(body: BakedBody, kind: str) -> list[OutfitPiece]:
+    """The pieces of one garment kind: tshirt, longsleeve, trousers, shorts, skirt, dress, jacket, shoes."""
+    waist = float(_joint(body, "pelvis")[2] + 0.06)
+    knee = float(_joint(body, "left_knee")[2])
+    if kind in ("tshirt", "longsleeve"):
+        return [shell(body, top_mask(body, kind == "longsleeve"), THICKNESS[kind], "top", kind, "shirt")]
+    if kind in ("trousers", "shorts"):
+        return [shell(body, bottom_mask(body, kind == "shorts"), THICKNESS[kind], "bottom", kind, "trousers")]
+    if kind == "skirt":
+        return [skirt(body, waist, knee + 0.06, "bottom", kind, "trousers")]
+    if kind == "dress":
+        return [shell(body, top_mask(body, False, sleeveless=True), THICKNESS["bodice"], "dress_top", kind, "dress"),
+                skirt(body, waist + 0.02, knee - 0.14, "dress_skirt", kind, "dress", flare=0.14)]
+    if kind == "jacket":
+        mask = top_mask(body, True)
+        front = (np.abs(body.vertices[:, 0]) < 0.045) & (body.vertices[:, 1] < _joint(body, "spine2")[1] - 0.03)
+        return [shell(body, mask & ~front, THICKNESS["jacket"], "jacket", kind, "jacket")]
+    if kind == "shoes":
+        z = body.vertices[:, 2]
+        feet = _dominant(body, "left_ankle", "right_ankle", "left_foot", "right_foot")
+        return [shell(body, feet & (z < _joint(body, "left_ankle")[2] + 0.05), THICKNESS["shoes"], "shoes", kind,
+                      "shoes")]
+    raise ValueError(f"unknown garment {kind!r}")
+
+
+def outfit_pieces(body: BakedBody, outfit) -> list[OutfitPiece]:
+    """Every piece a job's outfit (jobs.OutfitParams) puts on this body, innermost first."""
+    pieces: list[OutfitPiece] = []
+    if outfit.dress:
+        pieces += garment(body, "dress")
+    else:
+        if outfit.top != "none":
+            pieces += garment(body, outfit.top)
+        if outfit.bottom != "none":
+            pieces += garment(body, outfit.bottom)
+    if outfit.jacket:
+        pieces += garment(body, "jacket")
+    if outfit.shoes:
+        pieces += garment(body, "shoes")
+    pieces += hair(body, outfit.hair)
+    pieces += [accessory(body, kind) for kind in outfit.accessories]
+    return pieces

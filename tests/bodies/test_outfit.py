@@ -1,0 +1,169 @@
+"""Outfits: garments, hair and accessories as meshes skinned to the body (render_farm/bodies/baked/outfit.py),
+from their geometry to Blender's evaluated scene and the rendered person mask."""
+
+import av
+import numpy as np
+import pytest
+
+from render_farm.bodies.baked import outfit as o
+from render_farm.core.plan.config import parse_config
+from render_farm.core.plan.jobs import OutfitParams
+from render_farm.core.plan.planner import plan
+from render_farm.templates import find_template
+
+GARMENTS = ("tshirt", "longsleeve", "trousers", "shorts", "skirt", "dress", "jacket", "shoes")
+
+
+def test_every_piece_is_a_skinned_mesh_standing_off_the_skin(default_body):
+    body = default_body
+    for kind in GARMENTS:
+        for piece in o.garment(body, kind):
+            assert len(piece.faces) > 100 and piece.faces.max() < len(piece.vertices), kind
+            np.testing.assert_allclose(piece.weights.sum(axis=1), 1.0, atol=1e-5)
+    for style in o.HAIR_STYLES:
+        pieces = o.hair(body, style)
+        assert (pieces == []) == (style == "none")
+        assert {p.name for p in pieces} == {"none": set(), "short": {"hair"}, "curly": {"hair"},
+                                            "long": {"hair", "hair_long"}, "ponytail": {"hair", "hair_tail"}}[style]
+    head = body.rest_joints[15]
+    for kind in o.ACCESSORIES:
+        piece = o.accessory(body, kind)
+        centre = piece.vertices.mean(axis=0)
+        near_head = np.linalg.norm(centre - head) < 0.25
+        assert near_head == (kind in ("glasses", "hat")), kind
+    # A shell lies on the skin it covers (its thickness is added after skinning, in Blender) and keeps the
+    # skin's weights; a jacket stands further off than the shirt under it.
+    (shirt,) = o.garment(body, "tshirt")
+    np.testing.assert_array_equal(shirt.vertices, body.vertices[shirt.source])
+    np.testing.assert_array_equal(shirt.weights, body.joint_weights[shirt.source])
+    assert shirt.thickness == o.THICKNESS["tshirt"] < o.garment(body, "jacket")[0].thickness
+    # Longer sleeves reach further down the arm; shorts stop above the knee, trousers near the ankle.
+    (long,) = o.garment(body, "longsleeve")
+    assert np.abs(long.vertices[:, 0]).max() > np.abs(shirt.vertices[:, 0]).max() + 0.15
+    (shorts,), (trousers,) = o.garment(body, "shorts"), o.garment(body, "trousers")
+    assert shorts.vertices[:, 2].min() > body.rest_joints[4, 2] + 0.05 > trousers.vertices[:, 2].min() + 0.3
+
+
+def _hem(piece: o.OutfitPiece) -> np.ndarray:
+    """Vertices on the piece's open edges (an edge of one triangle only)."""
+    edges = np.sort(np.concatenate([piece.faces[:, [0, 1]], piece.faces[:, [1, 2]], piece.faces[:, [2, 0]]]), axis=1)
+    unique, counts = np.unique(edges, axis=0, return_counts=True)
+    hem = np.zeros(len(piece.vertices), dtype=bool)
+    hem[unique[counts == 1].ravel()] = True
+    return hem
+
+
+@pytest.mark.blender
+def test_no_skin_shows_through_the_garments_in_an_extreme_pose(tmp_path, default_body, body_dir):
+    """In Blender's evaluated scene, a test-made extreme pose (an arm overhead, the other across, a high knee,
+    the trunk bent and twisted): from sampled points of the covered skin, a ray out along the skin's normal
+    meets the garment over it within its thickness and a margin (or the skin folded onto itself)."""
+    import bpy
+    from mathutils import Vector
+
+    from render_farm.blender import worker
+    from render_farm.blender.annotate import _evaluated
+    from tests.blender.test_blender_worker import make_jobs
+    from tools.authoring import Dir, Euler, arm, leg, merge, solve_pose
+
+    job = make_jobs(tmp_path, ["wave"], frames=2, size=(64, 64), samples=1)[0]
+    outfit = OutfitParams(top="longsleeve", bottom="trousers", jacket=False, shoes=True)
+    job = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": outfit})})
+    scene, cast, spec, body, _ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    pose = merge(arm("left", (0.2, 0.3, 1.0), (0.5, 0.9, 0.2)), arm("right", (-0.3, 0.9, 0.3), (-0.6, 0.3, 0.6)),
+                 leg("left", 85, 100), leg("right", -25, 40), {"spine2": Euler(25, 10, 30), "neck": Dir(0, -0.3, 1)})
+    local, root = solve_pose(pose)
+    cast.actor.set_pose(local, root)
+    bpy.context.view_layer.update()
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    skin = _evaluated(cast.actor.mesh)
+    normals = o.vertex_normals(skin, body.faces)
+    pieces = o.outfit_pieces(body, outfit)
+    checked = missed = folds = 0
+    for piece, obj in zip(pieces, cast.actor.pieces, strict=True):
+        inverse = obj.matrix_world.inverted()
+        for i in piece.source[~_hem(piece)][::9]:  # the covered skin: not the hem's own edge
+            start = Vector(skin[i] + normals[i] * 0.0005)
+            hit, *_ = obj.ray_cast(inverse @ start, (inverse.to_3x3() @ Vector(normals[i])).normalized(),
+                                   distance=piece.thickness + 0.01, depsgraph=depsgraph)
+            checked += 1
+            if not hit:  # unless the skin is folded onto itself there (then skin covers it, not cloth)
+                body_inverse = cast.actor.mesh.matrix_world.inverted()
+                folded, *_ = cast.actor.mesh.ray_cast(
+                    body_inverse @ start, (body_inverse.to_3x3() @ Vector(normals[i])).normalized(),
+                    distance=piece.thickness + 0.01, depsgraph=depsgraph)
+                folds += folded
+                missed += not folded
+    # Measured (2026-11-29): of 606 points, 1 lies in a fold of the skin itself (the back of the knee bent
+    # 100 degrees) and 2 show through, at the top of the shoulders with an arm overhead, where linear blend
+    # skinning collapses the skin and the cloth on it alike. Bounded here at 1%, not zero.
+    assert checked > 500 and missed <= 0.01 * checked and folds <= 0.02 * checked, (missed, folds, checked)
+
+
+def test_outfits_are_sampled_from_their_own_stream_never_from_the_action():
+    config = parse_config({"actions": ["walk", "wave"], "clips_per_action": 20, "seed": 4}, "c")
+    jobs = plan(config, [find_template("walk"), find_template("wave")])
+    outfits = [j.appearance.outfit for j in jobs]
+    assert all(isinstance(x, OutfitParams) for x in outfits)
+    assert {x.hair for x in outfits} >= {"short", "long"} and any(x.jacket for x in outfits)
+    # Same seed and clip index, another action: another job seed, so compare the stream directly.
+    from render_farm.core.plan.planner import sample_outfit
+
+    assert sample_outfit(config, 123) == sample_outfit(config, 123)
+    off = parse_config({"actions": ["walk"], "outfit": {"enabled": False}}, "c")
+    assert plan(off, [find_template("walk")])[0].appearance.outfit is None
+
+
+def _mask_frames(tmp_path, name, job, body_dir, engine):
+    from render_farm.blender import worker
+
+    job = job.model_copy(update={"render": job.render.model_copy(update={"engine": engine, "passes": ["mask"]}),
+                                 "passes_path": f"passes/{name}.npz", "clip_path": f"clips/{name}.mp4",
+                                 "label_path": f"labels/{name}.json"})
+    worker.render_job(job, tmp_path, body_dir)
+    with av.open(str(tmp_path / job.clip_path)) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(c.streams.video[0])]
+    return np.load(tmp_path / job.passes_path)["mask"].astype(bool), frames
+
+
+OUTFITS = {
+    "everyday": OutfitParams(top="tshirt", bottom="trousers", shoes=True, hair="short", accessories=["glasses"]),
+    "layered": OutfitParams(top="longsleeve", bottom="shorts", jacket=True, hair="long",
+                            accessories=["hat", "bag", "watch"]),
+    "dress": OutfitParams(dress=True, hair="ponytail", shoes=True),
+    "skirt": OutfitParams(top="tshirt", bottom="skirt", hair="curly"),
+}
+
+
+@pytest.mark.blender
+@pytest.mark.parametrize("name", list(OUTFITS))
+def test_each_garment_and_hair_style_renders_and_the_person_mask_covers_it(tmp_path, default_body, body_dir, name):
+    from tests.blender.test_blender_worker import make_jobs
+
+    job = make_jobs(tmp_path, ["wave"], frames=3, size=(96, 96), samples=1)[0]
+    outfit = OUTFITS[name].model_copy(update={"colors": {k: (0.8, 0.1, 0.1) for k in o.ACCESSORIES + ("dress",
+                                                                                                     "jacket")}})
+    dressed = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": outfit})})
+    bare = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": None})})
+    for engine in ("workbench", "cycles") if name == "layered" else ("workbench",):
+        mask, frames = _mask_frames(tmp_path, f"{name}-{engine}", dressed, body_dir, engine)
+        bare_mask, bare_frames = _mask_frames(tmp_path, f"{name}-{engine}-bare", bare, body_dir, engine)
+        assert len(frames) == 3 and frames[0].std() > 5
+        # The mask is the person in its clothes: it holds the bare body's pixels and more around them.
+        assert mask.sum() > bare_mask.sum() * 1.03, (name, engine, mask.sum(), bare_mask.sum())
+        assert (mask & bare_mask).sum() >= 0.97 * bare_mask.sum()
+        # And the clothes show: the frames differ from the bare person's where the mask grew.
+        grown = mask & ~bare_mask
+        diff = np.abs(np.stack(frames).astype(int) - np.stack(bare_frames).astype(int)).max(axis=3)
+        assert diff[grown].mean() > 10, (name, engine)
+
+
+@pytest.mark.blender
+def test_the_same_dressed_job_renders_the_same_frames_twice(tmp_path, default_body, body_dir):
+    from tests.blender.test_blender_worker import make_jobs
+
+    job = make_jobs(tmp_path, ["kick"], frames=3, size=(64, 64), samples=1)[0]
+    job = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": OUTFITS["layered"]})})
+    _, first = _mask_frames(tmp_path, "a", job, body_dir, "cycles")
+    _, second = _mask_frames(tmp_path, "b", job, body_dir, "cycles")
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
