@@ -60,6 +60,7 @@ templates: $(VENV)/.render-installed
 figures: $(VENV)/.render-installed
 	$(BIN)/python scripts/artist_figures.py
 	$(BIN)/python scripts/vocabulary_sheet.py
+	$(BIN)/python scripts/actor_sheet.py
 
 clean:
 	rm -rf output .pytest_cache .ruff_cache
