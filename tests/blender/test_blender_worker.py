@@ -173,7 +173,8 @@ def test_body_pixels_differ_from_background_where_the_joints_are(tmp_path, defau
     k = 4
     apply_frame(scene, actor, spec, k)
     with_actor = render_still(tmp_path / "with.bmp")
-    actor.mesh.hide_render = True
+    for part in (actor.mesh, *actor.pieces):  # the person: body, garments, hair, accessories
+        part.hide_render = True
     without = render_still(tmp_path / "without.bmp")
     mask = np.abs(box_blur(with_actor) - box_blur(without)).max(axis=2) > 12
     assert 0.02 < mask.mean() < 0.6, mask.mean()  # a person-sized region, not the whole frame
