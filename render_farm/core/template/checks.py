@@ -19,6 +19,7 @@ few degrees, which the positions amplify along the arm, stays well inside both.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,24 +116,23 @@ def template_features(t: ActionTemplate, mirrored: bool = False) -> np.ndarray:
     return normalized(points, duration)
 
 
-def _shifts(loops: bool) -> list[int]:
-    return list(range(FEATURE_FRAMES)) if loops else list(range(-SHIFT_FRAMES, SHIFT_FRAMES + 1))
+def _aligned(a: np.ndarray, b: np.ndarray, loops: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The two sequences at every timing shift allowed: any cyclic shift for loops, up to SHIFT_FRAMES for
+    one-shots (over the frames they then share)."""
+    for s in range(FEATURE_FRAMES) if loops else range(-SHIFT_FRAMES, SHIFT_FRAMES + 1):
+        if loops:
+            yield a, np.roll(b, s, axis=0)
+        elif s >= 0:
+            yield a[s:], b[:FEATURE_FRAMES - s]
+        else:
+            yield a[:s], b[-s:]
 
 
 def feature_distance(a: np.ndarray, b: np.ndarray, loops: bool) -> float:
     """Largest per-point RMS distance over time, minimised over timing shifts."""
     if a.shape != b.shape:
         return float("inf")
-    best = float("inf")
-    for s in _shifts(loops):
-        if loops:
-            d = a - np.roll(b, s, axis=0)
-        elif s >= 0:
-            d = a[s:] - b[:FEATURE_FRAMES - s]
-        else:
-            d = a[:s] - b[-s:]
-        best = min(best, float(np.sqrt((d ** 2).sum(axis=-1).mean(axis=0)).max()))
-    return best
+    return min(float(np.sqrt(((x - y) ** 2).sum(axis=-1).mean(axis=0)).max()) for x, y in _aligned(a, b, loops))
 
 
 def template_angles(t: ActionTemplate, mirrored: bool = False) -> np.ndarray:
@@ -145,17 +145,8 @@ def angle_distance(a: np.ndarray, b: np.ndarray, loops: bool) -> float:
     """Largest per-joint RMS rotation difference over time (degrees), minimised over timing shifts."""
     if a.shape != b.shape:
         return float("inf")
-    best = float("inf")
-    for s in _shifts(loops):
-        if loops:
-            x, y = a, np.roll(b, s, axis=0)
-        elif s >= 0:
-            x, y = a[s:], b[:FEATURE_FRAMES - s]
-        else:
-            x, y = a[:s], b[-s:]
-        ang = quat.angle(quat.multiply(quat.conjugate(x), y))
-        best = min(best, float(np.degrees(np.sqrt((ang ** 2).mean(axis=0)).max())))
-    return best
+    return min(float(np.degrees(np.sqrt((quat.angle(quat.multiply(quat.conjugate(x), y)) ** 2).mean(axis=0)).max()))
+               for x, y in _aligned(a, b, loops))
 
 
 def template_distance(a: ActionTemplate, b: ActionTemplate, cache: dict | None = None,
