@@ -323,3 +323,59 @@ def test_cmu_style_descriptions_label_whole_files(tmp_path):
         (2, "playground - forward jumps", "playground_forward_jumps_m_01_01", None),
         (3, "climb, step over", "climb_step_over_m_01_02", None)]
     assert [(s.row, s.reason) for s in skipped] == [(4, "file not found"), (5, "no description")]
+
+
+def test_each_motion_check_fires_past_its_limit_and_not_before():
+    from render_farm.core.template import checks
+
+    wave = find_template("wave")
+
+    def with_joint(name, euler, id_="bent"):
+        rot = wave.rotation_array()
+        rot[:, JOINT_INDEX[name]] = quat.from_euler_xyz(euler)
+        return wave.model_copy(update={"id": id_, "rotations": {n: rot[:, i].tolist()
+                                                                for i, n in enumerate(JOINT_NAMES)}})
+
+    def messages(t):
+        return [f.message for f in checks.joint_limit_findings(t) + checks.ground_findings(t)]
+
+    assert messages(wave) == []
+    # Elbow: the left forearm swung backwards (+Y) in the upper arm's frame: about -Z for the left arm.
+    assert messages(with_joint("left_elbow", (0.0, 0.0, 20.0))) == []
+    assert messages(with_joint("left_elbow", (0.0, 0.0, 40.0))) == [
+        "left elbow bends backwards by 40 degrees at frame 0 (limit 25)"]
+    assert messages(with_joint("right_knee", (-10.0, 0.0, 0.0))) == []
+    # The head pitched far back into the trunk (neck and head together).
+    assert messages(with_joint("head", (-120.0, 0.0, 0.0)))[0].startswith("head turns 120 degrees off the trunk")
+    # Ground: sinking 5 cm is within the limit, 10 cm is not; floating longer than a jump is reported.
+    sunk = wave.model_copy(update={"root_translation": (wave.translation_array() - [0, 0, 0.05]).tolist()})
+    assert messages(sunk) == []
+    deep = wave.model_copy(update={"root_translation": (wave.translation_array() - [0, 0, 0.12]).tolist()})
+    assert messages(deep)[0].startswith("sinks 0.") and "into the floor" in messages(deep)[0]
+    lifted = wave.model_copy(update={"root_translation": (wave.translation_array() + [0, 0, 0.3]).tolist()})
+    assert messages(lifted) == [f"floats above the floor for {wave.frame_count / wave.fps:.1f} s (lowest point "
+                                "over 0.15 m; a jump takes at most 0.8 s)"]
+
+
+def test_props_and_partners_are_validated_naming_the_field(tmp_path):
+    from render_farm.core.template.model import TemplateError, load_template
+
+    data = json.loads(template_json(find_template("pass_object")))
+
+    def broken(change) -> str:
+        d = json.loads(json.dumps(data))
+        change(d)
+        (tmp_path / "pass_object.json").write_text(json.dumps(d))
+        with pytest.raises(TemplateError) as err:
+            load_template(tmp_path / "pass_object.json")
+        return str(err.value)
+
+    assert "holds[1] starts before holds[0] ends" in broken(
+        lambda d: d["props"][0]["holds"][1].__setitem__("from_frame", 10))
+    assert "props[0].holds[1].to_frame: frame 500 is past the last frame (89)" in broken(
+        lambda d: d["props"][0]["holds"][1].__setitem__("to_frame", 500))
+    assert "actor 1 is the partner, and the template has none" in broken(lambda d: d.__setitem__("partner", None))
+    assert "prop sizes must lie in (0, 3] metres" in broken(lambda d: d["props"][0].__setitem__("size_m", [4, 1, 1]))
+    assert "two props are named 'parcel'" in broken(lambda d: d["props"].append(d["props"][0]))
+    assert "partner.rotations.head has 3 frames, frame_count is 90" in broken(
+        lambda d: d["partner"]["rotations"].__setitem__("head", [[1, 0, 0, 0]] * 3))
