@@ -145,7 +145,7 @@ def test_each_garment_and_hair_style_renders_and_the_person_mask_covers_it(tmp_p
                                                                                                      "jacket")}})
     dressed = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": outfit})})
     bare = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": None})})
-    for engine in ("workbench", "cycles") if name == "layered" else ("workbench",):
+    for engine in ("workbench", "cycles"):
         mask, frames = _mask_frames(tmp_path, f"{name}-{engine}", dressed, body_dir, engine)
         bare_mask, bare_frames = _mask_frames(tmp_path, f"{name}-{engine}-bare", bare, body_dir, engine)
         assert len(frames) == 3 and frames[0].std() > 5
