@@ -76,6 +76,15 @@ def _color_attribute(mesh: bpy.types.Mesh, name: str, rgb: np.ndarray) -> bpy.ty
     return attr
 
 
+def _show_clothing(mesh: bpy.types.Mesh) -> None:
+    """Make 'clothing' the colour Workbench shows. By name: a reference to a colour attribute goes stale
+    once another attribute is added (the 'pattern' one), and setting a stale one silently left no active
+    colour, so Workbench drew every person nearly black (found 2026-11-29)."""
+    colors = mesh.color_attributes
+    colors.active_color_name = "clothing"
+    colors.render_color_index = colors.active_color_index
+
+
 def paint_regions(mesh: bpy.types.Mesh, regions: np.ndarray, appearance) -> None:
     """Per-vertex attributes the actor material reads: 'clothing' (base colour), 'clothing2' (pattern
     colour) and 'pattern' (0 solid, 1 stripes, 2 checks, 3 noise, 10 + region index: the region's
@@ -86,12 +95,11 @@ def paint_regions(mesh: bpy.types.Mesh, regions: np.ndarray, appearance) -> None
     kinds = [appearance.patterns.get(r, "solid") for r in REGIONS]
     pattern = np.array([TEXTURE_ID_BASE + i if k == "texture" else PATTERN_IDS[k] for i, k in enumerate(kinds)],
                        dtype=np.float32)
-    attr = _color_attribute(mesh, "clothing", base[regions])
+    _color_attribute(mesh, "clothing", base[regions])
     _color_attribute(mesh, "clothing2", second[regions])
     pat = mesh.attributes.get("pattern") or mesh.attributes.new("pattern", "FLOAT", "POINT")
     pat.data.foreach_set("value", pattern[regions])
-    mesh.color_attributes.active_color = attr
-    mesh.color_attributes.render_color_index = mesh.color_attributes.active_color_index
+    _show_clothing(mesh)
 
 
 def _add_weights(obj: bpy.types.Object, weights: np.ndarray) -> None:
@@ -118,12 +126,11 @@ def _paint_piece(mesh: bpy.types.Mesh, piece: OutfitPiece, appearance) -> None:
     second = appearance.second_colors.get(piece.color, base)
     kind = appearance.patterns.get(piece.color, "solid") if piece.corner_uvs is not None else "solid"
     pattern = TEXTURE_ID_BASE + REGIONS.index(piece.color) if kind == "texture" else PATTERN_IDS[kind]
-    attr = _color_attribute(mesh, "clothing", np.tile(np.asarray(base, dtype=np.float32), (n, 1)))
+    _color_attribute(mesh, "clothing", np.tile(np.asarray(base, dtype=np.float32), (n, 1)))
     _color_attribute(mesh, "clothing2", np.tile(np.asarray(second, dtype=np.float32), (n, 1)))
     pat = mesh.attributes.new("pattern", "FLOAT", "POINT")
     pat.data.foreach_set("value", np.full(n, pattern, dtype=np.float32))
-    mesh.color_attributes.active_color = attr
-    mesh.color_attributes.render_color_index = mesh.color_attributes.active_color_index
+    _show_clothing(mesh)
 
 
 def dress_actor(actor: Actor, body: BakedBody, appearance, material, name: str) -> None:

@@ -315,3 +315,20 @@ def test_a_worker_rendering_200_jobs_keeps_its_memory_bounded(tmp_path, default_
         rss.append(rss_mb())
     assert len(list(tmp_path.rglob("*.mp4"))) == 200
     assert rss[-1] - rss[19] < 50, (rss[0], rss[19], rss[99], rss[-1])
+
+
+def test_workbench_shows_the_clothing_colours(tmp_path, default_body, body_dir):
+    """The body and every piece it wears show their 'clothing' colour in Workbench (previews, contact sheets);
+    before 2026-11-29 no colour was active and people came out nearly black."""
+    job = make_jobs(tmp_path, ["wave"], frames=2, size=(128, 128), clothing={"pattern": {"choice": ["solid"]}})[0]
+    shirt = (0.05, 0.6, 0.05)  # a green no background has
+    colors = {**job.appearance.colors, "shirt": shirt}
+    job = job.model_copy(update={"appearance": job.appearance.model_copy(update={"colors": colors, "outfit": None})})
+    scene, cast, spec, *_ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    assert cast.actor.mesh.data.color_attributes.active_color.name == "clothing"
+    scene.render.image_settings.file_format = "BMP"
+    apply_frame(scene, cast, spec, 1)
+    img = render_still(tmp_path / "wb.bmp")
+    u, v = spec.joints_2d[1][9].round().astype(int)  # spine3: the chest, in the shirt
+    r, g, b = img[v, u]
+    assert g > 50 and g > 1.5 * max(r, b), (r, g, b)
