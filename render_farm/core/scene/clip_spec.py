@@ -6,6 +6,7 @@ same ClipSpec, so what is rendered and what is labelled come from one place.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -234,6 +235,7 @@ def _prop_track(prop: TemplateProp, frames: np.ndarray, template: ActionTemplate
             positions[take], rotations[take] = pos[take], rot[take]
             held_by[take] = hold.actor
 
+    @functools.cache  # a resting prop asks for the same moment on every idle frame
     def rest_pose(hold_index: int, at_start: bool) -> tuple[np.ndarray, np.ndarray]:
         """Where the prop lies at the start (or end) of a hold: its pose on the clip frame nearest that moment
         while held, or the hand's pose at that template frame when the clip never shows it held."""
