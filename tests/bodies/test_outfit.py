@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from render_farm.bodies.baked import outfit as o
-from render_farm.core.plan.config import parse_config
+from render_farm.core.plan.config import ConfigError, parse_config
 from render_farm.core.plan.jobs import OutfitParams
 from render_farm.core.plan.planner import plan
 from render_farm.templates import find_template
@@ -42,6 +42,91 @@ def test_every_piece_is_a_skinned_mesh_standing_off_the_skin(default_body):
     assert np.abs(long.vertices[:, 0]).max() > np.abs(shirt.vertices[:, 0]).max() + 0.15
     (shorts,), (trousers,) = o.garment(body, "shorts"), o.garment(body, "trousers")
     assert shorts.vertices[:, 2].min() > body.rest_joints[4, 2] + 0.05 > trousers.vertices[:, 2].min() + 0.3
+
+
+def test_strand_hair_guides_lie_outside_the_head_at_their_style_length(default_body):
+    body = default_body
+    head = o._dominant(body, "head", "neck")
+    skin, normals = body.vertices[head].astype(np.float64), o.vertex_normals(body.vertices, body.faces)[head]
+    neck = body.rest_joints[12]
+    for style, base in o.STRAND_LENGTH_M.items():
+        g = o.hair_guides(body, style, length=1.2, strands=2000, guides=100, seed=3)
+        assert g.points.shape == (100, o.GUIDE_POINTS, 3) and g.children == 19
+        # Roots on the scalp: the top and back of the head.
+        roots = g.points[:, 0].astype(np.float64)
+        nearest = np.argmin(((roots[:, None] - skin[None]) ** 2).sum(axis=2), axis=1)
+        assert np.linalg.norm(roots - skin[nearest], axis=1).max() < 0.03, style  # the scalp's mesh is coarse
+        assert np.abs(((roots - skin[nearest]) * normals[nearest]).sum(axis=1)).max() < 0.004, style
+        assert roots[:, 2].min() > body.rest_joints[15, 2] + 0.05, style
+        # Every other point stands off the skin (the push-out leaves 8 mm, less a little for the curvature).
+        rest = g.points[:, 1:].reshape(-1, 3).astype(np.float64)
+        nearest = np.argmin(((rest[:, None] - skin[None]) ** 2).sum(axis=2), axis=1)
+        depth = ((rest - skin[nearest]) * normals[nearest]).sum(axis=1)
+        assert depth.min() > 0.004, (style, depth.min())
+        # Length: the style's base length times the factor, within the per-strand jitter (and the push-out).
+        # (A ponytail's length is its tail's: from the tie, the fourth point, on.)
+        strand = g.points[:, 3:] if style == "ponytail" else g.points
+        length = np.linalg.norm(np.diff(strand, axis=1), axis=2).sum(axis=1)
+        assert 0.8 * 1.2 * base < np.median(length) < 1.35 * 1.2 * base, (style, np.median(length))
+        if style in ("long", "ponytail"):  # they fall below the skull, behind the neck
+            tips = g.points[:, -1]
+            assert np.median(tips[:, 2]) < neck[2] + 0.1 and (tips[:, 1] > neck[1] + 0.06).all(), style
+    # Seeded: the same seed gives the same strands, another seed others.
+    a, b = o.hair_guides(body, "long", seed=1), o.hair_guides(body, "long", seed=2)
+    np.testing.assert_array_equal(a.points, o.hair_guides(body, "long", seed=1).points)
+    assert not np.allclose(a.points, b.points)
+    with pytest.raises(ValueError, match="no strands for hair style 'none'"):
+        o.hair_guides(body, "none")
+
+
+@pytest.mark.blender
+def test_strand_hair_follows_the_head_through_a_clip(tmp_path, default_body, body_dir):
+    """Grown in Blender from the node assets, the strands keep their roots on the posed scalp in every frame
+    of a clip that turns the head, and their number is what the job asked for."""
+    import bpy
+
+    from render_farm.blender import worker
+    from render_farm.blender.annotate import _evaluated
+    from render_farm.blender.render import apply_frame
+    from tests.blender.test_blender_worker import make_jobs
+
+    job = make_jobs(tmp_path, ["shake_head"], frames=6, size=(64, 64), samples=1)[0]
+    outfit = OutfitParams(hair="long", hair_geometry="curves", hair_strands=800, hair_seed=11)
+    job = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": outfit})})
+    scene, cast, spec, body, _ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    cap, strands = cast.actor.pieces
+    assert strands.type == "CURVES" and cap.type == "MESH"
+    guides = o.strand_guides(body, outfit)
+    grown = len(guides.points) * (guides.children + 1)
+    assert abs(grown - 800) <= len(guides.points) / 2
+    def in_rest(points):  # world positions taken back through the head's own skinning transform
+        rig = cast.actor.armature
+        deform = rig.matrix_world @ rig.pose.bones["head"].matrix @ rig.data.bones["head"].matrix_local.inverted()
+        m = np.linalg.inv(np.array(deform))
+        return points @ m[:3, :3].T + m[:3, 3]
+
+    rest_roots = None
+    heads = []
+    for k in range(6):
+        apply_frame(scene, cast, spec, k)
+        bpy.context.view_layer.update()
+        points = _evaluated(strands).reshape(-1, o.GUIDE_POINTS, 3)
+        assert len(points) == grown
+        # In the head's frame the roots do not move (rigid with the head), and they lie on the scalp cap,
+        # which is where the rest-pose guides put them.
+        roots = in_rest(points[:, 0])
+        rest_roots = roots if rest_roots is None else rest_roots
+        assert np.abs(roots - rest_roots).max() < 1e-4, k
+        cap_rest = in_rest(_evaluated(cap))
+        np.testing.assert_allclose(cap_rest[np.argsort(cap_rest[:, 2])[-50:]],
+                                   o.hair(body, "long", strands=True)[0].vertices[np.argsort(cap_rest[:, 2])[-50:]],
+                                   atol=0.006)  # the crown of the cap (its 4 mm stand-off included)
+        heads.append(np.array(cast.actor.posed_joints()[15]))
+    guide_roots = guides.points[:, 0].astype(np.float64)
+    gap = np.sqrt(((rest_roots[:, None] - guide_roots[None]) ** 2).sum(axis=2)).min(axis=1)
+    assert np.median(gap) < guides.spread_m + 0.002, np.median(gap)
+    # The head did move: the roots were checked on a moving scalp.
+    assert np.ptp(np.stack(heads), axis=0).max() > 0.005
 
 
 def _hem(piece: o.OutfitPiece) -> np.ndarray:
@@ -106,6 +191,17 @@ def test_outfits_are_sampled_from_their_own_stream_never_from_the_action():
     outfits = [j.appearance.outfit for j in jobs]
     assert all(isinstance(x, OutfitParams) for x in outfits)
     assert {x.hair for x in outfits} >= {"short", "long"} and any(x.jacket for x in outfits)
+    # Strand hair by default, its length and density drawn per job within the configured ranges.
+    assert {x.hair_geometry for x in outfits} == {"curves"}
+    assert all(0.7 <= x.hair_length <= 1.3 and 1500 <= x.hair_strands <= 5000 for x in outfits)
+    assert len({x.hair_strands for x in outfits}) > 30 and len({x.hair_seed for x in outfits}) == 40
+    from render_farm.core.plan.planner import summarize
+
+    summary = summarize(jobs)["parameters"]  # what `synthact report` plots
+    assert 1500 <= summary["appearance.outfit.hair_strands"]["min"] < summary["appearance.outfit.hair_strands"]["max"]
+    assert summary["appearance.outfit.hair_length"]["max"] <= 1.3
+    with pytest.raises(ConfigError, match=r"outfit.hair_length: .*must be positive"):
+        parse_config({"actions": ["walk"], "outfit": {"hair_length": [-0.5, 1.0]}}, "c")
     # Same seed and clip index, another action: another job seed, so compare the stream directly.
     from render_farm.core.plan.planner import sample_outfit
 
@@ -126,12 +222,15 @@ def _mask_frames(tmp_path, name, job, body_dir, engine):
     return np.load(tmp_path / job.passes_path)["mask"].astype(bool), frames
 
 
+CURVES = {"hair_geometry": "curves", "hair_strands": 1200, "hair_seed": 7}
 OUTFITS = {
-    "everyday": OutfitParams(top="tshirt", bottom="trousers", shoes=True, hair="short", accessories=["glasses"]),
+    "everyday": OutfitParams(top="tshirt", bottom="trousers", shoes=True, hair="short", accessories=["glasses"],
+                             **CURVES),
     "layered": OutfitParams(top="longsleeve", bottom="shorts", jacket=True, hair="long",
-                            accessories=["hat", "bag", "watch"]),
-    "dress": OutfitParams(dress=True, hair="ponytail", shoes=True),
-    "skirt": OutfitParams(top="tshirt", bottom="skirt", hair="curly"),
+                            accessories=["hat", "bag", "watch"], **CURVES),
+    "dress": OutfitParams(dress=True, hair="ponytail", shoes=True, **CURVES),
+    "skirt": OutfitParams(top="tshirt", bottom="skirt", hair="curly", **CURVES),
+    "mesh_hair": OutfitParams(top="tshirt", bottom="shorts", hair="long", hair_geometry="mesh"),
 }
 
 

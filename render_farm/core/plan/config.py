@@ -171,6 +171,14 @@ class OutfitRanges(_Strict):
     shoes_probability: float = Field(0.9, ge=0.0, le=1.0)
     hair: choice_of(("none", "short", "long", "ponytail", "curly"), "hair style") = _d(
         {"choice": ["none", "short", "long", "ponytail", "curly"], "weights": [1, 3, 2, 1, 1]})
+    hair_geometry: Literal["curves", "mesh"] = Field(
+        "curves", description="curves: strands grown and styled by Blender's CC0 hair node assets (Blender 3.5 "
+        "and later ship them); mesh: a cap with a card curtain or cone, cheaper (docs/benchmarks.md).")
+    hair_length: dist_in(0.0, 3.0, "hair length", strictly_positive=True) = Field(
+        _d([0.7, 1.3]), description="Factor on the style's strand length (short 5 cm, curly 10, ponytail 26, "
+        "long 32).")
+    hair_strands: dist_in(1.0, 50_000.0, "hair strands") = Field(
+        _d([1500, 5000]), description="Strands grown on the scalp (curves), rounded to whole guides.")
     glasses_probability: float = Field(0.2, ge=0.0, le=1.0)
     hat_probability: float = Field(0.15, ge=0.0, le=1.0)
     bag_probability: float = Field(0.15, ge=0.0, le=1.0)

@@ -58,6 +58,11 @@ class OutfitParams(_Strict):
     jacket: bool = False
     shoes: bool = False
     hair: Literal["none", "short", "long", "ponytail", "curly"] = "none"
+    hair_geometry: Literal["mesh", "curves"] = Field(
+        "mesh", description="curves: strands grown by Blender's hair node assets; mesh: a cap and cards.")
+    hair_length: float = Field(1.0, gt=0, description="Factor on the style's strand length (curves).")
+    hair_strands: int = Field(3000, ge=1, description="Strands grown on the scalp (curves).")
+    hair_seed: int = Field(0, ge=0, description="Where the strands grow (curves).")
     accessories: list[Literal["glasses", "hat", "bag", "watch"]] = Field(default_factory=list)
     colors: dict[str, tuple[float, float, float]] = Field(
         default_factory=dict, description="Linear RGB of the pieces without a body-region colour: dress, jacket, "

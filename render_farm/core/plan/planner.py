@@ -271,8 +271,11 @@ def sample_outfit(config: DatasetConfig, seed: int, prefix: str = "") -> OutfitP
               "hat": _hsv(rng, (0.0, 1.0), (0.1, 0.8), (0.1, 0.8)),
               "bag": _hsv(rng, (0.0, 0.15), (0.3, 0.8), (0.1, 0.5)),
               "watch": _hsv(rng, (0.0, 1.0), (0.0, 0.2), (0.1, 0.9))}
+    # Drawn last, so adding strand hair left every earlier draw of this stream as it was.
+    length, strands = float(o.hair_length.sample(rng)), int(round(float(o.hair_strands.sample(rng))))
     return OutfitParams(top=top, bottom=bottom, dress=bool(dress), jacket=bool(jacket), shoes=bool(shoes), hair=hair,
-                        accessories=accessories, colors=colors)
+                        accessories=accessories, colors=colors, hair_geometry=o.hair_geometry,
+                        hair_length=round(length, 3), hair_strands=max(1, strands), hair_seed=rng.index(2**31))
 
 
 SHAPES = ("cube", "sphere", "cylinder", "cone")
