@@ -7,7 +7,7 @@ import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
 from render_farm.bodies.baked.body import REGIONS, BakedBody
-from render_farm.bodies.baked.outfit import OutfitPiece, outfit_pieces, strand_guides
+from render_farm.bodies.baked.outfit import OutfitPiece, hidden_body_faces, outfit_pieces, strand_guides
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.skeleton import JOINT_NAMES, PARENTS, bone_tail
 
@@ -40,8 +40,14 @@ class Actor:
         return np.array([tuple(m @ self.armature.pose.bones[n].head) for n in JOINT_NAMES])
 
 
-def _mesh(body: BakedBody, name: str) -> bpy.types.Mesh:
-    return _triangles(name, body.vertices, body.faces, body.corner_uvs)
+def _mesh(body: BakedBody, name: str, hidden: np.ndarray | None = None) -> bpy.types.Mesh:
+    """The body's mesh; faces under garments (`hidden`) are left out, every vertex kept (keypoints and
+    the label's box are blends of vertices by index)."""
+    if hidden is None or not hidden.any():
+        return _triangles(name, body.vertices, body.faces, body.corner_uvs)
+    kept = ~hidden
+    uvs = body.corner_uvs.reshape(-1, 3, 2)[kept].reshape(-1, 2)
+    return _triangles(name, body.vertices, body.faces[kept], uvs)
 
 
 def _triangles(name: str, vertices: np.ndarray, faces: np.ndarray, corner_uvs: np.ndarray | None) -> bpy.types.Mesh:
@@ -133,13 +139,14 @@ def _paint_piece(mesh: bpy.types.Mesh, piece: OutfitPiece, appearance) -> None:
     _show_clothing(mesh)
 
 
-def dress_actor(actor: Actor, body: BakedBody, appearance, material, name: str) -> None:
+def dress_actor(actor: Actor, body: BakedBody, appearance, material, name: str,
+                pieces: list[OutfitPiece] | None = None) -> None:
     """Put the job's outfit on the actor: each piece a mesh skinned to the actor's armature, in the actor's
     material (it reads the same colour attributes as the body)."""
     if appearance.outfit is None:
         return
     scene = bpy.context.scene
-    for piece in outfit_pieces(body, appearance.outfit):
+    for piece in outfit_pieces(body, appearance.outfit) if pieces is None else pieces:
         mesh = _triangles(f"{name}_{piece.name}", piece.vertices, piece.faces, piece.corner_uvs)
         mesh.polygons.foreach_set("use_smooth", np.ones(len(piece.faces), dtype=bool))
         _paint_piece(mesh, piece, appearance)
@@ -187,7 +194,9 @@ def build_actor(body: BakedBody, appearance, material, name: str = "actor") -> A
     for pb in arm_obj.pose.bones:
         pb.rotation_mode = "QUATERNION"
 
-    mesh = _mesh(body, f"{name}_body")
+    pieces = outfit_pieces(body, appearance.outfit) if appearance.outfit else []
+    hidden = hidden_body_faces(body, pieces)
+    mesh = _mesh(body, f"{name}_body", hidden)
     paint_regions(mesh, body.regions, appearance)
     mesh.materials.append(material)
     mesh_obj = bpy.data.objects.new(f"{name}_body", mesh)
@@ -199,5 +208,5 @@ def build_actor(body: BakedBody, appearance, material, name: str = "actor") -> A
     mesh_obj.parent = arm_obj
     mesh_obj.matrix_parent_inverse = Matrix.Identity(4)
     actor = Actor(arm_obj, mesh_obj, rest)
-    dress_actor(actor, body, appearance, material, name)
+    dress_actor(actor, body, appearance, material, name, pieces)
     return actor

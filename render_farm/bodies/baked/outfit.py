@@ -44,6 +44,7 @@ class OutfitPiece:
     corner_uvs: np.ndarray | None = None  # (F * 3, 2) for shells: patterns print as on the body
     source: np.ndarray | None = None  # (N,) for shells: the body vertex each vertex lies on
     thickness: float = 0.0  # shells: how far they stand off the skin along the posed normals (see `shell`)
+    hides_skin: bool = False  # garments: the body's faces under it are left out (see `hidden_body_faces`)
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -344,7 +345,12 @@ def bottom_mask(body: BakedBody, shorts: bool) -> np.ndarray:
 
 
 def garment(body: BakedBody, kind: str) -> list[OutfitPiece]:
-    """The pieces of one garment kind: tshirt, longsleeve, trousers, shorts, skirt, dress, jacket, shoes."""
+    """The pieces of one garment kind: tshirt, longsleeve, trousers, shorts, skirt, dress, jacket, shoes.
+    Every shell among them hides the skin under it."""
+    return [replace(p, hides_skin=True) if p.source is not None else p for p in _garment(body, kind)]
+
+
+def _garment(body: BakedBody, kind: str) -> list[OutfitPiece]:
     waist = float(_joint(body, "pelvis")[2] + 0.06)
     knee = float(_joint(body, "left_knee")[2])
     if kind in ("tshirt", "longsleeve"):
@@ -366,6 +372,44 @@ def garment(body: BakedBody, kind: str) -> list[OutfitPiece]:
         return [shell(body, feet & (z < _joint(body, "left_ankle")[2] + 0.05), THICKNESS["shoes"], "shoes", kind,
                       "shoes")]
     raise ValueError(f"unknown garment {kind!r}")
+
+
+def _vertex_neighbours(faces: np.ndarray, n: int, seeds: np.ndarray, rings: int) -> np.ndarray:
+    """`seeds` (a vertex mask) grown by `rings` rings of neighbours over the triangles."""
+    grown = seeds.copy()
+    for _ in range(rings):
+        touching = grown[faces].any(axis=1)
+        grown[faces[touching].ravel()] = True
+    return grown
+
+
+def hidden_body_faces(body: BakedBody, pieces: list[OutfitPiece]) -> np.ndarray:
+    """Faces of the body that lie wholly under a garment shell, away from its edge: left out of the rendered
+    body, so no pose can push skin through the cloth there (what MakeHuman's clothes do with the vertices
+    they delete). Near the edge (one ring of faces, two under a thick jacket) the skin stays, so no gap opens
+    between the cloth's edge and the skin where it continues."""
+    hidden = np.zeros(len(body.faces), dtype=bool)
+    n = len(body.vertices)
+    for piece in pieces:
+        if not piece.hides_skin:
+            continue
+        covered = np.zeros(n, dtype=bool)
+        covered[piece.source] = True
+        edge = np.zeros(n, dtype=bool)
+        edge[piece.source[_hem(piece)]] = True
+        near_edge = _vertex_neighbours(body.faces, n, edge, 1 + int(piece.thickness > 0.015))
+        inner = covered & ~near_edge
+        hidden |= inner[body.faces].all(axis=1)
+    return hidden
+
+
+def _hem(piece: OutfitPiece) -> np.ndarray:
+    """Vertices on a piece's open edges (an edge of one triangle only)."""
+    edges = np.sort(np.concatenate([piece.faces[:, [0, 1]], piece.faces[:, [1, 2]], piece.faces[:, [2, 0]]]), axis=1)
+    unique, counts = np.unique(edges, axis=0, return_counts=True)
+    hem = np.zeros(len(piece.vertices), dtype=bool)
+    hem[unique[counts == 1].ravel()] = True
+    return hem
 
 
 def strand_guides(body: BakedBody, outfit) -> HairGuides | None:
