@@ -117,8 +117,19 @@ def _cross_section(body: BakedBody, z: float, mask: np.ndarray) -> tuple[np.ndar
     return (lo + hi) / 2, (hi - lo) / 2
 
 
+def _nearest_skin_weights(body: BakedBody, points: np.ndarray, region: np.ndarray, k: int = 6) -> np.ndarray:
+    """Skin weights at `points`: the inverse-distance blend of the `k` nearest body vertices in `region`."""
+    skin = body.vertices[region].astype(np.float64)
+    weights = body.joint_weights[region].astype(np.float64)
+    d2 = (skin**2).sum(axis=1)[None, :] - 2.0 * points @ skin.T + (points**2).sum(axis=1)[:, None]
+    nearest = np.argsort(d2, axis=1)[:, :k]
+    inv = 1.0 / np.sqrt(np.maximum(np.take_along_axis(d2, nearest, axis=1), 1e-8))
+    w = (weights[nearest] * inv[:, :, None]).sum(axis=1)
+    return (w / w.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 def skirt(body: BakedBody, top_z: float, hem_z: float, name: str, kind: str, color: str,
-          flare: float = 0.10, segments: int = 28, rings: int = 9) -> OutfitPiece:
+          flare: float = 0.10, segments: int = 56, rings: int = 17) -> OutfitPiece:
     """A flared tube from the waist (top_z) to the hem, hanging from the pelvis and following each thigh more
     the lower it reaches."""
     legs = _dominant(body, "pelvis", "left_hip", "right_hip", "spine1")
@@ -134,10 +145,11 @@ def skirt(body: BakedBody, top_z: float, hem_z: float, name: str, kind: str, col
         verts += [(c[0] + h[0] * np.cos(a), c[1] + h[1] * np.sin(a), z) for a in angles]
         frac += [t] * segments
     verts, frac = np.array(verts), np.array(frac)
-    side = np.cos(np.tile(angles, rings))  # +1 on the left (+X), -1 on the right
-    follow = 0.7 * frac
-    w = _weights(len(verts), {"pelvis": 1.0 - follow, "left_hip": follow * (1 + side) / 2,
-                              "right_hip": follow * (1 - side) / 2})
+    # Skinned like the body under it: each vertex takes the blended weights of its nearest skin (of the
+    # hips and legs), so the skirt turns with the skin it hangs over and a raised or bent thigh stays
+    # inside. Blending a pelvis weight with the thighs by height and angle instead let the front of the
+    # thighs come out through it when sitting (measured over every built-in template, docs/benchmarks.md).
+    w = _nearest_skin_weights(body, verts, legs | _dominant(body, "left_knee", "right_knee"))
     return OutfitPiece(name, kind, verts.astype(np.float32), _grid_faces(rings, segments, True), w, color)
 
 

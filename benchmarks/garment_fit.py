@@ -1,0 +1,73 @@
+"""Does skin come out through the garments in any built-in action? Every template, every few frames.
+
+    python benchmarks/garment_fit.py [--every 8]
+
+The default body wears each test outfit; for every built-in template, every `--every`-th template frame is
+posed by linear blend skinning (what Blender's Armature modifier computes) and the covered skin is ray-cast
+against what covers it (render_farm/bodies/baked/outfit_check.py; a Blender test checks the same rays in the
+evaluated scene). Reports, per outfit, the frames checked, the frames where any point shows through, the
+share of covered points through, and the worst frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+OUTFITS = {
+    "shells": {"top": "longsleeve", "bottom": "trousers", "jacket": True, "shoes": True},
+    "shorts": {"top": "tshirt", "bottom": "shorts", "shoes": True},
+    "skirt": {"top": "tshirt", "bottom": "skirt", "shoes": True},
+    "dress": {"dress": True, "shoes": True},
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--every", type=int, default=8)
+    args = ap.parse_args()
+    from render_farm.bodies.baked import outfit as o
+    from render_farm.bodies.baked.body import load_body
+    from render_farm.bodies.baked.cache import body_path, default_cache_dir
+    from render_farm.bodies.baked.outfit_check import covered_points, skin_through
+    from render_farm.core.plan.jobs import BodyParams, OutfitParams
+    from render_farm.core.scene import motion
+    from render_farm.templates import load_library
+    from tests.conftest import DEFAULT_PHENOTYPE
+
+    body = load_body(body_path(default_cache_dir(), BodyParams(phenotype=DEFAULT_PHENOTYPE)))
+    templates = load_library()
+    result = {}
+    for name, fields in OUTFITS.items():
+        pieces = o.outfit_pieces(body, OutfitParams(**fields))
+        rendered = ~o.hidden_body_faces(body, pieces)
+        covered = covered_points(body, pieces, rendered)
+        total = sum(len(v) for v in covered.values())
+        frames = bad = through = 0
+        worst = []
+        for t in templates:
+            positions = np.arange(0, t.frame_count, args.every, dtype=np.float64)
+            rotations, _ = motion.resample(t, positions)
+            for f, rot in zip(positions, rotations, strict=True):
+                n = len(skin_through(body, pieces, rendered, covered, rot, np.zeros(3)))
+                frames += 1
+                bad += n > 0
+                through += n
+                worst.append((n, t.id, int(f)))
+        worst.sort(reverse=True)
+        result[name] = {"covered_points": total, "frames": frames, "frames_with_skin_through": bad,
+                        "share_through": round(through / (frames * total), 5),
+                        "worst": [f"{tid} frame {f}: {n} of {total}" for n, tid, f in worst[:5] if n]}
+        print(name, json.dumps(result[name]), file=sys.stderr, flush=True)
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""Does skin show through what a body wears in a pose? Ray casting in numpy, on linear blend skinning
+(what Blender's Armature modifier computes), so every frame of every built-in template can be checked
+without Blender.
+
+A point of the rendered skin is *covered* by a garment shell when, in the rest pose, a ray from it out
+along the skin's normal meets the shell; in a pose it *shows through* when that ray no longer meets the
+shell (nor the body itself, folded over it) within the shell's thickness and a centimetre. A loose piece (a
+skirt) covers the skin inside it: a point is inside when most rays from it in a fixed spread of directions
+cross the piece an odd number of times; it shows through when it is no longer inside. Skin near a loose
+piece's open edges is not counted (a hem shows the skin right at it from some side in any pose).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from render_farm.bodies.baked.body import BakedBody
+from render_farm.bodies.baked.outfit import OutfitPiece, _hem, vertex_normals
+from render_farm.core.geometry import kinematics
+
+EDGE = 1e-4  # barycentric slack (see ray_hits)
+EDGE_BAND_M = 0.04  # skin this close to a loose piece's open edge is not counted as covered by it
+START_M = 0.0005  # rays start just off the skin, so the skin's own face is not hit
+
+
+def ray_hits(origins: np.ndarray, directions: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
+             reach: float | np.ndarray) -> np.ndarray:
+    """For each ray, whether it meets a triangle within `reach` (both sides)."""
+    return ray_crossings(origins, directions, vertices, faces, reach) > 0
+
+
+# Directions for the inside test: spread over the sphere (a Fibonacci lattice), none along an axis.
+_N = 11
+_Z = 1 - (np.arange(_N) + 0.5) * 2 / _N
+_PHI = np.arange(_N) * np.pi * (3 - np.sqrt(5)) + 0.3
+SPREAD = np.stack([np.sqrt(1 - _Z**2) * np.cos(_PHI), np.sqrt(1 - _Z**2) * np.sin(_PHI), _Z], axis=1)
+
+
+def inside(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Whether each point is inside an open surface (a skirt's tube): by most of the SPREAD rays crossing it an
+    odd number of times (a ray out of a tube's open end crosses nothing, so one direction is not enough)."""
+    odd = np.zeros(len(points), dtype=np.int64)
+    for d in SPREAD:
+        crossings = ray_crossings(points, np.broadcast_to(d, points.shape), vertices, faces, np.inf)
+        odd += crossings % 2
+    return odd * 2 > len(SPREAD)
+
+
+def ray_crossings(origins: np.ndarray, directions: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
+                  reach: float | np.ndarray) -> np.ndarray:
+    """For each ray, how many triangles it meets within `reach` (Moller-Trumbore, both sides)."""
+    a, b, c = (vertices[faces[:, k]] for k in range(3))
+    e1, e2 = b - a, c - a
+    hit = np.zeros(len(origins), dtype=np.int64)
+    reach = np.broadcast_to(np.asarray(reach, dtype=np.float64), (len(origins),))
+    for start in range(0, len(origins), 256):  # rays in blocks: (256, triangles) arrays
+        o, d = origins[start:start + 256, None, :], directions[start:start + 256, None, :]
+        p = np.cross(d, e2[None])
+        det = (e1[None] * p).sum(axis=2)
+        ok = np.abs(det) > 1e-12
+        inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+        s = o - a[None]
+        u = (s * p).sum(axis=2) * inv
+        q = np.cross(s, e1[None])
+        v = (d * q).sum(axis=2) * inv
+        t = (e2[None] * q).sum(axis=2) * inv
+        # A shell's vertex lies right on the ray from the skin vertex it was made from: a little slack in the
+        # barycentric test keeps such rays from slipping between the triangles that share it.
+        within = (t > 0) & (t <= reach[start:start + 256, None])
+        meets = ok & (u >= -EDGE) & (v >= -EDGE) & (u + v <= 1 + EDGE) & within
+        hit[start:start + 256] = meets.sum(axis=1)
+    return hit
+
+
+def posed_piece(piece: OutfitPiece, joints: np.ndarray, glob: np.ndarray, rest_joints: np.ndarray) -> np.ndarray:
+    """A piece's vertices in a pose: skinned, then (shells) pushed out along the posed normals, as in Blender."""
+    moved = kinematics.skin(piece.vertices.astype(np.float64), piece.weights, rest_joints, joints, glob)
+    if piece.thickness:
+        moved = moved + vertex_normals(moved, piece.faces) * piece.thickness
+    return moved
+
+
+def covered_points(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: np.ndarray, every: int = 5
+                   ) -> dict[int, np.ndarray]:
+    """Per piece, the rendered skin vertices it covers in the rest pose (every `every`-th of them)."""
+    rest_joints = body.rest_joints.astype(np.float64)
+    rendered = np.zeros(len(body.vertices), dtype=bool)
+    rendered[body.faces[rendered_faces]] = True
+    skin = body.vertices.astype(np.float64)
+    normals = vertex_normals(skin, body.faces)
+    out = {}
+    identity = np.tile([1.0, 0.0, 0.0, 0.0], (len(rest_joints), 1))
+    for k, piece in enumerate(pieces):
+        if piece.name.startswith("hair") or piece.kind in ("glasses", "hat", "bag", "watch"):
+            continue  # garments only: hair and accessories cover nothing a pose could push through
+        candidates = np.nonzero(rendered)[0]
+        if piece.source is not None:  # a shell covers the skin it was made from, less its own edge
+            candidates = np.intersect1d(candidates, piece.source[~_hem(piece)])
+        else:  # a loose piece covers what lies inside it, less a band along its open edges (a hem shows the
+            # skin right at it from some side in any pose)
+            edge = piece.vertices[_hem(piece)].astype(np.float64)
+            d2 = (skin[candidates] ** 2).sum(axis=1)[:, None] - 2.0 * skin[candidates] @ edge.T + (
+                edge**2).sum(axis=1)[None, :]
+            candidates = candidates[np.sqrt(np.maximum(d2.min(axis=1), 0.0)) > EDGE_BAND_M]
+        candidates = candidates[::every]
+        verts = posed_piece(piece, rest_joints, identity, rest_joints)
+        if piece.source is None:
+            out[k] = candidates[inside(skin[candidates], verts, piece.faces)]
+            continue
+        hit = ray_hits(skin[candidates] + normals[candidates] * START_M, normals[candidates], verts, piece.faces,
+                       piece.thickness + 0.01)
+        out[k] = candidates[hit]
+    return out
+
+
+def skin_through(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: np.ndarray,
+                 covered: dict[int, np.ndarray], rotations: np.ndarray, translation: np.ndarray) -> np.ndarray:
+    """Body vertices that show through their garment in one pose (local rotations (24, 4), root (3,))."""
+    rest_joints = body.rest_joints.astype(np.float64)
+    joints, glob = kinematics.forward_kinematics(rest_joints, rotations[None], translation[None])
+    joints, glob = joints[0], glob[0]
+    skin = kinematics.skin(body.vertices.astype(np.float64), body.joint_weights, rest_joints, joints, glob)
+    normals = vertex_normals(skin, body.faces)
+    body_faces = body.faces[rendered_faces]
+    through = []
+    for k, points in covered.items():
+        if not len(points):
+            continue
+        piece = pieces[k]
+        verts = posed_piece(piece, joints, glob, rest_joints)
+        if piece.source is None:
+            through.append(points[~inside(skin[points], verts, piece.faces)])
+            continue
+        reach = piece.thickness + 0.01
+        origins, dirs = skin[points] + normals[points] * START_M, normals[points]
+        missed = ~ray_hits(origins, dirs, verts, piece.faces, reach)
+        if missed.any():  # skin folded over it covers it too (the back of a bent knee)
+            folded = ray_hits(origins[missed], dirs[missed], skin, body_faces, reach)
+            missed[np.nonzero(missed)[0][folded]] = False
+        through.append(points[missed])
+    return np.concatenate(through) if through else np.zeros(0, dtype=np.int64)
