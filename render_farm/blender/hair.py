@@ -33,7 +33,11 @@ def _verified_asset() -> Path:
     """The node asset file, checked once per process against assets_manifest.yaml (one line if not)."""
     from render_farm.assets import verify_asset
 
-    return verify_asset(HAIR_ASSET_ID, hair_asset_path())
+    try:
+        return verify_asset(HAIR_ASSET_ID, hair_asset_path())
+    except SynthActError as exc:  # say what to do about it in the same line
+        raise SynthActError(f"{exc}; strand hair needs it: set outfit.hair_geometry: mesh for this Blender "
+                            f"({bpy.app.version_string})") from None
 
 
 def node_groups() -> dict[str, bpy.types.NodeTree]:

@@ -62,4 +62,5 @@ def test_strand_hair_without_the_node_assets_is_a_one_line_error_naming_them(tmp
     assert result.returncode == 1
     line = next(x for x in result.stderr.splitlines() if "wave_00000 FAILED" in x)
     assert "SynthActError: hair-node-assets:" in line and "procedural_hair_node_assets.blend does not exist" in line
+    assert line.endswith("set outfit.hair_geometry: mesh for this Blender (3.4.1)")
     assert not list(tmp_path.rglob("*.mp4"))
