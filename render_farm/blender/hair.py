@@ -15,6 +15,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
+from render_farm.blender.materials import empty_material
 from render_farm.bodies.baked.outfit import GUIDE_POINTS, HairGuides
 from synthact.errors import SynthActError
 
@@ -62,12 +63,7 @@ def _set_inputs(modifier: bpy.types.Modifier, group: bpy.types.NodeTree, values:
 
 def hair_material(color: tuple[float, float, float]) -> bpy.types.Material:
     """Principled Hair BSDF in direct colouring, and the colour Workbench shows."""
-    mat = bpy.data.materials.new("hair")
-    if mat.node_tree is None:
-        mat.use_nodes = True
-    nodes, links = mat.node_tree.nodes, mat.node_tree.links
-    for n in list(nodes):
-        nodes.remove(n)
+    mat, nodes, links = empty_material("hair")
     bsdf = nodes.new("ShaderNodeBsdfHairPrincipled")
     bsdf.parametrization = "COLOR"
     bsdf.inputs["Color"].default_value = (*color, 1.0)

@@ -17,6 +17,15 @@ def _nodes(mat: bpy.types.Material):
     return mat.node_tree.nodes, mat.node_tree.links
 
 
+def empty_material(name: str):
+    """A new material with no nodes yet: (material, nodes, links), to build a shader from scratch."""
+    mat = bpy.data.materials.new(name)
+    nodes, links = _nodes(mat)
+    for n in list(nodes):
+        nodes.remove(n)
+    return mat, nodes, links
+
+
 def _math(nodes, links, op: str, a, b=None, value_b: float | None = None):
     n = nodes.new("ShaderNodeMath")
     n.operation = op

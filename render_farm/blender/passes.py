@@ -14,16 +14,13 @@ from pathlib import Path
 import bpy
 import numpy as np
 
+from render_farm.blender.materials import empty_material
+
 FAR_M = 100.0
 
 
 def _pass_material(name: str, is_actor: bool) -> bpy.types.Material:
-    mat = bpy.data.materials.new(name)
-    if mat.node_tree is None:
-        mat.use_nodes = True
-    nodes, links = mat.node_tree.nodes, mat.node_tree.links
-    for n in list(nodes):
-        nodes.remove(n)
+    mat, nodes, links = empty_material(name)
     cam = nodes.new("ShaderNodeCameraData")
     scale = nodes.new("ShaderNodeMath")
     scale.operation = "DIVIDE"
