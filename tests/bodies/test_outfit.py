@@ -192,7 +192,11 @@ def test_outfits_are_sampled_from_their_own_stream_never_from_the_action():
     assert all(isinstance(x, OutfitParams) for x in outfits)
     assert {x.hair for x in outfits} >= {"short", "long"} and any(x.jacket for x in outfits)
     # Strand hair by default, its length and density drawn per job within the configured ranges.
-    assert {x.hair_geometry for x in outfits} == {"curves"}
+    assert {x.hair_geometry for x in outfits} == {"curves"}  # Cycles, the default engine
+    preview = parse_config({"actions": ["walk"], "clips_per_action": 3, "preset": "preview"}, "c")
+    assert {j.appearance.outfit.hair_geometry for j in plan(preview, [find_template("walk")])} == {"mesh"}
+    forced = parse_config({"actions": ["walk"], "preset": "preview", "outfit": {"hair_geometry": "curves"}}, "c")
+    assert plan(forced, [find_template("walk")])[0].appearance.outfit.hair_geometry == "curves"
     assert all(0.7 <= x.hair_length <= 1.3 and 1500 <= x.hair_strands <= 5000 for x in outfits)
     assert len({x.hair_strands for x in outfits}) > 30 and len({x.hair_seed for x in outfits}) == 40
     from render_farm.core.plan.planner import summarize

@@ -65,12 +65,13 @@ def test_a_pool_recycling_every_two_jobs_renders_every_clip(tmp_path, default_bo
     clips = listed_clips(out)
     assert len(clips) == 24
     assert all(frame_count(out / c) == 4 for c in clips)
-    # 12 worker processes rendered 2 clips each: the limit was crossed 12 times, never stalling.
+    # Worker processes rendered 2 clips each: the limit was crossed 11-12 times, never stalling.
     per_worker: dict[int, int] = {}
     for label in labels(out):
         pid = label["render_stats"]["worker_pid"]
         per_worker[pid] = per_worker.get(pid, 0) + 1
-    assert sorted(per_worker.values()) == [2] * 12, per_worker
+    # (Which worker gets the last jobs depends on timing: at most two may end the run with one clip.)
+    assert max(per_worker.values()) == 2 and list(per_worker.values()).count(2) >= 11, per_worker
     assert list(scratch.iterdir()) == []  # every scratch folder removed
 
 

@@ -171,9 +171,10 @@ class OutfitRanges(_Strict):
     shoes_probability: float = Field(0.9, ge=0.0, le=1.0)
     hair: choice_of(("none", "short", "long", "ponytail", "curly"), "hair style") = _d(
         {"choice": ["none", "short", "long", "ponytail", "curly"], "weights": [1, 3, 2, 1, 1]})
-    hair_geometry: Literal["curves", "mesh"] = Field(
-        "curves", description="curves: strands grown and styled by Blender's CC0 hair node assets (Blender 3.5 "
-        "and later ship them); mesh: a cap with a card curtain or cone, cheaper (docs/benchmarks.md).")
+    hair_geometry: Literal["auto", "curves", "mesh"] = Field(
+        "auto", description="curves: strands grown and styled by Blender's CC0 hair node assets (Blender 3.5 "
+        "and later ship them); mesh: a cap with a card curtain or cone, cheaper (docs/benchmarks.md); auto: "
+        "curves, but mesh with the Workbench engine (it draws strands slowly on a CPU).")
     hair_length: dist_in(0.0, 3.0, "hair length", strictly_positive=True) = Field(
         _d([0.7, 1.3]), description="Factor on the style's strand length (short 5 cm, curly 10, ponytail 26, "
         "long 32).")
