@@ -21,6 +21,7 @@ import numpy as np
 
 from render_farm.bodies.baked.body import BakedBody
 from render_farm.core.geometry.skeleton import JOINT_INDEX, NUM_JOINTS
+from render_farm.core.plan.seeding import Stream
 
 TOPS = ("none", "tshirt", "longsleeve")
 BOTTOMS = ("none", "trousers", "shorts", "skirt")
@@ -240,19 +241,25 @@ def hair_guides(body: BakedBody, style: str, length: float = 1.0, strands: int =
     `strands` is the total number of strands Blender grows (guides x (children + 1), rounded)."""
     if style not in STRAND_LENGTH_M:
         raise ValueError(f"no strands for hair style {style!r} (styles: {', '.join(STRAND_LENGTH_M)})")
-    rng = np.random.default_rng(seed)
+    # The project's seeded streams (not numpy's generators), so the strands are the same on any machine.
+    rng = Stream(seed, "hair_guides")
+
+    def draws(*shape: int) -> np.ndarray:
+        return np.array([rng.random() for _ in range(int(np.prod(shape)))]).reshape(shape)
+
     scalp = _scalp(body)
     faces = body.faces[scalp[body.faces].all(axis=1)]
     v = body.vertices.astype(np.float64)
     normals = vertex_normals(body.vertices, body.faces)
     area = np.linalg.norm(np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]]), axis=1)
-    picked = rng.choice(len(faces), size=guides, p=area / area.sum())
-    bary = rng.dirichlet(np.ones(3), size=guides)
+    picked = np.minimum(np.searchsorted(np.cumsum(area) / area.sum(), draws(guides)), len(faces) - 1)
+    r1, r2 = np.sqrt(draws(guides)), draws(guides)  # a uniform point in each picked triangle
+    bary = np.stack([1.0 - r1, r1 * (1.0 - r2), r1 * r2], axis=1)
     roots = (v[faces[picked]] * bary[:, :, None]).sum(axis=1)
     root_n = (normals[faces[picked]] * bary[:, :, None]).sum(axis=1)
     root_n /= np.linalg.norm(root_n, axis=1, keepdims=True)
     centre, radius, top = _head_frame(body)
-    total = STRAND_LENGTH_M[style] * length * rng.uniform(0.85, 1.15, size=guides)
+    total = STRAND_LENGTH_M[style] * length * (0.85 + 0.3 * draws(guides))
     t = np.linspace(0.0, 1.0, GUIDE_POINTS)
     down_back = np.array([0.0, 0.45, -1.0]) / np.linalg.norm([0.0, 0.45, -1.0])
     if style == "ponytail":  # every strand runs to a tie at the back of the crown, then hangs as a tail
@@ -260,7 +267,7 @@ def hair_guides(body: BakedBody, style: str, length: float = 1.0, strands: int =
         to_tie = np.linspace(0.0, 1.0, 4)[None, :, None]
         head_part = roots[:, None, :] + (tie - roots)[:, None, :] * to_tie
         tail_dir = np.array([0.0, 0.35, -1.0]) / np.linalg.norm([0.0, 0.35, -1.0])
-        offsets = rng.normal(scale=0.01, size=(guides, 1, 3))
+        offsets = (draws(guides, 1, 3) - 0.5) * 0.035  # the tail's strands spread about 1 cm
         along = np.linspace(0.1, 1.0, GUIDE_POINTS - 4)[None, :, None]
         tail = tie + offsets + tail_dir * (total[:, None, None] * along)
         points = np.concatenate([head_part, tail], axis=1)
