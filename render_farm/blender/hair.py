@@ -88,13 +88,16 @@ def grow_hair(guides: HairGuides, color: tuple[float, float, float], armature: b
     curves.materials.append(hair_material(color))
     obj = bpy.data.objects.new(f"{name}_hair", curves)
     bpy.context.scene.collection.objects.link(obj)
-    steps = [("Duplicate Hair Curves", {"Amount": guides.children, "Radius": guides.spread_m, "Seed": seed,
+    def seeds(k: int) -> int:  # node sockets hold 32-bit ints; hair_seed may be up to 2**31 - 1
+        return (seed + k) % 2**31
+
+    steps = [("Duplicate Hair Curves", {"Amount": guides.children, "Radius": guides.spread_m, "Seed": seeds(0),
                                         "Distribution Shape": -0.5}),
-             ("Hair Curves Noise", {"Distance": 0.004, "Scale": 8.0, "Seed": seed + 1}),
+             ("Hair Curves Noise", {"Distance": 0.004, "Scale": 8.0, "Seed": seeds(1)}),
              ("Set Hair Curve Profile", {"Radius": guides.width_m / 2, "Shape": 0.3})]
     if guides.curl_m:
         steps.insert(1, ("Curl Hair Curves", {"Radius": guides.curl_m, "Frequency": 6.0, "Curl Start": 0.1,
-                                               "Subdivision": 2, "Seed": seed + 2}))
+                                               "Subdivision": 2, "Seed": seeds(2)}))
     for group_name, values in steps:
         mod = obj.modifiers.new(group_name, "NODES")
         mod.node_group = groups[group_name]

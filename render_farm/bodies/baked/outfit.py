@@ -118,11 +118,17 @@ def _cross_section(body: BakedBody, z: float, mask: np.ndarray) -> tuple[np.ndar
     return (lo + hi) / 2, (hi - lo) / 2
 
 
+def squared_distances(points: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """(P, O) squared distances between two point sets, without a (P, O, 3) array."""
+    return np.maximum((points**2).sum(axis=1)[:, None] - 2.0 * points @ others.T + (others**2).sum(axis=1)[None, :],
+                      0.0)
+
+
 def _nearest_skin_weights(body: BakedBody, points: np.ndarray, region: np.ndarray, k: int = 6) -> np.ndarray:
     """Skin weights at `points`: the inverse-distance blend of the `k` nearest body vertices in `region`."""
     skin = body.vertices[region].astype(np.float64)
     weights = body.joint_weights[region].astype(np.float64)
-    d2 = (skin**2).sum(axis=1)[None, :] - 2.0 * points @ skin.T + (points**2).sum(axis=1)[:, None]
+    d2 = squared_distances(points, skin)
     nearest = np.argsort(d2, axis=1)[:, :k]
     inv = 1.0 / np.sqrt(np.maximum(np.take_along_axis(d2, nearest, axis=1), 1e-8))
     w = (weights[nearest] * inv[:, :, None]).sum(axis=1)
@@ -228,7 +234,7 @@ def _push_out(points: np.ndarray, skin: np.ndarray, normals: np.ndarray, margin:
     """Move points that lie less than `margin` in front of the nearest skin vertex out to that distance."""
     flat = points.reshape(-1, 3).astype(np.float64)
     for _ in range(3):
-        nearest = np.argmin((skin**2).sum(axis=1)[None, :] - 2.0 * flat @ skin.T, axis=1)
+        nearest = np.argmin(squared_distances(flat, skin), axis=1)
         depth = ((flat - skin[nearest]) * normals[nearest]).sum(axis=1)
         under = depth < margin
         flat[under] += normals[nearest[under]] * (margin - depth[under])[:, None]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from render_farm.bodies.baked.body import BakedBody
-from render_farm.bodies.baked.outfit import OutfitPiece, _hem, vertex_normals
+from render_farm.bodies.baked.outfit import OutfitPiece, _hem, squared_distances, vertex_normals
 from render_farm.core.geometry import kinematics
 
 EDGE = 1e-4  # barycentric slack (see ray_hits)
@@ -99,9 +99,7 @@ def covered_points(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: n
         else:  # a loose piece covers what lies inside it, less a band along its open edges (a hem shows the
             # skin right at it from some side in any pose)
             edge = piece.vertices[_hem(piece)].astype(np.float64)
-            d2 = (skin[candidates] ** 2).sum(axis=1)[:, None] - 2.0 * skin[candidates] @ edge.T + (
-                edge**2).sum(axis=1)[None, :]
-            candidates = candidates[np.sqrt(np.maximum(d2.min(axis=1), 0.0)) > EDGE_BAND_M]
+            candidates = candidates[np.sqrt(squared_distances(skin[candidates], edge).min(axis=1)) > EDGE_BAND_M]
         candidates = candidates[::every]
         verts = posed_piece(piece, rest_joints, identity, rest_joints)
         if piece.source is None:
