@@ -6,8 +6,9 @@ For each action the default body wears a t-shirt and a skirt (render_farm/bodies
 skirt is simulated by Blender's Cloth modifier after the same Armature modifier: its waist ring is pinned to the
 rig, the rest falls under gravity and collides with the body. Reports, per action, how far the simulated skirt's
 vertices are from the skinned ones (mean and 95th percentile over the frames after a settling second), how many
-covered skin points come out through each (the inside test of render_farm/bodies/baked/outfit_check.py on Blender's
-evaluated geometry), and what a frame costs each way (evaluating the scene at the next frame).
+covered skin points come out through each (the cloth between the point and its bone:
+render_farm/bodies/baked/outfit_check.py on Blender's evaluated geometry), and what a frame costs each way
+(evaluating the scene at the next frame).
 """
 
 from __future__ import annotations
@@ -24,11 +25,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def through(skirt: np.ndarray, faces: np.ndarray, skin: np.ndarray, points: np.ndarray) -> int:
-    """Covered skin points no longer inside the skirt (outfit_check.inside, on Blender's evaluated geometry)."""
-    from render_farm.bodies.baked.outfit_check import inside
+def through(body, armature, skirt: np.ndarray, faces: np.ndarray, skin: np.ndarray, points: np.ndarray,
+            rotations: np.ndarray, root: np.ndarray) -> int:
+    """Covered skin points with the cloth between them and their bone (outfit_check.through_cloth, on Blender's
+    evaluated geometry brought back into the armature's space)."""
+    from render_farm.bodies.baked.outfit_check import through_cloth
+    from render_farm.core.geometry import kinematics
 
-    return int((~inside(skin[points], skirt, faces)).sum())
+    inverse = np.linalg.inv(np.array(armature.matrix_world))
+    local = [x @ inverse[:3, :3].T + inverse[:3, 3] for x in (skirt, skin[points])]
+    joints, glob = kinematics.forward_kinematics(body.rest_joints.astype(np.float64), rotations[None], root[None])
+    return int(through_cloth(body, points, local[1], joints[0], glob[0], local[0], faces).sum())
 
 
 def run(action: str, frames: int, out: Path) -> dict:
@@ -89,8 +96,9 @@ def run(action: str, frames: int, out: Path) -> dict:
         if f > 16:  # after a settling second at 16 fps
             distances.append(np.linalg.norm(a - b, axis=1))
             skin = _evaluated(cast.actor.mesh)
-            pokes["skinned"] += through(a, pieces[k].faces, skin, covered)
-            pokes["cloth"] += through(b, pieces[k].faces, skin, covered)
+            pose = (spec.rotations[f - 1], spec.root_translation[f - 1])
+            pokes["skinned"] += through(body, rig, a, pieces[k].faces, skin, covered, *pose)
+            pokes["cloth"] += through(body, rig, b, pieces[k].faces, skin, covered, *pose)
     # The skinned skirt alone: the same frames without the simulated copy.
     sim.modifiers.remove(cloth)
     scene.collection.objects.unlink(sim)

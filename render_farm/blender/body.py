@@ -157,6 +157,7 @@ def dress_actor(actor: Actor, body: BakedBody, appearance, material, name: str,
         mod = obj.modifiers.new("rig", "ARMATURE")
         mod.object = actor.armature
         mod.use_vertex_groups = True
+        mod.use_deform_preserve_volume = piece.dual_quaternion  # kinematics.skin_dual_quaternion
         if piece.thickness:  # after the armature: along the posed surface's normals (outfit.shell)
             cloth = obj.modifiers.new("thickness", "DISPLACE")
             cloth.direction = "NORMAL"

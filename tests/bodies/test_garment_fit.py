@@ -52,23 +52,38 @@ def test_no_skin_comes_through_a_garment_shell_in_any_built_in_action(default_bo
         assert not {k: v for k, v in bad.items() if v}, fields
 
 
-def test_thighs_stay_inside_a_skirt_in_most_built_in_actions(default_body, extreme_poses):
-    """A skirt is skinned like the skin it hangs over (no cloth simulation): seated and kneeling poses still
-    push the front of the thighs and the seat through it. Bounded at what was measured, not zero."""
-    pieces, rendered, covered = _dressed(default_body, every=10, top="tshirt", bottom="skirt")
-    (skirt,) = [k for k in covered if pieces[k].name == "bottom"]
-    covered = {skirt: covered[skirt]}
-    total = len(covered[skirt])
+def _shrunk(piece, factor):
+    """A loose piece pulled in towards its axis, into the legs."""
+    v = piece.vertices.copy()
+    centre = v.mean(axis=0)
+    v[:, :2] = centre[:2] + (v[:, :2] - centre[:2]) * factor
+    return replace(piece, vertices=v)
+
+
+@pytest.mark.parametrize("fields", [{"top": "tshirt", "bottom": "skirt"}, {"dress": True}], ids=["skirt", "dress"])
+def test_skin_stays_under_a_skirt_in_all_but_the_deepest_bends(default_body, extreme_poses, fields):
+    """A skirt is skinned (dual quaternions, no cloth simulation): standing, walking and kicking keep the skin
+    under it; the deepest hip bends (a crouch, a burpee) fold the cloth into the top of the thighs. Bounded at
+    what was measured, not zero. Skin that comes out from under the hem (a knee raised) is not through it."""
+    pieces, rendered, covered = _dressed(default_body, every=10, **fields)
+    covered = {k: v for k, v in covered.items() if pieces[k].source is None}
+    (k,) = covered
+    total = len(covered[k])
+    standing = np.tile(quat.IDENTITY, (24, 1))
+    assert skin_through(default_body, pieces, rendered, covered, standing, np.zeros(3)).size == 0
+    shrunk = [_shrunk(p, 0.6) if i == k else p for i, p in enumerate(pieces)]  # the check can fail
+    assert len(skin_through(default_body, shrunk, rendered, covered, standing, np.zeros(3))) > 0.3 * total
     through = {tid: len(skin_through(default_body, pieces, rendered, covered, pose, np.zeros(3)))
                for tid, pose in extreme_poses.items()}
     clean = sum(1 for n in through.values() if n == 0)
     share = sum(through.values()) / (total * len(through))
-    # Measured 2026-11-29: 96 of 157 most-bent poses clean; 2.4% of the sampled covered points through overall.
-    assert total > 50 and clean >= 85 and share < 0.03, (clean, share)
-    assert through["wave"] == 0 and through["clap"] == 0  # standing, the arms moving
-    assert through["kneel_down"] > 0  # the check does see a thigh come out (so the bound above can fail)
-    # Walking: at most a few points, at the hem, in any frame.
-    walk = find_template("walk")
-    rotations, _ = motion.resample(walk, np.arange(walk.frame_count, dtype=np.float64))
-    worst = max(len(skin_through(default_body, pieces, rendered, covered, r, np.zeros(3))) for r in rotations)
-    assert worst <= 0.06 * total, worst
+    # Measured 2026-11-29: skirt 147 of 157 most-bent poses clean, 0.40% of the sampled points through;
+    # dress 129 clean, 0.77%. With linear blend skinning: 141 and 128 clean, 0.95% and 1.6%.
+    assert total > 50 and clean >= {"skirt": 142, "dress": 124}[pieces[k].kind] and share < 0.01, (clean, share)
+    assert through["wave"] == through["walk"] == through["clap"] == 0
+    assert through["burpee"] > 0  # the deepest bend still folds the cloth into the thighs
+    for tid in ("walk", "jumping_jacks"):  # every frame of these: no skin through
+        template = find_template(tid)
+        rotations, _ = motion.resample(template, np.arange(template.frame_count, dtype=np.float64))
+        assert all(skin_through(default_body, pieces, rendered, covered, r, np.zeros(3)).size == 0
+                   for r in rotations), tid

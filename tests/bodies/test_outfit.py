@@ -185,6 +185,43 @@ def test_no_skin_shows_through_the_garments_in_an_extreme_pose(tmp_path, default
     assert missed == 0 and folds <= 0.02 * checked, (missed, folds, checked)
 
 
+
+@pytest.mark.blender
+def test_blender_skins_a_skirt_as_the_numpy_check_does(tmp_path, default_body, body_dir):
+    """Blender's Armature modifier with Preserve Volume moves a skirt's vertices where
+    kinematics.skin_dual_quaternion puts them (so the numpy check judges what renders), in a deep squat where
+    linear blending would put them centimetres elsewhere."""
+    import bpy
+
+    from render_farm.blender import worker
+    from render_farm.blender.annotate import _evaluated
+    from render_farm.bodies.baked.outfit_check import posed_piece
+    from render_farm.core.geometry import kinematics
+    from tests.blender.test_blender_worker import make_jobs
+    from tools.authoring import leg, merge, solve_pose
+
+    job = make_jobs(tmp_path, ["wave"], frames=2, size=(64, 64), samples=1)[0]
+    outfit = OutfitParams(top="none", bottom="skirt", jacket=False, shoes=False, hair_geometry="mesh")
+    job = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": outfit})})
+    scene, cast, spec, body, _ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    local, root = solve_pose(merge(leg("left", 110, 120), leg("right", 60, 30)))
+    cast.actor.set_pose(local, root)
+    bpy.context.view_layer.update()
+    pieces = o.outfit_pieces(body, outfit)
+    (k,) = [i for i, p in enumerate(pieces) if p.kind == "skirt"]
+    obj = cast.actor.pieces[k]
+    assert obj.modifiers["rig"].use_deform_preserve_volume
+    inverse = np.linalg.inv(np.array(cast.actor.armature.matrix_world))
+    blender = _evaluated(obj) @ inverse[:3, :3].T + inverse[:3, 3]
+    rest = body.rest_joints.astype(np.float64)
+    joints, glob = kinematics.forward_kinematics(rest, local[None], np.asarray(root)[None])
+    numpy_dual = posed_piece(pieces[k], joints[0], glob[0], rest)
+    numpy_linear = kinematics.skin(pieces[k].vertices.astype(np.float64), pieces[k].weights, rest, joints[0], glob[0])
+    # Blender stores the weights in steps of 1/512 and in single precision: a fraction of a millimetre.
+    assert np.abs(blender - numpy_dual).max() < 0.001
+    assert np.linalg.norm(blender - numpy_linear, axis=1).max() > 0.02
+
+
 def test_outfits_are_sampled_from_their_own_stream_never_from_the_action():
     config = parse_config({"actions": ["walk", "wave"], "clips_per_action": 20, "seed": 4}, "c")
     jobs = plan(config, [find_template("walk"), find_template("wave")])

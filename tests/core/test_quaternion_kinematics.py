@@ -89,3 +89,43 @@ def test_skinning_follows_the_joint():
     out = kinematics.skin(verts, w, rest, pos[0], glob[0])
     np.testing.assert_allclose(out[0], rest[JOINT_INDEX["left_elbow"]] + [0, 0.1, 0], atol=1e-9)
     np.testing.assert_allclose(out[1], verts[1], atol=1e-12)
+
+
+def test_dual_quaternion_skinning_keeps_a_blended_point_off_the_bone():
+    """Half knee, half hip, at a right-angled knee: linear blending pulls a point 10 cm out from the knee in to
+    cos(45 deg) of that; dual quaternions keep it 10 cm out, turned half way. One joint alone: both agree."""
+    rest = REFERENCE_REST_JOINTS
+    knee, hip = JOINT_INDEX["left_knee"], JOINT_INDEX["left_hip"]
+    verts = np.array([rest[knee] + [0.0, -0.1, 0.0], rest[knee] + [0.0, -0.1, 0.0]])
+    w = np.zeros((2, NUM_JOINTS))
+    w[0, knee] = w[0, hip] = 0.5
+    w[1, knee] = 1.0
+    rot = np.tile(quat.IDENTITY, (1, NUM_JOINTS, 1))
+    rot[0, knee] = quat.from_axis_angle([1, 0, 0], np.pi / 2)
+    rot[0, 0] = quat.from_axis_angle([0, 0, 1], 0.7)  # the whole body turned as well
+    pos, glob = kinematics.forward_kinematics(rest, rot, np.array([[0.1, -0.2, 0.05]]))
+    linear = kinematics.skin(verts, w, rest, pos[0], glob[0])
+    dual = kinematics.skin_dual_quaternion(verts, w, rest, pos[0], glob[0])
+    np.testing.assert_allclose(dual[1], linear[1], atol=1e-9)
+    assert np.linalg.norm(linear[0] - pos[0, knee]) == pytest.approx(0.1 * np.cos(np.pi / 4), abs=1e-6)
+    assert np.linalg.norm(dual[0] - pos[0, knee]) == pytest.approx(0.1, abs=1e-6)
+    # Half way between the thigh's frame and the shin's: 45 degrees from each.
+    thigh = quat.rotate(glob[0, hip], np.array([0.0, -0.1, 0.0]))
+    turned = dual[0] - pos[0, knee]
+    assert np.degrees(np.arccos(turned @ thigh / 0.01)) == pytest.approx(45.0, abs=1e-4)
+
+
+def test_dual_quaternion_skinning_takes_the_short_way_between_opposite_signs():
+    """q and -q are one rotation: a joint's quaternion of the other sign must not cancel the blend."""
+    rest = REFERENCE_REST_JOINTS
+    knee, hip = JOINT_INDEX["left_knee"], JOINT_INDEX["left_hip"]
+    verts = rest[knee][None] + [[0.0, -0.1, 0.0]]
+    w = np.zeros((1, NUM_JOINTS))
+    w[0, knee] = w[0, hip] = 0.5
+    rot = np.tile(quat.IDENTITY, (1, NUM_JOINTS, 1))
+    rot[0, knee] = quat.from_axis_angle([1, 0, 0], np.pi / 3)
+    pos, glob = kinematics.forward_kinematics(rest, rot, np.zeros((1, 3)))
+    flipped = glob.copy()
+    flipped[0, knee] *= -1
+    np.testing.assert_allclose(kinematics.skin_dual_quaternion(verts, w, rest, pos[0], flipped[0]),
+                               kinematics.skin_dual_quaternion(verts, w, rest, pos[0], glob[0]), atol=1e-12)

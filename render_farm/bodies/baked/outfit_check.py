@@ -1,13 +1,14 @@
-"""Does skin show through what a body wears in a pose? Ray casting in numpy, on linear blend skinning
-(what Blender's Armature modifier computes), so every frame of every built-in template can be checked
-without Blender.
+"""Does skin show through what a body wears in a pose? Ray casting in numpy, on the skinning Blender's
+Armature modifier computes, so every frame of every built-in template can be checked without Blender.
 
 A point of the rendered skin is *covered* by a garment shell when, in the rest pose, a ray from it out
 along the skin's normal meets the shell; in a pose it *shows through* when that ray no longer meets the
 shell (nor the body itself, folded over it) within the shell's thickness and a centimetre. A loose piece (a
 skirt) covers the skin inside it: a point is inside when most rays from it in a fixed spread of directions
-cross the piece an odd number of times; it shows through when it is no longer inside. Skin near a loose
-piece's open edges is not counted (a hem shows the skin right at it from some side in any pose).
+cross the piece an odd number of times. In a pose such a point shows through when the cloth lies between it
+and its bone: the segment from the nearest point of the bone that moves it to the point crosses the piece an
+odd number of times. Skin that leaves a skirt by its open hem (a knee raised out from under it) has not gone
+through the cloth and is not counted; nor is skin near a loose piece's open edges at rest.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 from render_farm.bodies.baked.body import BakedBody
 from render_farm.bodies.baked.outfit import OutfitPiece, _hem, squared_distances, vertex_normals
 from render_farm.core.geometry import kinematics
+from render_farm.core.geometry import quaternion as quat
+from render_farm.core.geometry.skeleton import NUM_JOINTS, bone_tail
 
 EDGE = 1e-4  # barycentric slack (see ray_hits)
 EDGE_BAND_M = 0.04  # skin this close to a loose piece's open edge is not counted as covered by it
@@ -74,7 +77,8 @@ def ray_crossings(origins: np.ndarray, directions: np.ndarray, vertices: np.ndar
 
 def posed_piece(piece: OutfitPiece, joints: np.ndarray, glob: np.ndarray, rest_joints: np.ndarray) -> np.ndarray:
     """A piece's vertices in a pose: skinned, then (shells) pushed out along the posed normals, as in Blender."""
-    moved = kinematics.skin(piece.vertices.astype(np.float64), piece.weights, rest_joints, joints, glob)
+    skin = kinematics.skin_dual_quaternion if piece.dual_quaternion else kinematics.skin
+    moved = skin(piece.vertices.astype(np.float64), piece.weights, rest_joints, joints, glob)
     if piece.thickness:
         moved = moved + vertex_normals(moved, piece.faces) * piece.thickness
     return moved
@@ -102,13 +106,37 @@ def covered_points(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: n
             candidates = candidates[np.sqrt(squared_distances(skin[candidates], edge).min(axis=1)) > EDGE_BAND_M]
         candidates = candidates[::every]
         verts = posed_piece(piece, rest_joints, identity, rest_joints)
-        if piece.source is None:
-            out[k] = candidates[inside(skin[candidates], verts, piece.faces)]
+        if piece.source is None:  # inside it, with no cloth between the point and its bone
+            candidates = candidates[inside(skin[candidates], verts, piece.faces)]
+            anchors, _ = bone_points(body, candidates)
+            out[k] = candidates[ray_crossings(anchors, skin[candidates] - anchors, verts, piece.faces, 1.0) % 2 == 0]
             continue
         hit = ray_hits(skin[candidates] + normals[candidates] * START_M, normals[candidates], verts, piece.faces,
                        piece.thickness + 0.01)
         out[k] = candidates[hit]
     return out
+
+
+def bone_points(body: BakedBody, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For body vertices, the nearest point of the bone of the joint that weighs most on each (rest pose), and
+    that joint: a point inside the limb that moves rigidly with it."""
+    rest = body.rest_joints.astype(np.float64)
+    joint = body.joint_weights[points].argmax(axis=1)
+    heads = rest[joint]
+    bones = np.array([bone_tail(rest, j) for j in range(NUM_JOINTS)])[joint] - heads
+    t = ((body.vertices[points] - heads) * bones).sum(axis=1) / (bones * bones).sum(axis=1)
+    return heads + bones * np.clip(t, 0.0, 1.0)[:, None], joint
+
+
+def through_cloth(body: BakedBody, points: np.ndarray, skin: np.ndarray, joints: np.ndarray, glob: np.ndarray,
+                  vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Whether the cloth (posed `vertices`, `faces`) lies between each of the body vertices `points` (posed at
+    `skin`) and its bone: the segment from the bone (posed by `joints`, `glob`) crosses it an odd number of
+    times. All in the armature's space."""
+    anchors, joint = bone_points(body, points)
+    rest = body.rest_joints.astype(np.float64)
+    posed = np.einsum("vab,vb->va", quat.to_matrix(glob)[joint], anchors - rest[joint]) + joints[joint]
+    return ray_crossings(posed, skin - posed, vertices, faces, 1.0) % 2 == 1
 
 
 def skin_through(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: np.ndarray,
@@ -127,7 +155,7 @@ def skin_through(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: np.
         piece = pieces[k]
         verts = posed_piece(piece, joints, glob, rest_joints)
         if piece.source is None:
-            through.append(points[~inside(skin[points], verts, piece.faces)])
+            through.append(points[through_cloth(body, points, skin[points], joints, glob, verts, piece.faces)])
             continue
         reach = piece.thickness + 0.01
         origins, dirs = skin[points] + normals[points] * START_M, normals[points]

@@ -57,3 +57,37 @@ def skin(
     local = vertices[:, None, :] - rest_joints[None, :, :]  # (V, 24, 3)
     moved = np.einsum("jab,vjb->vja", mats, local) + posed_joints[None]
     return np.einsum("vj,vja->va", weights, moved)
+
+
+def skin_dual_quaternion(
+    vertices: np.ndarray,
+    weights: np.ndarray,
+    rest_joints: np.ndarray,
+    posed_joints: np.ndarray,
+    global_rotations: np.ndarray,
+) -> np.ndarray:
+    """Dual quaternion skinning of one pose: what Blender's Armature modifier computes with Preserve Volume.
+
+    Blending the joints' rigid motions as dual quaternions keeps a vertex's distance to the joints where
+    linear blending pulls it in (a point far out over a bent hip collapses towards the bone). As in
+    Blender, each vertex sums its joints in index order, flipping a joint's rotation to the side of the
+    running sum. Arguments as for `skin`.
+    """
+    rotations = quat.normalize(np.asarray(global_rotations, dtype=np.float64))  # (24, 4) w, x, y, z
+    mats = quat.to_matrix(rotations)
+    translation = posed_joints - np.einsum("jab,jb->ja", mats, rest_joints)  # x -> R_j x + t_j
+    dual = 0.5 * quat.multiply(np.concatenate([np.zeros((len(translation), 1)), translation], axis=1), rotations)
+    weights = np.asarray(weights, dtype=np.float64)
+    real = np.zeros((len(vertices), 4))
+    pure = np.zeros((len(vertices), 4))
+    for j in range(weights.shape[1]):
+        w = weights[:, j]
+        if not w.any():
+            continue
+        w = np.where(real @ rotations[j] < 0.0, -w, w)
+        real += w[:, None] * rotations[j]
+        pure += w[:, None] * dual[j]
+    norm = np.linalg.norm(real, axis=1, keepdims=True)
+    real, pure = real / norm, pure / norm
+    moved = np.einsum("vab,vb->va", quat.to_matrix(real), vertices)
+    return moved + 2.0 * quat.multiply(pure, quat.conjugate(real))[:, 1:]
