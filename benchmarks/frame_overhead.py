@@ -55,9 +55,15 @@ def profile(denoise: bool, args) -> dict[str, float]:
     job = make_jobs(tmp, ["walk"], engine="cycles", frames=args.frames, size=(args.size, args.size),
                     samples=args.samples)[0]
     job = job.model_copy(update={"render": job.render.model_copy(update={"denoise": denoise})})
+    if args.hair != "job":  # the job's outfit with mesh hair or none, to see what the strands cost
+        outfit = job.appearance.outfit.model_copy(
+            update={"hair_geometry": "mesh"} if args.hair == "mesh" else {"hair": "none"})
+        job = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": outfit})})
     sc, cast, spec, body, _ = worker.build_scene(job, tmp, default_cache_dir(), threads=args.threads,
                                                 device=args.device)
     select_device(sc, args.device)
+    if args.bvh:
+        sc.cycles.debug_bvh_type = args.bvh
     events: list[tuple[float, str]] = []
     handler = lambda stats: events.append((time.perf_counter(), stats))  # noqa: E731
     bpy.app.handlers.render_stats.append(handler)
@@ -104,6 +110,10 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=24)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--hair", choices=("job", "mesh", "none"), default="job",
+                    help="the job's hair (strands by default), mesh hair, or none")
+    ap.add_argument("--bvh", choices=("STATIC_BVH", "DYNAMIC_BVH"), default=None,
+                    help="Cycles' BVH type (default: what the worker sets)")
     args = ap.parse_args()
     with_denoise, without = profile(True, args), profile(False, args)
     outside = ("pose", "object sync", "scene update", "bvh", "finishing", "readback", "encode")

@@ -4,7 +4,9 @@ listed in assets_manifest.yaml as `hair-node-assets`).
 
 The curves object is parented to the head bone: the scalp is skinned to the head alone, so the hair
 follows the head through the whole clip at the cost of one object transform per frame, with no
-per-frame curve deformation.
+per-frame curve deformation. The styling is applied once per clip (`keep_still`) and the curves are kept
+as an instance in Cycles: otherwise Blender evaluated the node modifiers again and Cycles rebuilt the
+strands' BVH every frame (15 ms a frame for 1,900 strands, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def grow_hair(guides: HairGuides, color: tuple[float, float, float], armature: b
         mod = obj.modifiers.new(group_name, "NODES")
         mod.node_group = groups[group_name]
         _set_inputs(mod, groups[group_name], values)
+    keep_still(obj, name)
     # Rigid with the head: parented to the bone, placed where it lies in the rest pose.
     bpy.context.view_layer.update()
     obj.parent = armature
@@ -110,3 +113,28 @@ def grow_hair(guides: HairGuides, color: tuple[float, float, float], armature: b
     bpy.context.view_layer.update()
     obj.matrix_world = armature.matrix_world.copy()
     return obj
+
+
+# Ray visibilities a render can hit an object by, all but volume scattering (the scenes have no volumes).
+_RAYS = ("visible_camera", "visible_diffuse", "visible_glossy", "visible_transmission", "visible_shadow")
+
+
+def keep_still(obj: bpy.types.Object, name: str) -> None:
+    """Apply the styling modifiers, so the strands are evaluated once per clip (Blender re-evaluated them every
+    frame the head moved, and Cycles re-exported and rebuilt them), and give the curves a second user that no
+    camera, light or bounce ray can hit. Cycles applies the transform of an object whose geometry has one
+    user into the geometry, so a moving head meant a new BVH of every strand each frame; geometry with two
+    users stays an instance with a BVH of its own, built once, and only its transform changes."""
+    for modifier in list(obj.modifiers):
+        with bpy.context.temp_override(object=obj, active_object=obj, selected_objects=[obj],
+                                       selected_editable_objects=[obj]):
+            result = bpy.ops.object.modifier_apply(modifier=modifier.name)
+        if "FINISHED" not in result:
+            raise SynthActError(f"hair: Blender could not apply the {modifier.name!r} node modifier")
+    if bpy.context.scene.render.engine != "CYCLES":
+        return  # the second user matters to Cycles only, and other engines may draw it
+    twin = bpy.data.objects.new(f"{name}_hair_instance", obj.data)
+    bpy.context.scene.collection.objects.link(twin)
+    for ray in _RAYS:
+        setattr(twin, ray, False)
+    twin.hide_set(True)  # out of the viewport's scene ray casts too (the labels' visibility tests)
