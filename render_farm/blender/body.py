@@ -182,8 +182,8 @@ def build_actor(body: BakedBody, appearance, material, name: str = "actor") -> A
     bpy.context.view_layer.objects.active = arm_obj
     bpy.ops.object.mode_set(mode="EDIT")
     edit = arm_data.edit_bones
-    for j, name in enumerate(JOINT_NAMES):
-        bone = edit.new(name)
+    for j, joint in enumerate(JOINT_NAMES):  # not `name`: that is the actor's, used below
+        bone = edit.new(joint)
         bone.head = Vector(body.rest_joints[j])
         bone.tail = Vector(bone_tail(body.rest_joints, j))
         bone.roll = 0.0

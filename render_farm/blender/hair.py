@@ -80,7 +80,7 @@ def grow_hair(guides: HairGuides, color: tuple[float, float, float], armature: b
               name: str) -> bpy.types.Object:
     """A curves object of the guides, styled by the node assets, rigid with the armature's head bone."""
     groups = node_groups()
-    curves = bpy.data.hair_curves.new(f"{name}_hair")
+    curves = bpy.data.hair_curves.new(f"{name}_hair_strands")
     count = len(guides.points)
     curves.add_curves([GUIDE_POINTS] * count)
     curves.position_data.foreach_set("vector", guides.points.astype(np.float32).ravel())
@@ -88,7 +88,7 @@ def grow_hair(guides: HairGuides, color: tuple[float, float, float], armature: b
     attr = curves.color_attributes.new("clothing", "FLOAT_COLOR", "POINT")
     attr.data.foreach_set("color", rgba.ravel())
     curves.materials.append(hair_material(color))
-    obj = bpy.data.objects.new(f"{name}_hair", curves)
+    obj = bpy.data.objects.new(f"{name}_hair_strands", curves)
     bpy.context.scene.collection.objects.link(obj)
     def seeds(k: int) -> int:  # node sockets hold 32-bit ints; hair_seed may be up to 2**31 - 1
         return (seed + k) % 2**31
@@ -133,7 +133,7 @@ def keep_still(obj: bpy.types.Object, name: str) -> None:
             raise SynthActError(f"hair: Blender could not apply the {modifier.name!r} node modifier")
     if bpy.context.scene.render.engine != "CYCLES":
         return  # the second user matters to Cycles only, and other engines may draw it
-    twin = bpy.data.objects.new(f"{name}_hair_instance", obj.data)
+    twin = bpy.data.objects.new(f"{name}_hair_strands_instance", obj.data)
     bpy.context.scene.collection.objects.link(twin)
     for ray in _RAYS:
         setattr(twin, ray, False)
