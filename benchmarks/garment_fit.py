@@ -6,7 +6,8 @@ The default body wears each test outfit; for every built-in template, every `--e
 posed by linear blend skinning (what Blender's Armature modifier computes) and the covered skin is ray-cast
 against what covers it (render_farm/bodies/baked/outfit_check.py; a Blender test checks the same rays in the
 evaluated scene). Reports, per outfit, the frames checked, the frames where any point shows through, the
-share of covered points through, and the worst frames.
+share of covered points through, and the worst frames; for skirts, also the skin left out deep under them that
+a pose brings out by the hem (`skin_exposed`).
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ OUTFITS = {
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--every", type=int, default=8)
+    ap.add_argument("--outfits", nargs="+", default=list(OUTFITS), choices=list(OUTFITS))
     args = ap.parse_args()
     from render_farm.bodies.baked import outfit as o
     from render_farm.bodies.baked.body import load_body
     from render_farm.bodies.baked.cache import body_path, default_cache_dir
-    from render_farm.bodies.baked.outfit_check import covered_points, skin_through
+    from render_farm.bodies.baked.outfit_check import covered_points, left_out_points, skin_exposed, skin_through
     from render_farm.core.plan.jobs import BodyParams, OutfitParams
     from render_farm.core.scene import motion
     from render_farm.templates import load_library
@@ -44,12 +46,15 @@ def main() -> int:
     body = load_body(body_path(default_cache_dir(), BodyParams(phenotype=DEFAULT_PHENOTYPE)))
     templates = load_library()
     result = {}
-    for name, fields in OUTFITS.items():
+    for name in args.outfits:
+        fields = OUTFITS[name]
         pieces = o.outfit_pieces(body, OutfitParams(**fields))
         rendered = ~o.hidden_body_faces(body, pieces)
         covered = covered_points(body, pieces, rendered)
+        left_out = left_out_points(body, pieces, rendered)
         total = sum(len(v) for v in covered.values())
-        frames = bad = through = 0
+        hidden = sum(len(v) for v in left_out.values())
+        frames = bad = through = exposed_frames = exposed = 0
         worst = []
         for t in templates:
             positions = np.arange(0, t.frame_count, args.every, dtype=np.float64)
@@ -60,10 +65,17 @@ def main() -> int:
                 bad += n > 0
                 through += n
                 worst.append((n, t.id, int(f)))
+                if hidden:
+                    e = len(skin_exposed(body, pieces, left_out, rot, np.zeros(3)))
+                    exposed_frames += e > 0
+                    exposed += e
         worst.sort(reverse=True)
         result[name] = {"covered_points": total, "frames": frames, "frames_with_skin_through": bad,
                         "share_through": round(through / (frames * total), 5),
                         "worst": [f"{tid} frame {f}: {n} of {total}" for n, tid, f in worst[:5] if n]}
+        if hidden:
+            result[name] |= {"left_out_points": hidden, "frames_with_left_out_skin_exposed": exposed_frames,
+                             "share_exposed": round(exposed / (frames * hidden), 5)}
         print(name, json.dumps(result[name]), file=sys.stderr, flush=True)
     print(json.dumps(result, indent=1))
     return 0

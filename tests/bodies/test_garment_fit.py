@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from render_farm.bodies.baked import outfit as o
-from render_farm.bodies.baked.outfit_check import covered_points, skin_through
+from render_farm.bodies.baked.outfit_check import covered_points, left_out_points, skin_exposed, skin_through
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.plan.jobs import OutfitParams
 from render_farm.core.scene import motion
@@ -60,30 +60,53 @@ def _shrunk(piece, factor):
     return replace(piece, vertices=v)
 
 
+def _lifted(piece, metres):
+    """A loose piece moved up the body, its hem above the skin left out under it."""
+    return replace(piece, vertices=piece.vertices + np.array([0.0, 0.0, metres], dtype=np.float32))
+
+
 @pytest.mark.parametrize("fields", [{"top": "tshirt", "bottom": "skirt"}, {"dress": True}], ids=["skirt", "dress"])
-def test_skin_stays_under_a_skirt_in_all_but_the_deepest_bends(default_body, extreme_poses, fields):
-    """A skirt is skinned (dual quaternions, no cloth simulation): standing, walking and kicking keep the skin
-    under it; the deepest hip bends (a crouch, a burpee) fold the cloth into the top of the thighs. Bounded at
-    what was measured, not zero. Skin that comes out from under the hem (a knee raised) is not through it."""
-    pieces, rendered, covered = _dressed(default_body, every=10, **fields)
+def test_no_skin_comes_through_a_skirt_and_little_left_out_skin_comes_out_by_its_hem(default_body, extreme_poses,
+                                                                                   fields):
+    """A skirt is skinned (dual quaternions, no cloth simulation), and the skin deep under it (hips and upper
+    thighs, away from its waist and hem) is not rendered: at every template's most bent pose no rendered skin
+    shows through it. The deepest hip bends (a crouch, sitting on the floor) swing the front of the thighs
+    through the top of the skirt, where left-out skin then lies outside it: bounded at what was measured.
+    Skin that comes out from under the hem (a knee raised) is not through it."""
+    pieces, rendered, covered = _dressed(default_body, every=5, **fields)
     covered = {k: v for k, v in covered.items() if pieces[k].source is None}
     (k,) = covered
+    left_out = left_out_points(default_body, pieces, rendered, every=10)
+    assert set(left_out) == {k} and len(left_out[k]) > 30
+    assert not np.intersect1d(covered[k], left_out[k]).size  # left-out skin is not rendered skin
     total = len(covered[k])
     standing = np.tile(quat.IDENTITY, (24, 1))
     assert skin_through(default_body, pieces, rendered, covered, standing, np.zeros(3)).size == 0
-    shrunk = [_shrunk(p, 0.6) if i == k else p for i, p in enumerate(pieces)]  # the check can fail
-    assert len(skin_through(default_body, shrunk, rendered, covered, standing, np.zeros(3))) > 0.3 * total
+    assert skin_exposed(default_body, pieces, left_out, standing, np.zeros(3)).size == 0
+    # Both checks can fail: a skirt pulled in into the legs lets skin through, one lifted up the body bares the
+    # left-out skin under its hem.
+    shrunk = [_shrunk(p, 0.6) if i == k else p for i, p in enumerate(pieces)]
+    assert len(skin_through(default_body, shrunk, rendered, covered, standing, np.zeros(3))) > 0.1 * total
+    lifted = [_lifted(p, 0.6) if i == k else p for i, p in enumerate(pieces)]
+    assert len(skin_exposed(default_body, lifted, left_out, standing, np.zeros(3))) > 0.3 * len(left_out[k])
     through = {tid: len(skin_through(default_body, pieces, rendered, covered, pose, np.zeros(3)))
                for tid, pose in extreme_poses.items()}
-    clean = sum(1 for n in through.values() if n == 0)
-    share = sum(through.values()) / (total * len(through))
-    # Measured 2026-11-29: skirt 147 of 157 most-bent poses clean, 0.40% of the sampled points through;
-    # dress 129 clean, 0.77%. With linear blend skinning: 141 and 128 clean, 0.95% and 1.6%.
-    assert total > 50 and clean >= {"skirt": 142, "dress": 124}[pieces[k].kind] and share < 0.01, (clean, share)
-    assert through["wave"] == through["walk"] == through["clap"] == 0
-    assert through["burpee"] > 0  # the deepest bend still folds the cloth into the thighs
-    for tid in ("walk", "jumping_jacks"):  # every frame of these: no skin through
+    assert total > 40 and not {t: n for t, n in through.items() if n}
+    exposed = {tid: len(skin_exposed(default_body, pieces, left_out, pose, np.zeros(3)))
+               for tid, pose in extreme_poses.items()}
+    clean = sum(1 for n in exposed.values() if n == 0)
+    share = sum(exposed.values()) / (len(left_out[k]) * len(exposed))
+    # Measured 2026-12-01 (every 10th left-out point): skirt 141 of 157 poses with none outside it, 0.65% of the
+    # points; dress 134, 1.0%. Where they lie outside, the skirt's cloth is mostly just behind them (the lap
+    # shows the skirt). Before the skin under skirts was left out, rendered skin showed through at these poses:
+    # skirt in 10 of 157, 0.40% of the sampled covered points; dress in 28, 0.77%.
+    bound = {"skirt": (136, 0.01), "dress": (129, 0.015)}[pieces[k].kind]
+    assert clean >= bound[0] and share < bound[1], (clean, share)
+    assert exposed["burpee"] > 0  # the deepest bend swings the thighs through the top of the skirt
+    assert exposed["wave"] == exposed["walk"] == exposed["clap"] == 0
+    for tid in ("walk", "jumping_jacks"):  # every frame of these: no skin through, none left out bared
         template = find_template(tid)
         rotations, _ = motion.resample(template, np.arange(template.frame_count, dtype=np.float64))
         assert all(skin_through(default_body, pieces, rendered, covered, r, np.zeros(3)).size == 0
+                   and skin_exposed(default_body, pieces, left_out, r, np.zeros(3)).size == 0
                    for r in rotations), tid

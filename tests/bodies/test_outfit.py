@@ -211,6 +211,10 @@ def test_blender_skins_a_skirt_as_the_numpy_check_does(tmp_path, default_body, b
     (k,) = [i for i, p in enumerate(pieces) if p.kind == "skirt"]
     obj = cast.actor.pieces[k]
     assert obj.modifiers["rig"].use_deform_preserve_volume
+    # The skin deep under the skirt is not rendered; every vertex is kept (keypoints, boxes).
+    hidden = o.hidden_body_faces(body, pieces)
+    assert len(cast.actor.mesh.data.polygons) == (~hidden).sum() < len(body.faces) - 500
+    assert len(cast.actor.mesh.data.vertices) == len(body.vertices)
     inverse = np.linalg.inv(np.array(cast.actor.armature.matrix_world))
     blender = _evaluated(obj) @ inverse[:3, :3].T + inverse[:3, 3]
     rest = body.rest_joints.astype(np.float64)

@@ -47,6 +47,7 @@ class OutfitPiece:
     thickness: float = 0.0  # shells: how far they stand off the skin along the posed normals (see `shell`)
     hides_skin: bool = False  # garments: the body's faces under it are left out (see `hidden_body_faces`)
     dual_quaternion: bool = False  # skinned with dual quaternions (Blender's Preserve Volume), see `skirt`
+    skin_under: np.ndarray | None = None  # loose pieces: the body vertices deep under it, left out (see `skirt`)
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -136,6 +137,13 @@ def _nearest_skin_weights(body: BakedBody, points: np.ndarray, region: np.ndarra
     return (w / w.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+# Skin under a skirt that is left out of the rendered body: from this far below the waist down to this far above
+# the hem (and no lower than this share of the way from hip to knee), see `skirt`.
+SKIRT_WAIST_BAND_M = 0.05
+SKIRT_HEM_BAND_M = 0.12
+SKIRT_THIGH_SHARE = 0.7
+
+
 def skirt(body: BakedBody, top_z: float, hem_z: float, name: str, kind: str, color: str,
           flare: float = 0.10, segments: int = 56, rings: int = 17) -> OutfitPiece:
     """A flared tube from the waist (top_z) to the hem, hanging from the pelvis and following each thigh more
@@ -143,16 +151,20 @@ def skirt(body: BakedBody, top_z: float, hem_z: float, name: str, kind: str, col
     legs = _dominant(body, "pelvis", "left_hip", "right_hip", "spine1")
     centre, half = _cross_section(body, top_z, legs)
     hips_centre, hips_half = _cross_section(body, _joint(body, "left_hip")[2] - 0.08, legs)
+
+    def ring(t: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Centre (x, y) and half axes of the tube's elliptical cross-section a share `t` (a number, or a column
+        of them) of the way down."""
+        s = np.minimum(1.0, 2 * t)
+        return centre + (hips_centre - centre) * s, np.maximum(half + (hips_half - half) * s, 0.05) + 0.02 + flare * t
+
     angles = np.linspace(0.0, 2 * np.pi, segments, endpoint=False)
-    verts, frac = [], []
+    verts = []
     for r in range(rings):
         t = r / (rings - 1)
-        z = top_z + (hem_z - top_z) * t
-        c = centre + (hips_centre - centre) * min(1.0, 2 * t)
-        h = np.maximum(half + (hips_half - half) * min(1.0, 2 * t), 0.05) + 0.02 + flare * t
-        verts += [(c[0] + h[0] * np.cos(a), c[1] + h[1] * np.sin(a), z) for a in angles]
-        frac += [t] * segments
-    verts, frac = np.array(verts), np.array(frac)
+        c, h = ring(t)
+        verts += [(c[0] + h[0] * np.cos(a), c[1] + h[1] * np.sin(a), top_z + (hem_z - top_z) * t) for a in angles]
+    verts = np.array(verts)
     # Skinned like the body under it: each vertex takes the blended weights of its nearest skin (of the
     # hips and legs), so the skirt turns with the skin it hangs over and a raised or bent thigh stays
     # inside. Blending a pelvis weight with the thighs by height and angle instead let the front of the
@@ -161,8 +173,18 @@ def skirt(body: BakedBody, top_z: float, hem_z: float, name: str, kind: str, col
     # this far out from a bent hip in towards the bone: with it, 4 in 10 fewer points of skin come through
     # a dress at the most bent poses of the library (docs/benchmarks.md).
     w = _nearest_skin_weights(body, verts, legs | _dominant(body, "left_knee", "right_knee"))
+    # The deepest hip bends (sitting, crouching) still fold the cloth into the top of the thighs, and skinning
+    # alone cannot keep that skin under it: the skin deep under the skirt (the hips and upper thighs inside
+    # it, away from its waist and hem) is left out of the rendered body, as under a shell. What the hem shows
+    # of the thighs stays; `outfit_check.skin_exposed` checks that no pose brings the left-out skin out by it.
+    hip, knee = float(_joint(body, "left_hip")[2]), float(_joint(body, "left_knee")[2])
+    z = body.vertices[:, 2].astype(np.float64)
+    low = max(hem_z + SKIRT_HEM_BAND_M, hip - SKIRT_THIGH_SHARE * (hip - knee))
+    band = legs & (z < top_z - SKIRT_WAIST_BAND_M) & (z > low)
+    c, h = ring(((z[band] - top_z) / (hem_z - top_z))[:, None])
+    within = (((body.vertices[band, :2] - c) / h) ** 2).sum(axis=1) < 1.0
     return OutfitPiece(name, kind, verts.astype(np.float32), _grid_faces(rings, segments, True), w, color,
-                       dual_quaternion=True)
+                       dual_quaternion=True, skin_under=np.nonzero(band)[0][within])
 
 
 def _head_frame(body: BakedBody) -> tuple[np.ndarray, float, float]:
@@ -377,7 +399,8 @@ def bottom_mask(body: BakedBody, shorts: bool) -> np.ndarray:
 def garment(body: BakedBody, kind: str) -> list[OutfitPiece]:
     """The pieces of one garment kind: tshirt, longsleeve, trousers, shorts, skirt, dress, jacket, shoes.
     Every shell among them hides the skin under it."""
-    return [replace(p, hides_skin=True) if p.source is not None else p for p in _garment(body, kind)]
+    return [replace(p, hides_skin=True) if p.source is not None or p.skin_under is not None else p
+            for p in _garment(body, kind)]
 
 
 def _garment(body: BakedBody, kind: str) -> list[OutfitPiece]:
@@ -414,14 +437,20 @@ def _vertex_neighbours(faces: np.ndarray, n: int, seeds: np.ndarray, rings: int)
 
 
 def hidden_body_faces(body: BakedBody, pieces: list[OutfitPiece]) -> np.ndarray:
-    """Faces of the body that lie wholly under a garment shell, away from its edge: left out of the rendered
-    body, so no pose can push skin through the cloth there (what MakeHuman's clothes do with the vertices
-    they delete). Near the edge (one ring of faces, two under a thick jacket) the skin stays, so no gap opens
-    between the cloth's edge and the skin where it continues."""
+    """Faces of the body that lie wholly under a garment shell, away from its edge, or deep under a skirt
+    (`OutfitPiece.skin_under`): left out of the rendered body, so no pose can push skin through the cloth there
+    (what MakeHuman's clothes do with the vertices they delete). Near a shell's edge (one ring of faces, two
+    under a thick jacket) the skin stays, so no gap opens between the cloth's edge and the skin where it
+    continues."""
     hidden = np.zeros(len(body.faces), dtype=bool)
     n = len(body.vertices)
     for piece in pieces:
         if not piece.hides_skin:
+            continue
+        if piece.skin_under is not None:  # a loose piece: its bands at the waist and hem are already left
+            inner = np.zeros(n, dtype=bool)
+            inner[piece.skin_under] = True
+            hidden |= inner[body.faces].all(axis=1)
             continue
         covered = np.zeros(n, dtype=bool)
         covered[piece.source] = True

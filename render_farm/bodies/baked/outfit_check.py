@@ -9,6 +9,10 @@ cross the piece an odd number of times. In a pose such a point shows through whe
 and its bone: the segment from the nearest point of the bone that moves it to the point crosses the piece an
 odd number of times. Skin that leaves a skirt by its open hem (a knee raised out from under it) has not gone
 through the cloth and is not counted; nor is skin near a loose piece's open edges at rest.
+
+Skin left out of the rendered body deep under a skirt (`OutfitPiece.skin_under`) must stay covered the other
+way round: in a pose it is *exposed* when it is neither inside the skirt nor beyond its cloth (it came out by
+the hem, where the missing skin would show as a hole).
 """
 
 from __future__ import annotations
@@ -165,3 +169,58 @@ def skin_through(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: np.
             missed[np.nonzero(missed)[0][folded]] = False
         through.append(points[missed])
     return np.concatenate(through) if through else np.zeros(0, dtype=np.int64)
+
+
+def left_out_points(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: np.ndarray, every: int = 5
+                    ) -> dict[int, np.ndarray]:
+    """Per loose piece, the body vertices left out under it (every `every`-th of them): on no rendered face."""
+    rendered = np.zeros(len(body.vertices), dtype=bool)
+    rendered[body.faces[rendered_faces]] = True
+    return {k: np.setdiff1d(p.skin_under, np.nonzero(rendered)[0])[::every] for k, p in enumerate(pieces)
+            if p.skin_under is not None}
+
+
+def capped(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An open surface closed: each loop of open edges fanned to its centre (a tube's waist and hem)."""
+    edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    unique, counts = np.unique(edges, axis=0, return_counts=True)
+    open_edges = unique[counts == 1]
+    loop = np.arange(len(vertices))  # connected open edges share a loop label (labels spread to a fixed point)
+    for _ in range(len(open_edges)):
+        low = np.minimum(loop[open_edges[:, 0]], loop[open_edges[:, 1]])
+        if (loop[open_edges[:, 0]] == low).all() and (loop[open_edges[:, 1]] == low).all():
+            break
+        np.minimum.at(loop, open_edges[:, 0], low)
+        np.minimum.at(loop, open_edges[:, 1], low)
+    labels = loop[open_edges[:, 0]]
+    centres, fans = [], []
+    for i, label in enumerate(np.unique(labels)):
+        ring = open_edges[labels == label]
+        centres.append(vertices[np.unique(ring)].mean(axis=0))
+        fans.append(np.column_stack([ring, np.full(len(ring), len(vertices) + i)]))
+    if not centres:
+        return vertices, faces
+    return np.concatenate([vertices, centres]), np.concatenate([faces, *fans]).astype(faces.dtype)
+
+
+def skin_exposed(body: BakedBody, pieces: list[OutfitPiece], left_out: dict[int, np.ndarray], rotations: np.ndarray,
+                 translation: np.ndarray) -> np.ndarray:
+    """Left-out body vertices (see `left_out_points`) that a pose brings out from under their skirt by its hem:
+    neither inside it nor beyond its cloth."""
+    rest_joints = body.rest_joints.astype(np.float64)
+    joints, glob = kinematics.forward_kinematics(rest_joints, rotations[None], translation[None])
+    joints, glob = joints[0], glob[0]
+    skin = kinematics.skin(body.vertices.astype(np.float64), body.joint_weights, rest_joints, joints, glob)
+    exposed = []
+    for k, points in left_out.items():
+        if not len(points):
+            continue
+        verts = posed_piece(pieces[k], joints, glob, rest_joints)
+        # Inside the skirt with its waist and hem closed: a bent tube's open ends face many ways, and rays
+        # out of them would count skin deep inside as outside.
+        out = ~inside(skin[points], *capped(verts, pieces[k].faces))
+        if out.any():
+            beyond = through_cloth(body, points[out], skin[points[out]], joints, glob, verts, pieces[k].faces)
+            out[np.nonzero(out)[0][beyond]] = False
+        exposed.append(points[out])
+    return np.concatenate(exposed) if exposed else np.zeros(0, dtype=np.int64)
