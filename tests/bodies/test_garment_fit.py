@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from render_farm.bodies.baked import outfit as o
-from render_farm.bodies.baked.outfit_check import covered_points, left_out_points, skin_exposed, skin_through
+from render_farm.bodies.baked.outfit_check import (
+    capped,
+    covered_points,
+    inside,
+    left_out_points,
+    skin_exposed,
+    skin_through,
+)
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.plan.jobs import OutfitParams
 from render_farm.core.scene import motion
@@ -29,6 +36,20 @@ def _most_bent_frame(template) -> np.ndarray:
 @pytest.fixture(scope="module")
 def extreme_poses():
     return {t.id: _most_bent_frame(t) for t in load_library()}
+
+
+def test_a_tube_closed_at_both_ends_holds_the_points_near_its_open_ends():
+    """`capped` fans each open loop to its centre, so the inside test no longer loses points whose rays leave by
+    an open end (a short, wide tube: a bent skirt's ends face many ways)."""
+    rings, segments = 3, 24
+    a = np.linspace(0, 2 * np.pi, segments, endpoint=False)
+    tube = np.array([(0.5 * np.cos(t), 0.5 * np.sin(t), z) for z in np.linspace(0, 0.2, rings) for t in a])
+    faces = o._grid_faces(rings, segments, True)
+    points = np.array([[0.0, 0.0, 0.1], [0.1, 0.05, 0.02], [0.0, 0.0, -0.1], [0.7, 0.0, 0.1]])
+    vertices, closed = capped(tube, faces)
+    assert len(vertices) == len(tube) + 2 and len(closed) == len(faces) + 2 * segments
+    assert inside(points, vertices, closed).tolist() == [True, True, False, False]
+    assert inside(points, tube, faces).tolist() == [False, False, False, False]  # open: rays leave by the ends
 
 
 def test_the_check_sees_skin_through_a_garment_that_sinks_into_it(default_body):

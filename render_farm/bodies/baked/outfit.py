@@ -176,7 +176,7 @@ def skirt(body: BakedBody, top_z: float, hem_z: float, name: str, kind: str, col
     # The deepest hip bends (sitting, crouching) still fold the cloth into the top of the thighs, and skinning
     # alone cannot keep that skin under it: the skin deep under the skirt (the hips and upper thighs inside
     # it, away from its waist and hem) is left out of the rendered body, as under a shell. What the hem shows
-    # of the thighs stays; `outfit_check.skin_exposed` checks that no pose brings the left-out skin out by it.
+    # of the thighs stays; `outfit_check.skin_exposed` finds the left-out skin a pose brings outside the skirt.
     hip, knee = float(_joint(body, "left_hip")[2]), float(_joint(body, "left_knee")[2])
     z = body.vertices[:, 2].astype(np.float64)
     low = max(hem_z + SKIRT_HEM_BAND_M, hip - SKIRT_THIGH_SHARE * (hip - knee))
@@ -462,12 +462,17 @@ def hidden_body_faces(body: BakedBody, pieces: list[OutfitPiece]) -> np.ndarray:
     return hidden
 
 
-def _hem(piece: OutfitPiece) -> np.ndarray:
-    """Vertices on a piece's open edges (an edge of one triangle only)."""
-    edges = np.sort(np.concatenate([piece.faces[:, [0, 1]], piece.faces[:, [1, 2]], piece.faces[:, [2, 0]]]), axis=1)
+def open_edges(faces: np.ndarray) -> np.ndarray:
+    """(E, 2) edges of one triangle only: a surface's open edges."""
+    edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
     unique, counts = np.unique(edges, axis=0, return_counts=True)
+    return unique[counts == 1]
+
+
+def _hem(piece: OutfitPiece) -> np.ndarray:
+    """Vertices on a piece's open edges."""
     hem = np.zeros(len(piece.vertices), dtype=bool)
-    hem[unique[counts == 1].ravel()] = True
+    hem[open_edges(piece.faces).ravel()] = True
     return hem
 
 

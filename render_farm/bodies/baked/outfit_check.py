@@ -11,8 +11,9 @@ odd number of times. Skin that leaves a skirt by its open hem (a knee raised out
 through the cloth and is not counted; nor is skin near a loose piece's open edges at rest.
 
 Skin left out of the rendered body deep under a skirt (`OutfitPiece.skin_under`) must stay covered the other
-way round: in a pose it is *exposed* when it is neither inside the skirt nor beyond its cloth (it came out by
-the hem, where the missing skin would show as a hole).
+way round: in a pose it is *exposed* when it is neither inside the skirt (its waist and hem closed) nor beyond
+its cloth as seen from its bone: it came out by the hem, or the bone swung it through the cloth with it, and
+the missing skin could show as a hole.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from render_farm.bodies.baked.body import BakedBody
-from render_farm.bodies.baked.outfit import OutfitPiece, _hem, squared_distances, vertex_normals
+from render_farm.bodies.baked.outfit import OutfitPiece, _hem, open_edges, squared_distances, vertex_normals
 from render_farm.core.geometry import kinematics
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.skeleton import NUM_JOINTS, bone_tail
@@ -182,20 +183,18 @@ def left_out_points(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: 
 
 def capped(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """An open surface closed: each loop of open edges fanned to its centre (a tube's waist and hem)."""
-    edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
-    unique, counts = np.unique(edges, axis=0, return_counts=True)
-    open_edges = unique[counts == 1]
+    edges = open_edges(faces)
     loop = np.arange(len(vertices))  # connected open edges share a loop label (labels spread to a fixed point)
-    for _ in range(len(open_edges)):
-        low = np.minimum(loop[open_edges[:, 0]], loop[open_edges[:, 1]])
-        if (loop[open_edges[:, 0]] == low).all() and (loop[open_edges[:, 1]] == low).all():
+    for _ in range(len(edges)):
+        low = np.minimum(loop[edges[:, 0]], loop[edges[:, 1]])
+        if (loop[edges[:, 0]] == low).all() and (loop[edges[:, 1]] == low).all():
             break
-        np.minimum.at(loop, open_edges[:, 0], low)
-        np.minimum.at(loop, open_edges[:, 1], low)
-    labels = loop[open_edges[:, 0]]
+        np.minimum.at(loop, edges[:, 0], low)
+        np.minimum.at(loop, edges[:, 1], low)
+    labels = loop[edges[:, 0]]
     centres, fans = [], []
     for i, label in enumerate(np.unique(labels)):
-        ring = open_edges[labels == label]
+        ring = edges[labels == label]
         centres.append(vertices[np.unique(ring)].mean(axis=0))
         fans.append(np.column_stack([ring, np.full(len(ring), len(vertices) + i)]))
     if not centres:
@@ -205,8 +204,8 @@ def capped(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def skin_exposed(body: BakedBody, pieces: list[OutfitPiece], left_out: dict[int, np.ndarray], rotations: np.ndarray,
                  translation: np.ndarray) -> np.ndarray:
-    """Left-out body vertices (see `left_out_points`) that a pose brings out from under their skirt by its hem:
-    neither inside it nor beyond its cloth."""
+    """Left-out body vertices (see `left_out_points`) that a pose brings outside their skirt: neither inside it
+    nor with its cloth between them and their bone."""
     rest_joints = body.rest_joints.astype(np.float64)
     joints, glob = kinematics.forward_kinematics(rest_joints, rotations[None], translation[None])
     joints, glob = joints[0], glob[0]
