@@ -9,6 +9,9 @@ starts): object sync (the armature-deformed body evaluated and exported), scene 
 images, film), BVH build and copy, sampling (path tracing, plus denoising where on), finishing (writing the
 frame file). Run twice side by side, with and without the denoiser, the difference is the denoiser.
 Times are means over the frames after the first two (the first builds the persistent scene).
+Annotation is timed both ways on every frame, the worker's (numpy visibility over the evaluated triangles)
+and the one before it (one `scene.ray_cast` per point), and what they disagree on is counted (visibility
+flags, boxes, keypoints).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-STAGES = ("pose", "object sync", "scene update", "bvh", "sampling", "finishing", "readback", "encode", "annotate")
+STAGES = ("pose", "object sync", "scene update", "bvh", "sampling", "finishing", "readback", "encode", "annotate",
+          "annotate_ray_cast")
 
 
 def stage_of(message: str) -> str:
@@ -44,7 +48,7 @@ def profile(denoise: bool, args) -> dict[str, float]:
     import bpy
 
     from render_farm.blender import worker
-    from render_farm.blender.annotate import frame_truth
+    from render_farm.blender.annotate import FrameScene, frame_truth
     from render_farm.blender.devices import select_device
     from render_farm.blender.render import apply_frame, read_bmp
     from render_farm.bodies.baked.cache import default_cache_dir
@@ -73,6 +77,8 @@ def profile(denoise: bool, args) -> dict[str, float]:
     sc.render.filepath = str(frame_file)
     encoder = ClipEncoder(tmp / "clip.mp4", args.size, args.size, job.render.fps)
     per_frame = []
+    frame = FrameScene(sc)
+    disagreements = 0
     try:
         for k in range(args.frames):
             events.clear()
@@ -92,15 +98,54 @@ def profile(denoise: bool, args) -> dict[str, float]:
             t = time.perf_counter()
             encoder.write(pixels)
             times["encode"] = time.perf_counter() - t
-            t = time.perf_counter()
-            frame_truth(sc, cast.actor, body, spec.cameras[k], spec.joints_3d[k])
-            times["annotate"] = time.perf_counter() - t
+            # The labels both ways, each after the pose is set again (so each pays the depsgraph's deform),
+            # the order alternating: numpy visibility (the worker's) and one scene.ray_cast per point (before).
+            truths = {}
+            for way in (("annotate", "annotate_ray_cast") if k % 2 else ("annotate_ray_cast", "annotate")):
+                apply_frame(sc, cast, spec, k)
+                t = time.perf_counter()
+                if way == "annotate":
+                    truths[way] = frame_truth(frame.evaluate(), cast.actor, body, spec.cameras[k], spec.joints_3d[k])
+                else:
+                    truths[way] = ray_cast_truth(sc, cast.actor, body, spec.cameras[k], spec.joints_3d[k])
+                times[way] = time.perf_counter() - t
+            a, b = truths["annotate"], truths["annotate_ray_cast"]
+            disagreements += int((a.joint_visible != b.joint_visible).sum()
+                                 + (a.keypoint_visible != b.keypoint_visible).sum()
+                                 + (a.bbox != b.bbox) + (not np.array_equal(a.keypoints_3d, b.keypoints_3d)))
             per_frame.append(times)
     finally:
         encoder.close()
         bpy.app.handlers.render_stats.remove(handler)
     steady = per_frame[2:]
-    return {s: round(float(np.mean([f[s] for f in steady])) * 1e3, 2) for s in STAGES}
+    means = {s: round(float(np.mean([f[s] for f in steady])) * 1e3, 2) for s in STAGES}
+    return {**means, "visibility_disagreements": disagreements}
+
+
+def ray_cast_truth(sc, actor, body, camera, joints):
+    """The labels as the worker made them before issue 15's numpy visibility: the evaluated meshes read through
+    `to_mesh` and one `scene.ray_cast` per joint and keypoint."""
+    import bpy
+
+    from render_farm.blender.annotate import (
+        SELF_SURFACE_M,
+        FrameTruth,
+        _evaluated,
+        keypoint_tolerance,
+        ray_cast_visible,
+    )
+
+    bpy.context.view_layer.update()
+    verts = _evaluated(actor.mesh)
+    outline = np.concatenate([verts] + [_evaluated(p) for p in actor.pieces])
+    uv, depth = camera.project(outline)
+    uv = uv[depth > 0]
+    box = (*np.clip(uv.min(axis=0), 0, [camera.width, camera.height]),
+           *np.clip(uv.max(axis=0), 0, [camera.width, camera.height]))
+    keypoints = body.keypoint_weights.astype(np.float64) @ verts
+    return FrameTruth(bbox=tuple(float(x) for x in box), keypoints_3d=keypoints,
+                      joint_visible=ray_cast_visible(sc, camera, joints, np.full(len(joints), SELF_SURFACE_M)),
+                      keypoint_visible=ray_cast_visible(sc, camera, keypoints, keypoint_tolerance(body.keypoint_names)))
 
 
 def main() -> int:
@@ -125,6 +170,8 @@ def main() -> int:
         "denoising_ms": round(with_denoise["sampling"] - without["sampling"], 2),
         "outside_path_tracing_and_denoising_ms": round(sum(with_denoise[s] for s in outside), 2),
         "annotation_ms": with_denoise["annotate"],
+        "annotation_by_ray_cast_ms": with_denoise["annotate_ray_cast"],
+        "visibility_disagreements": with_denoise["visibility_disagreements"] + without["visibility_disagreements"],
     }
     print(json.dumps(result, indent=1))
     return 0

@@ -32,7 +32,7 @@ import bpy  # noqa: E402
 import numpy as np  # noqa: E402
 
 from render_farm.blender import camera, lighting, materials, props, scene  # noqa: E402
-from render_farm.blender.annotate import frame_truth  # noqa: E402
+from render_farm.blender.annotate import FrameScene, frame_truth  # noqa: E402
 from render_farm.blender.body import build_actor  # noqa: E402
 from render_farm.blender.devices import select_device  # noqa: E402
 from render_farm.blender.passes import PassRenderer  # noqa: E402
@@ -118,11 +118,15 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
     encoder = ClipEncoder(tmp_clip, job.render.width, job.render.height, job.render.fps)
     try:
         with scratch_dir() as scratch:
+            frame = FrameScene(sc)
+
             def annotate(k: int):
-                truth = frame_truth(sc, cast.actor, body, spec.cameras[k], spec.joints_3d[k])
+                frame.evaluate()
+                truth = frame_truth(frame, cast.actor, body, spec.cameras[k], spec.joints_3d[k])
                 if cast.partner is None:
                     return truth, None
-                return truth, frame_truth(sc, cast.partner, partner_body, spec.cameras[k], spec.partner.joints_3d[k])
+                return truth, frame_truth(frame, cast.partner, partner_body, spec.cameras[k],
+                                          spec.partner.joints_3d[k])
 
             timings, truths = render_frames(sc, cast, spec, encoder, Path(scratch), annotate=annotate,
                                             on_frame=on_frame)

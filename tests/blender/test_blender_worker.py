@@ -332,3 +332,38 @@ def test_workbench_shows_the_clothing_colours(tmp_path, default_body, body_dir):
     u, v = spec.joints_2d[1][9].round().astype(int)  # spine3: the chest, in the shirt
     r, g, b = img[v, u]
     assert g > 50 and g > 1.5 * max(r, b), (r, g, b)
+
+
+def test_numpy_visibility_gives_the_labels_the_scene_ray_casts_gave(tmp_path, default_body, body_dir, monkeypatch):
+    """Issue 15: the labels' visibility is cast in numpy over the frame's evaluated triangles
+    (core.geometry.occlusion) instead of one Blender scene.ray_cast per point. Over a fixed small plan (a side
+    view that hides the far arm, a two-person action with a held prop, distractors) the labels are identical."""
+    import json
+
+    from render_farm.blender import annotate
+
+    jobs = make_jobs(tmp_path, ["clap"], frames=4, size=(96, 96),
+                     camera={"azimuth_deg": 90, "elevation_deg": 0, "motion": {"choice": ["static"]}},
+                     motion={"heading_deg": 0, "root_offset_m": 0})
+    jobs += make_jobs(tmp_path, ["pass_object", "handshake"], frames=4, size=(96, 96), scene={"distractors": 3})
+
+    def label_of(job, name):
+        job = job.model_copy(update={"clip_path": f"clips/{name}.mp4", "label_path": f"labels/{name}.json"})
+        worker.render_job(job, tmp_path, body_dir)
+        label = json.loads((tmp_path / job.label_path).read_text())
+        del label["render_stats"], label["clip"], label["params"]["clip_path"], label["params"]["label_path"]
+        return label
+
+    hidden = 0
+    for i, job in enumerate(jobs):
+        numpy_label = label_of(job, f"numpy{i}")
+        with monkeypatch.context() as m:
+            m.setattr(annotate, "visible",
+                      lambda frame, camera, points, tol: annotate.ray_cast_visible(frame.scene, camera, points, tol))
+            ray_cast_label = label_of(job, f"ray_cast{i}")
+        assert numpy_label == ray_cast_label, job.template_id
+        flags = [numpy_label["joint_visibility"], numpy_label["keypoint_visibility"]]
+        if numpy_label.get("partner"):
+            flags += [numpy_label["partner"]["joint_visibility"], numpy_label["partner"]["keypoint_visibility"]]
+        hidden += int((~np.concatenate([np.array(f).ravel() for f in flags])).sum())
+    assert hidden > 20, "the plan hides some joints and keypoints: the test can tell the two apart"
