@@ -125,12 +125,13 @@ def keep_still(obj: bpy.types.Object, name: str) -> None:
     camera, light or bounce ray can hit. Cycles applies the transform of an object whose geometry has one
     user into the geometry, so a moving head meant a new BVH of every strand each frame; geometry with two
     users stays an instance with a BVH of its own, built once, and only its transform changes."""
-    for modifier in list(obj.modifiers):
-        with bpy.context.temp_override(object=obj, active_object=obj, selected_objects=[obj],
-                                       selected_editable_objects=[obj]):
-            result = bpy.ops.object.modifier_apply(modifier=modifier.name)
-        if "FINISHED" not in result:
-            raise SynthActError(f"hair: Blender could not apply the {modifier.name!r} node modifier")
+    # One conversion applies the whole stack: applying the modifiers one by one evaluated the strands (and,
+    # after each operator, the whole scene) once per modifier, 0.9 s of a clip's build (issue 15).
+    with bpy.context.temp_override(object=obj, active_object=obj, selected_objects=[obj],
+                                   selected_editable_objects=[obj]):
+        result = bpy.ops.object.convert(target="CURVES")
+    if "FINISHED" not in result or obj.modifiers:
+        raise SynthActError(f"hair: Blender could not apply the node modifiers of {obj.name!r}")
     if bpy.context.scene.render.engine != "CYCLES":
         return  # the second user matters to Cycles only, and other engines may draw it
     twin = bpy.data.objects.new(f"{name}_hair_strands_instance", obj.data)
