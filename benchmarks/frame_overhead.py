@@ -9,6 +9,7 @@ starts): object sync (the armature-deformed body evaluated and exported), scene 
 images, film), BVH build and copy, sampling (path tracing, plus denoising where on), finishing (writing the
 frame file). Run twice side by side, with and without the denoiser, the difference is the denoiser.
 Times are means over the frames after the first two (the first builds the persistent scene).
+Then the per-clip scene build, split into its parts, over default jobs of six actions (`--build-clips`).
 Annotation is timed both ways on every frame, the worker's (numpy visibility over the evaluated triangles)
 and the one before it (one `scene.ray_cast` per point), and what they disagree on is counted (visibility
 flags, boxes, keypoints).
@@ -148,6 +149,55 @@ def ray_cast_truth(sc, actor, body, camera, joints):
                       keypoint_visible=ray_cast_visible(sc, camera, keypoints, keypoint_tolerance(body.keypoint_names)))
 
 
+# The parts of a clip's scene build, timed where the worker calls them (module attribute, what is timed).
+BUILD_PARTS = (("render_farm.blender.scene", "reset", "factory reset"),
+               ("render_farm.blender.worker", "resolve", "clip spec"),
+               ("render_farm.blender.body", "outfit_pieces", "outfit geometry (numpy)"),
+               ("render_farm.blender.body", "strand_guides", "strand hair guides (numpy)"),
+               ("render_farm.blender.body", "_add_weights", "vertex groups"),
+               ("render_farm.blender.hair", "grow_hair", "strand hair (with keep_still)"),
+               ("render_farm.blender.hair", "keep_still", "strand hair: styling applied"),
+               ("render_farm.blender.worker", "build_actor", "actors (body, outfit, hair)"),
+               ("render_farm.blender.props", "distractors", "distractors"),
+               ("render_farm.blender.lighting", "importance_map", "world light's map"))
+
+
+def build_profile(jobs_per_action: int) -> dict[str, float]:
+    """Mean ms per clip of each part of the scene build, over default jobs of six actions (two-person and
+    held-prop ones among them), after one warm-up build."""
+    import functools
+    import importlib
+
+    from render_farm.blender import worker
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from tests.blender.test_blender_worker import make_jobs
+
+    tmp = Path(tempfile.mkdtemp(prefix="frame-overhead-build-"))
+    jobs = make_jobs(tmp, ["walk", "wave", "squat", "kick", "handshake", "pass_object"], engine="cycles",
+                     frames=16, size=(224, 224), samples=1, clips=jobs_per_action)
+    spent: dict[str, float] = {}
+    for module_name, attr, label in BUILD_PARTS:
+        module = importlib.import_module(module_name)
+        original = getattr(module, attr)
+
+        def timed(*a, _f=original, _label=label, **k):
+            t = time.perf_counter()
+            try:
+                return _f(*a, **k)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - t
+
+        setattr(module, attr, functools.wraps(original)(timed))
+    worker.build_scene(jobs[0], tmp, default_cache_dir(), threads=1)
+    spent.clear()
+    t = time.perf_counter()
+    for job in jobs:
+        worker.build_scene(job, tmp, default_cache_dir(), threads=1)
+    total = time.perf_counter() - t
+    out = {label: round(spent.get(label, 0.0) / len(jobs) * 1e3, 1) for _, _, label in BUILD_PARTS}
+    return {"clips": len(jobs), "build_ms_per_clip": round(total / len(jobs) * 1e3, 1), **out}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", type=int, default=1)
@@ -159,6 +209,7 @@ def main() -> int:
                     help="the job's hair (strands by default), mesh hair, or none")
     ap.add_argument("--bvh", choices=("STATIC_BVH", "DYNAMIC_BVH"), default=None,
                     help="Cycles' BVH type (default: what the worker sets)")
+    ap.add_argument("--build-clips", type=int, default=2, help="clips per action for the scene-build profile")
     args = ap.parse_args()
     with_denoise, without = profile(True, args), profile(False, args)
     outside = ("pose", "object sync", "scene update", "bvh", "finishing", "readback", "encode")
@@ -172,6 +223,7 @@ def main() -> int:
         "annotation_ms": with_denoise["annotate"],
         "annotation_by_ray_cast_ms": with_denoise["annotate_ray_cast"],
         "visibility_disagreements": with_denoise["visibility_disagreements"] + without["visibility_disagreements"],
+        "scene_build": build_profile(args.build_clips),
     }
     print(json.dumps(result, indent=1))
     return 0

@@ -7,6 +7,7 @@ import numpy as np
 from mathutils import Matrix
 
 from render_farm.core.plan.jobs import RenderParams
+from render_farm.core.plan.render_settings import workbench_antialiasing
 
 ENGINES = {"cycles": "CYCLES", "workbench": "BLENDER_WORKBENCH", "eevee": "BLENDER_EEVEE"}
 
@@ -65,7 +66,7 @@ def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> Non
         shading.color_type = "VERTEX"
         shading.show_shadows = True
         shading.show_cavity = False
-        scene.display.render_aa = "8"
+        scene.display.render_aa = workbench_antialiasing(params.samples)
 
 
 def place_object(obj: bpy.types.Object, rotation: np.ndarray, location: np.ndarray) -> None:

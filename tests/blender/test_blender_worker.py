@@ -317,6 +317,15 @@ def test_a_worker_rendering_200_jobs_keeps_its_memory_bounded(tmp_path, default_
     assert rss[-1] - rss[19] < 50, (rss[0], rss[19], rss[99], rss[-1])
 
 
+def test_workbench_renders_with_the_anti_aliasing_its_samples_ask_for(tmp_path, default_body, body_dir):
+    import bpy
+
+    for samples, expected in ((1, "FXAA"), (8, "8")):
+        job = make_jobs(tmp_path, ["wave"], frames=1, size=(32, 32), samples=samples)[0]
+        worker.build_scene(job, tmp_path, body_dir, threads=1)
+        assert bpy.context.scene.display.render_aa == expected
+
+
 def test_workbench_shows_the_clothing_colours(tmp_path, default_body, body_dir):
     """The body and every piece it wears show their 'clothing' colour in Workbench (previews, contact sheets);
     before 2026-11-29 no colour was active and people came out nearly black."""

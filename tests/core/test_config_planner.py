@@ -123,6 +123,14 @@ def test_distributions_sample_within_their_support():
     assert {j.camera.motion for j in jobs} == {"pan"}
 
 
+def test_workbench_samples_are_its_anti_aliasing_samples_rounded_down():
+    from render_farm.core.plan.render_settings import PRESETS, workbench_antialiasing
+
+    assert [workbench_antialiasing(n) for n in (1, 4, 5, 7, 8, 10, 11, 16, 31, 32, 4096)] == [
+        "FXAA", "FXAA", "5", "5", "8", "8", "11", "16", "16", "32", "32"]
+    assert workbench_antialiasing(PRESETS["preview"].samples) == "8"  # the preview preset renders as before
+
+
 def test_presets_set_render_settings_and_explicit_fields_override_them():
     from render_farm.core.plan.config import PRESETS
 

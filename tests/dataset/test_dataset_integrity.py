@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 def config(tmp_path: Path, name: str = "c.yaml", **over) -> Path:
     data = {"seed": 8, "actions": ["wave", "squat"], "clips_per_action": 2, "frames": 4, "fps": 8,
-            "resolution": [64, 64], "preset": "preview", "val_fraction": 0.5,
+            "resolution": [64, 64], "preset": "preview", "samples": 1, "val_fraction": 0.5,
             "body": {k: [v, v] for k, v in DEFAULT_PHENOTYPE.items()}}
     data.update(over)
     path = tmp_path / name

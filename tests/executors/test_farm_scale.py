@@ -24,9 +24,9 @@ STOP_S = 15  # the issue's bound: a signalled run is gone within this
 
 
 def tiny_config(tmp_path: Path, clips: int = 8, **over) -> Path:
-    """Workbench, 64x64, 4 frames: each clip well under a second, so limits are crossed often."""
+    """Workbench, 64x64, 4 frames, FXAA (1 sample): each clip about a second, so limits are crossed often."""
     data = {"seed": 5, "actions": ["wave", "squat", "punch"], "clips_per_action": clips, "frames": 4, "fps": 8,
-            "resolution": [64, 64], "preset": "preview", "val_fraction": 0.25,
+            "resolution": [64, 64], "preset": "preview", "samples": 1, "val_fraction": 0.25,
             "body": {k: [v, v] for k, v in DEFAULT_PHENOTYPE.items()}}
     data.update(over)
     path = tmp_path / "tiny.yaml"
