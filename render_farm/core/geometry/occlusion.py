@@ -20,7 +20,7 @@ NEAR_PLANE = 1e-6
 # The culling boxes are widened by this much (in image-plane units: tangent of the angle) so that a ray
 # grazing an edge is decided by the exact test, not by the cull.
 BOX_MARGIN = 1e-7
-# |det| below this: the ray runs in the triangle's plane and misses it (Blender's ray-triangle test too).
+# |det| below this: the ray runs in the triangle's plane and is taken to miss it.
 PARALLEL = 1e-12
 
 
