@@ -98,7 +98,7 @@ class FrameScene:
         """Every vertex in the camera's space (OpenCV axes) and on its image plane (x/z, y/z): computed once
         per frame and camera, for the actor's box, the partner's and the visibility tests."""
         if self._view is None or self._view[0] is not camera:
-            cam = _to_camera(camera, self.points)
+            cam = camera.to_camera(self.points)
             self._view = (camera, cam, image_plane(cam))
         return self._view[1], self._view[2]
 
@@ -110,7 +110,7 @@ class FrameScene:
         for obj in objects:
             rows = self._rows.get(obj.name)
             if rows is None:  # strand hair: curves, not among the frame's meshes
-                c = _to_camera(camera, _evaluated(obj))
+                c = camera.to_camera(_evaluated(obj))
                 front = c[:, 2] > 0
                 cx, cy = image_plane(c[front])
             else:
@@ -123,11 +123,6 @@ class FrameScene:
         x0, x1 = np.clip([x.min() * k[0, 0] + k[0, 2], x.max() * k[0, 0] + k[0, 2]], 0, camera.width)
         y0, y1 = np.clip([y.min() * k[1, 1] + k[1, 2], y.max() * k[1, 1] + k[1, 2]], 0, camera.height)
         return float(x0), float(y0), float(x1), float(y1)
-
-
-def _to_camera(camera: CameraPose, points: np.ndarray) -> np.ndarray:
-    w2c = camera.world_to_camera
-    return points @ w2c[:3, :3].T + w2c[:3, 3]
 
 
 def _vertices(mesh: bpy.types.Mesh) -> np.ndarray:
@@ -173,7 +168,7 @@ def visible(frame: FrameScene, camera: CameraPose, points: np.ndarray, tolerance
     if len(idx):
         dist = np.linalg.norm(points[idx] - camera.location, axis=1)
         vertices, image = frame.view(camera)
-        out[idx] = ~occluded(_to_camera(camera, points[idx]), dist - tolerance[idx], vertices, frame.triangles,
+        out[idx] = ~occluded(camera.to_camera(points[idx]), dist - tolerance[idx], vertices, frame.triangles,
                              image)
     return out
 

@@ -96,6 +96,19 @@ def test_look_at_points_camera_minus_z_at_target():
     np.testing.assert_allclose(r.T @ r, np.eye(3), atol=1e-12)
 
 
+def test_camera_coordinates_are_opencv_right_down_forward():
+    from render_farm.core.geometry.camera import CameraPose
+
+    location = np.array([0.0, -5.0, 1.0])
+    pose = CameraPose(location, look_at(location, np.array([0.0, 0.0, 1.0])), 50.0, 224, 160)
+    # The camera looks along world +Y with Z up: world +X is image right, world +Z is image up.
+    cam = pose.to_camera(np.array([[0.0, 0.0, 1.0], [1.0, -5.0, 1.0], [0.0, -5.0, 2.0], [0.0, -5.0, 1.0]]))
+    np.testing.assert_allclose(cam, [[0, 0, 5], [1, 0, 0], [0, -1, 0], [0, 0, 0]], atol=1e-12)
+    uv, depth = pose.project(np.array([0.0, 0.0, 1.0]))
+    np.testing.assert_allclose(uv, [112, 80], atol=1e-9)
+    assert depth == pytest.approx(5.0)
+
+
 @pytest.mark.parametrize("az,el,focal", [(0, 0, 35), (60, 15, 50), (-45, 30, 85)])
 def test_framing_keeps_every_point_in_frame(az, el, focal):
     pts = np.random.default_rng(1).uniform([-1, -1, 0], [1, 1, 1.8], size=(200, 3))

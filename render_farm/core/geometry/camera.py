@@ -39,10 +39,14 @@ class CameraPose:
         m[:3, 3] = -r @ self.location
         return m
 
+    def to_camera(self, points: np.ndarray) -> np.ndarray:
+        """World points (..., 3) in OpenCV camera coordinates (x right, y down, z forward)."""
+        w2c = self.world_to_camera
+        return points @ w2c[:3, :3].T + w2c[:3, 3]
+
     def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pixel coordinates (..., 2) and camera depth (...,) of world points (..., 3)."""
-        w2c = self.world_to_camera
-        cam = points @ w2c[:3, :3].T + w2c[:3, 3]
+        cam = self.to_camera(points)
         depth = cam[..., 2]
         k = self.intrinsics
         with np.errstate(divide="ignore", invalid="ignore"):
