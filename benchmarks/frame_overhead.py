@@ -9,7 +9,9 @@ starts): object sync (the armature-deformed body evaluated and exported), scene 
 images, film), BVH build and copy, sampling (path tracing, plus denoising where on), finishing (writing the
 frame file). Run twice side by side, with and without the denoiser, the difference is the denoiser.
 Times are means over the frames after the first two (the first builds the persistent scene).
-Then the per-clip scene build, split into its parts, over default jobs of six actions (`--build-clips`).
+Then the per-clip scene build, split into its parts, over default jobs of six actions (`--build-clips`), and
+the whole build on the same jobs side by side with the build before issue 15's cuts (the factory reset, the
+strands' styling applied by Blender's conversion).
 Annotation is timed both ways on every frame, the worker's (numpy visibility over the evaluated triangles)
 and the one before it (one `scene.ray_cast` per point), and what they disagree on is counted (visibility
 flags, boxes, keypoints).
@@ -195,7 +197,41 @@ def build_profile(jobs_per_action: int) -> dict[str, float]:
         worker.build_scene(job, tmp, default_cache_dir(), threads=1)
     total = time.perf_counter() - t
     out = {label: round(spent.get(label, 0.0) / len(jobs) * 1e3, 1) for _, _, label in BUILD_PARTS}
-    return {"clips": len(jobs), "build_ms_per_clip": round(total / len(jobs) * 1e3, 1), **out}
+    for module_name, attr, _ in BUILD_PARTS:  # the parts untimed again for the comparison below
+        module = importlib.import_module(module_name)
+        setattr(module, attr, getattr(module, attr).__wrapped__)
+    now, before = build_before_and_now(jobs, tmp)
+    return {"clips": len(jobs), "build_ms_per_clip": round(total / len(jobs) * 1e3, 1), **out,
+            "side_by_side": {"build_ms_per_clip_now": now, "build_ms_per_clip_before": before,
+                             "ratio": round(now / before, 2)}}
+
+
+def build_before_and_now(jobs, tmp) -> tuple[float, float]:
+    """Mean ms per clip of the whole scene build, now and as it was before the scene reset kept the preferences
+    and the strands' styling was copied out of the depsgraph (the factory reset and the styling applied by
+    Blender's conversion), on the same jobs, the order alternating job by job."""
+    from unittest import mock
+
+    import bpy
+
+    from render_farm.blender import hair, scene, worker
+    from render_farm.bodies.baked.cache import default_cache_dir
+    from tests.blender.test_blender_worker import _keep_still_by_conversion
+
+    def factory_reset():
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        return bpy.context.scene
+
+    spent = {"now": 0.0, "before": 0.0}
+    for i, job in enumerate(jobs):
+        for way in ("now", "before") if i % 2 else ("before", "now"):
+            with mock.patch.object(scene, "reset", factory_reset if way == "before" else scene.reset), \
+                    mock.patch.object(hair, "keep_still", _keep_still_by_conversion if way == "before" else
+                                      hair.keep_still):
+                t = time.perf_counter()
+                worker.build_scene(job, tmp, default_cache_dir(), threads=1)
+                spent[way] += time.perf_counter() - t
+    return round(spent["now"] / len(jobs) * 1e3, 1), round(spent["before"] / len(jobs) * 1e3, 1)
 
 
 def main() -> int:

@@ -119,19 +119,58 @@ def grow_hair(guides: HairGuides, color: tuple[float, float, float], armature: b
 _RAYS = ("visible_camera", "visible_diffuse", "visible_glossy", "visible_transmission", "visible_shadow")
 
 
+# foreach key, values per element and numpy type of each attribute type the styled strands can carry.
+_ATTRIBUTE_BUFFERS = {
+    "FLOAT": ("value", 1, np.float32), "INT": ("value", 1, np.int32), "INT8": ("value", 1, np.int32),
+    "BOOLEAN": ("value", 1, bool), "FLOAT2": ("vector", 2, np.float32), "FLOAT_VECTOR": ("vector", 3, np.float32),
+    "FLOAT_COLOR": ("color", 4, np.float32), "BYTE_COLOR": ("color", 4, np.float32),
+    "INT32_2D": ("value", 2, np.int32), "QUATERNION": ("value", 4, np.float32),
+}
+
+
+def copy_curves(source: bpy.types.Curves, name: str, materials) -> bpy.types.Curves:
+    """A new curves datablock with source's curves and every named attribute, in `materials` (the original's:
+    an evaluated datablock's point to evaluated copies): the evaluated (styled) strands made into plain data.
+    Hidden attributes (a leading '.': what the node groups left of their anonymous fields, named by a hash
+    of the modifier) are left out; nothing renders them."""
+    curves = bpy.data.hair_curves.new(name)
+    offsets = np.empty(len(source.curves) + 1, dtype=np.int32)
+    source.curve_offset_data.foreach_get("value", offsets)
+    curves.add_curves(np.diff(offsets).tolist())
+    for attr in source.attributes:
+        if attr.name.startswith("."):
+            continue
+        if attr.data_type not in _ATTRIBUTE_BUFFERS:
+            raise SynthActError(f"hair: the styled strands carry attribute {attr.name!r} of type "
+                                f"{attr.data_type}, which SynthAct cannot copy")
+        key, width, dtype = _ATTRIBUTE_BUFFERS[attr.data_type]
+        values = np.empty(len(attr.data) * width, dtype=dtype)
+        attr.data.foreach_get(key, values)
+        target = curves.attributes.get(attr.name) or curves.attributes.new(attr.name, attr.data_type, attr.domain)
+        target.data.foreach_set(key, values)
+    for material in materials:
+        curves.materials.append(material)
+    return curves
+
+
 def keep_still(obj: bpy.types.Object, name: str) -> None:
     """Apply the styling modifiers, so the strands are evaluated once per clip (Blender re-evaluated them every
     frame the head moved, and Cycles re-exported and rebuilt them), and give the curves a second user that no
     camera, light or bounce ray can hit. Cycles applies the transform of an object whose geometry has one
     user into the geometry, so a moving head meant a new BVH of every strand each frame; geometry with two
     users stays an instance with a BVH of its own, built once, and only its transform changes."""
-    # One conversion applies the whole stack: applying the modifiers one by one evaluated the strands (and,
-    # after each operator, the whole scene) once per modifier, 0.9 s of a clip's build (issue 15).
-    with bpy.context.temp_override(object=obj, active_object=obj, selected_objects=[obj],
-                                   selected_editable_objects=[obj]):
-        result = bpy.ops.object.convert(target="CURVES")
-    if "FINISHED" not in result or obj.modifiers:
-        raise SynthActError(f"hair: Blender could not apply the node modifiers of {obj.name!r}")
+    # The styled strands are copied out of the depsgraph, which evaluates the node modifiers once. Applying
+    # them by operator evaluated them again (object.convert: as long as the first evaluation; one
+    # modifier_apply each before that: once per modifier), 0.1-0.7 s of a clip's build (issue 15).
+    styled = obj.evaluated_get(bpy.context.evaluated_depsgraph_get()).data
+    if not isinstance(styled, bpy.types.Curves) or len(styled.curves) == 0:
+        raise SynthActError(f"hair: the node modifiers of {obj.name!r} gave no strands")
+    unstyled = obj.data
+    unstyled.name = f"{unstyled.name}_guides"
+    strands = copy_curves(styled, obj.name, unstyled.materials)
+    obj.modifiers.clear()
+    obj.data = strands
+    bpy.data.hair_curves.remove(unstyled)
     if bpy.context.scene.render.engine != "CYCLES":
         return  # the second user matters to Cycles only, and other engines may draw it
     twin = bpy.data.objects.new(f"{name}_hair_strands_instance", obj.data)

@@ -376,3 +376,58 @@ def test_numpy_visibility_gives_the_labels_the_scene_ray_casts_gave(tmp_path, de
             flags += [numpy_label["partner"]["joint_visibility"], numpy_label["partner"]["keypoint_visibility"]]
         hidden += int((~np.concatenate([np.array(f).ravel() for f in flags])).sum())
     assert hidden > 20, "the plan hides some joints and keypoints: the test can tell the two apart"
+
+
+def _keep_still_by_conversion(obj, name):
+    """hair.keep_still as it was before issue 15's copy out of the depsgraph: Blender's own conversion applies
+    the node modifiers (evaluating them a second time), then the same hidden second user."""
+    from render_farm.blender import hair
+
+    with bpy.context.temp_override(object=obj, active_object=obj, selected_objects=[obj],
+                                   selected_editable_objects=[obj]):
+        assert bpy.ops.object.convert(target="CURVES") == {"FINISHED"}
+    twin = bpy.data.objects.new(f"{name}_hair_strands_instance", obj.data)
+    bpy.context.scene.collection.objects.link(twin)
+    for ray in hair._RAYS:
+        setattr(twin, ray, False)
+    twin.hide_set(True)
+
+
+def test_the_quicker_scene_build_renders_the_frames_and_labels_it_did_before(tmp_path, default_body, body_dir,
+                                                                             monkeypatch):
+    """Issue 15: the scene is reset from the factory startup file without resetting the preferences (which
+    registered every add-on again), and the strands' styling is copied out of the depsgraph instead of applied
+    by operator. Over a fixed small plan in Cycles (strand hair that curls, two people, distractors) the labels
+    are identical and so are the frames, byte for byte."""
+    import json
+
+    from render_farm.blender import hair
+    from render_farm.blender import scene as scene_module
+    from render_farm.core.plan.jobs import OutfitParams
+
+    curly = OutfitParams(top="tshirt", bottom="shorts", hair="curly", hair_geometry="curves", hair_strands=500)
+    jobs = make_jobs(tmp_path, ["wave"], engine="cycles", frames=3, size=(48, 48), samples=2)
+    jobs = [jobs[0].model_copy(update={"appearance": jobs[0].appearance.model_copy(update={"outfit": curly})})]
+    jobs += make_jobs(tmp_path, ["handshake"], engine="cycles", frames=3, size=(48, 48), samples=2,
+                      scene={"distractors": 2})
+
+    def rendered(job, name):
+        job = job.model_copy(update={"clip_path": f"clips/{name}.mp4", "label_path": f"labels/{name}.json"})
+        worker.render_job(job, tmp_path, body_dir)
+        label = json.loads((tmp_path / job.label_path).read_text())
+        del label["render_stats"], label["clip"], label["params"]["clip_path"], label["params"]["label_path"]
+        return np.stack(decode(tmp_path / job.clip_path)[0]), label
+
+    strands = 0
+    for i, job in enumerate(jobs):
+        frames, label = rendered(job, f"now{i}")
+        strands += sum(len(c.curves) for c in bpy.data.hair_curves)
+        with monkeypatch.context() as m:
+            m.setattr(scene_module, "reset", lambda: (bpy.ops.wm.read_factory_settings(use_empty=True),
+                                                      bpy.context.scene)[1])
+            m.setattr(hair, "keep_still", _keep_still_by_conversion)
+            before, label_before = rendered(job, f"before{i}")
+        assert label == label_before, job.template_id
+        assert frames.shape == (3, 48, 48, 3) and frames.std() > 5
+        np.testing.assert_array_equal(frames, before, err_msg=job.template_id)
+    assert strands > 400  # the plan did grow strand hair

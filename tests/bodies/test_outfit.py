@@ -152,6 +152,63 @@ def test_strand_hair_follows_the_head_through_a_clip(tmp_path, default_body, bod
 
 
 @pytest.mark.blender
+@pytest.mark.parametrize("style", ["long", "curly"])  # curly adds the curl node group
+def test_styled_strands_are_the_ones_blender_applies(tmp_path, body_dir, monkeypatch, style):
+    """keep_still copies the styled strands out of the depsgraph instead of applying the node modifiers by
+    operator (which evaluated them a second time): the curves, every named attribute and the material are
+    what Blender's own conversion (`object.convert`) gives, value for value. (The conversion also keeps
+    hidden leftovers of the node groups' anonymous fields, named by a hash of the modifier; they are not
+    copied, and nothing renders them.)"""
+    import bpy
+
+    from render_farm.blender import hair, worker
+    from tests.blender.test_blender_worker import make_jobs
+
+    def snapshot(curves):
+        out = {"offsets": np.array([c.points[0].index for c in curves.curves] + [len(curves.points)])}
+        for attr in curves.attributes:
+            if attr.name.startswith("."):
+                continue
+            key, width, dtype = hair._ATTRIBUTE_BUFFERS[attr.data_type]
+            values = np.empty(len(attr.data) * width, dtype=dtype)
+            attr.data.foreach_get(key, values)
+            out[f"{attr.domain}:{attr.name}"] = values
+        return out
+
+    converted = {}
+    keep_still = hair.keep_still
+
+    def both_ways(obj, name):
+        twin = obj.copy()  # the same curves and modifiers, applied by Blender's conversion
+        copied = twin.data = obj.data.copy()
+        bpy.context.scene.collection.objects.link(twin)
+        with bpy.context.temp_override(object=twin, active_object=twin, selected_objects=[twin],
+                                       selected_editable_objects=[twin]):
+            assert bpy.ops.object.convert(target="CURVES") == {"FINISHED"}
+        converted.update(snapshot(twin.data), materials=[m.name for m in twin.data.materials])
+        applied = twin.data
+        bpy.data.objects.remove(twin)
+        for data in {copied, applied}:
+            bpy.data.hair_curves.remove(data)
+        keep_still(obj, name)
+
+    monkeypatch.setattr(hair, "keep_still", both_ways)
+    job = make_jobs(tmp_path, ["wave"], engine="cycles", frames=2, size=(32, 32), samples=1)[0]
+    outfit = OutfitParams(hair=style, hair_geometry="curves", hair_strands=600, hair_seed=5)
+    job = job.model_copy(update={"appearance": job.appearance.model_copy(update={"outfit": outfit})})
+    _, cast, *_ = worker.build_scene(job, tmp_path, body_dir, threads=1)
+    strands = cast.actor.pieces[-1]
+    assert strands.type == "CURVES" and not strands.modifiers
+    kept = snapshot(strands.data)
+    kept["materials"] = [m.name for m in strands.data.materials]
+    assert kept.keys() == converted.keys() and "POINT:radius" in kept and kept["materials"] == ["hair"]
+    for key, values in kept.items():
+        np.testing.assert_array_equal(values, converted[key], err_msg=key)
+    assert len(kept["offsets"]) > 500 and np.ptp(kept["POINT:radius"]) > 0
+    assert [c.name for c in bpy.data.hair_curves] == [strands.data.name]  # the unstyled guides are gone
+
+
+@pytest.mark.blender
 def test_no_skin_shows_through_the_garments_in_an_extreme_pose(tmp_path, default_body, body_dir):
     """In Blender's evaluated scene, a test-made extreme pose (an arm overhead, the other across, a high knee,
     the trunk bent and twisted), at sampled points of the skin a garment covers: either the skin is not
