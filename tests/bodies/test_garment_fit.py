@@ -52,6 +52,51 @@ def test_a_tube_closed_at_both_ends_holds_the_points_near_its_open_ends():
     assert inside(points, tube, faces).tolist() == [False, False, False, False]  # open: rays leave by the ends
 
 
+def test_culled_ray_crossings_count_what_testing_every_pair_counts():
+    """ray_crossings tests blocks of nearby rays only against the triangles whose grown boxes meet the block's;
+    the counts are those of testing every ray against every triangle: rays along one shared direction (the
+    inside test's), segments of their own directions and reaches, unbounded rays, rays along an axis, rays that
+    start inside the surface and rays that miss it, rays that are not numbers among the others."""
+    from render_farm.bodies.baked import outfit_check as check
+
+    rng = np.random.default_rng(7)
+    vertices = rng.uniform(-1, 1, size=(400, 3))
+    faces = rng.integers(0, 400, size=(900, 3))
+    faces = faces[(faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 0] != faces[:, 2])]
+    origins = np.concatenate([rng.uniform(-1.5, 1.5, size=(700, 3)), vertices[faces[:60]].mean(axis=1)])
+    cases = [
+        ("shared", np.array([0.3, -0.5, 0.8]), np.inf),
+        ("axis", np.array([0.0, 0.0, 1.0]), np.inf),
+        ("own, bounded", rng.normal(size=origins.shape), rng.uniform(0.01, 0.8, size=len(origins))),
+        ("own, unbounded", rng.normal(size=origins.shape), np.inf),
+        ("own, one axis", np.eye(3)[rng.integers(0, 3, size=len(origins))], 0.5),
+        ("not numbers among them", np.where(np.arange(len(origins))[:, None] % 50 == 0, np.nan,
+                                            rng.normal(size=origins.shape)), 0.6),
+    ]
+    for name, directions, reach in cases:
+        d = np.broadcast_to(directions, origins.shape)
+        counted = check.ray_crossings(origins, directions, vertices, faces, reach)
+        a = vertices[faces[:, 0]]
+        every_pair = check._crossings(origins, d, np.broadcast_to(reach, (len(origins),)).astype(float), a,
+                                      vertices[faces[:, 1]] - a, vertices[faces[:, 2]] - a)
+        np.testing.assert_array_equal(counted, every_pair, err_msg=name)
+        assert counted.sum() > 100 and (counted == 0).sum() > 20, (name, counted.sum())
+    # Rays from the triangles' own centres along their normals meet them at t = 0, not counted (t > 0); from
+    # just behind, they do.
+    a, b, c = (vertices[faces[:200, k]] for k in range(3))  # and no degenerate triangle among them
+    normal = np.cross(b - a, c - a)
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    centre = (a + b + c) / 3
+    assert (check.ray_crossings(centre - normal * 1e-3, normal, vertices, faces[:200], 0.01) >= 1).all()
+    float32 = check.ray_crossings(origins.astype(np.float32), np.float32([0, 1, 0]), vertices.astype(np.float32),
+                                  faces, np.inf)
+    np.testing.assert_array_equal(float32, check._crossings(
+        origins.astype(np.float32), np.broadcast_to(np.float32([0, 1, 0]), origins.shape),
+        np.full(len(origins), np.inf), *(lambda a32: (a32, vertices.astype(np.float32)[faces[:, 1]] - a32,
+                                                      vertices.astype(np.float32)[faces[:, 2]] - a32))(
+            vertices.astype(np.float32)[faces[:, 0]])))
+
+
 def test_the_check_sees_skin_through_a_garment_that_sinks_into_it(default_body):
     pieces, rendered, covered = _dressed(default_body, top="longsleeve", bottom="trousers")
     standing = np.tile(quat.IDENTITY, (24, 1))

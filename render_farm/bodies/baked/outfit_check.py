@@ -54,30 +54,112 @@ def inside(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> np.nd
     return odd * 2 > len(SPREAD)
 
 
+RAY_BLOCK = 256  # rays tested together: (RAY_BLOCK, candidate triangles) arrays
+# Slack around a triangle's box (metres) beyond its barycentric EDGE: rounding in the hit test never reaches it.
+BOX_SLACK_M = 1e-6
+
+
 def ray_crossings(origins: np.ndarray, directions: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
                   reach: float | np.ndarray) -> np.ndarray:
-    """For each ray, how many triangles it meets within `reach` (Moller-Trumbore, both sides)."""
+    """For each ray, how many triangles it meets within `reach` (Moller-Trumbore, both sides): a hit at
+    o + t d with 0 < t <= reach, `directions` not necessarily of unit length.
+
+    Rays are tested in blocks of nearby rays against only the triangles whose box (grown by the barycentric
+    slack) meets the block's: the boxes of the rays' segments, or, for rays that share one direction, their
+    origins seen along it. A triangle outside that cannot be met, so the counts are those of testing every
+    pair, at a tenth of the work for a garment check (issue 15: the suite's garment tests)."""
+    origins = np.asarray(origins)  # dtypes as given: the per-pair arithmetic is the whole test's
+    directions = np.broadcast_to(np.asarray(directions), origins.shape)
+    hit = np.zeros(len(origins), dtype=np.int64)
+    if not len(origins) or not len(faces):
+        return hit
+    reach = np.broadcast_to(np.asarray(reach, dtype=np.float64), (len(origins),))
     a, b, c = (vertices[faces[:, k]] for k in range(3))
     e1, e2 = b - a, c - a
-    hit = np.zeros(len(origins), dtype=np.int64)
-    reach = np.broadcast_to(np.asarray(reach, dtype=np.float64), (len(origins),))
-    for start in range(0, len(origins), 256):  # rays in blocks: (256, triangles) arrays
-        o, d = origins[start:start + 256, None, :], directions[start:start + 256, None, :]
-        p = np.cross(d, e2[None])
-        det = (e1[None] * p).sum(axis=2)
-        ok = np.abs(det) > 1e-12
-        inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
-        s = o - a[None]
-        u = (s * p).sum(axis=2) * inv
-        q = np.cross(s, e1[None])
-        v = (d * q).sum(axis=2) * inv
-        t = (e2[None] * q).sum(axis=2) * inv
-        # A shell's vertex lies right on the ray from the skin vertex it was made from: a little slack in the
-        # barycentric test keeps such rays from slipping between the triangles that share it.
-        within = (t > 0) & (t <= reach[start:start + 256, None])
-        meets = ok & (u >= -EDGE) & (v >= -EDGE) & (u + v <= 1 + EDGE) & within
-        hit[start:start + 256] = meets.sum(axis=1)
+    lo, hi = np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
+    # u, v >= -EDGE and u + v <= 1 + EDGE reach at most 2 EDGE of the triangle's extent past its box.
+    grow = 2 * EDGE * (hi - lo).max(axis=1, keepdims=True) + BOX_SLACK_M
+    lo, hi = lo - grow, hi + grow
+    shared = bool((directions == directions[0]).all())
+    if shared:  # parallel rays: a triangle is met only where its box, seen along the rays, covers the origin
+        axes = _across(directions[0])
+        corners = np.stack([lo, hi], axis=1)[:, [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1], [1, 0, 0], [1, 0, 1],
+                                                 [1, 1, 0], [1, 1, 1]], [0, 1, 2]]  # (T, 8, 3)
+        seen = corners @ axes.T  # (T, 8, 2)
+        tri_lo, tri_hi = seen.min(axis=1), seen.max(axis=1)
+        ray_lo = ray_hi = origins @ axes.T
+    else:  # a segment meets a triangle only where their boxes meet
+        ends = origins + directions * np.minimum(reach, _exit(origins, directions, lo.min(axis=0),
+                                                              hi.max(axis=0)))[:, None]
+        ray_lo, ray_hi = np.minimum(origins, ends), np.maximum(origins, ends)
+        tri_lo, tri_hi = lo, hi
+    for rays in _blocks((ray_lo + ray_hi) / 2):
+        # fmin/fmax: a ray that is not a number (it meets nothing) does not hide the triangles from the rest.
+        block_lo, block_hi = np.fmin.reduce(ray_lo[rays], axis=0), np.fmax.reduce(ray_hi[rays], axis=0)
+        near = np.nonzero(((tri_lo <= block_hi) & (tri_hi >= block_lo)).all(axis=1))[0]
+        if len(near):
+            hit[rays] = _crossings(origins[rays], directions[rays], reach[rays], a[near], e1[near], e2[near])
     return hit
+
+
+def _blocks(centres: np.ndarray) -> list[np.ndarray]:
+    """The rays in blocks of at most RAY_BLOCK that lie close together: halved along their widest spread
+    until small enough."""
+    pending, blocks = [np.arange(len(centres))], []
+    while pending:
+        rays = pending.pop()
+        if len(rays) <= RAY_BLOCK:
+            blocks.append(rays)
+            continue
+        spread = centres[rays]
+        axis = int(np.argmax(np.ptp(spread, axis=0)))
+        rays = rays[np.argsort(spread[:, axis], kind="stable")]
+        half = len(rays) // 2
+        pending += [rays[:half], rays[half:]]
+    return blocks
+
+
+def _across(direction: np.ndarray) -> np.ndarray:
+    """(2, 3): two unit axes at right angles to `direction` and to each other."""
+    d = direction / np.linalg.norm(direction)
+    helper = np.eye(3)[int(np.argmin(np.abs(d)))]
+    u = np.cross(d, helper)
+    u /= np.linalg.norm(u)
+    return np.stack([u, np.cross(d, u)])
+
+
+def _exit(origins: np.ndarray, directions: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per ray, the t at which it leaves the box lo..hi (0 where it never enters it in front of the origin):
+    how far an unbounded ray can meet anything inside the box."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - origins) / directions, (hi - origins) / directions
+    # Along an axis the ray does not move: inside the slab it never leaves it, outside it never enters.
+    still = directions == 0
+    inside_slab = (origins >= lo) & (origins <= hi)
+    near = np.where(still, np.where(inside_slab, -np.inf, np.inf), np.minimum(t1, t2))
+    far = np.where(still, np.where(inside_slab, np.inf, -np.inf), np.maximum(t1, t2))
+    enter, leave = near.max(axis=1), far.min(axis=1)
+    return np.where((leave >= np.maximum(enter, 0.0)) & (leave > 0), leave, 0.0)
+
+
+def _crossings(o: np.ndarray, d: np.ndarray, reach: np.ndarray, a: np.ndarray, e1: np.ndarray,
+               e2: np.ndarray) -> np.ndarray:
+    """How many of the triangles (a, e1, e2) each ray meets: every pair tested."""
+    o, d = o[:, None, :], d[:, None, :]
+    p = np.cross(d, e2[None])
+    det = (e1[None] * p).sum(axis=2)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    s = o - a[None]
+    u = (s * p).sum(axis=2) * inv
+    q = np.cross(s, e1[None])
+    v = (d * q).sum(axis=2) * inv
+    t = (e2[None] * q).sum(axis=2) * inv
+    # A shell's vertex lies right on the ray from the skin vertex it was made from: a little slack in the
+    # barycentric test keeps such rays from slipping between the triangles that share it.
+    within = (t > 0) & (t <= reach[:, None])
+    meets = ok & (u >= -EDGE) & (v >= -EDGE) & (u + v <= 1 + EDGE) & within
+    return meets.sum(axis=1)
 
 
 def posed_piece(piece: OutfitPiece, joints: np.ndarray, glob: np.ndarray, rest_joints: np.ndarray) -> np.ndarray:
