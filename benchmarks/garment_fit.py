@@ -1,13 +1,15 @@
 """Does skin come out through the garments in any built-in action? Every template, every few frames.
 
-    python benchmarks/garment_fit.py [--every 8]
+    python benchmarks/garment_fit.py [--every 8] [--rays-every 0]
 
 The default body wears each test outfit; for every built-in template, every `--every`-th template frame is
 posed by linear blend skinning (what Blender's Armature modifier computes) and the covered skin is ray-cast
 against what covers it (render_farm/bodies/baked/outfit_check.py; a Blender test checks the same rays in the
 evaluated scene). Reports, per outfit, the frames checked, the frames where any point shows through, the
 share of covered points through, and the worst frames; for skirts, also the skin left out deep under them that
-a pose brings out by the hem (`skin_exposed`).
+a pose brings out by the hem (`skin_exposed`). With `--rays-every N`, every N-th ray query of the checks is
+also timed side by side the way `ray_crossings` tests it (blocks of nearby rays against the triangles whose
+boxes meet the block's) and against every triangle, and the counts are compared.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--every", type=int, default=8)
     ap.add_argument("--outfits", nargs="+", default=list(OUTFITS), choices=list(OUTFITS))
+    ap.add_argument("--rays-every", type=int, default=0, help="time every N-th ray query both ways (0: none)")
     args = ap.parse_args()
+    if args.rays_every:
+        queries = record_ray_queries(args.rays_every)
     from render_farm.bodies.baked import outfit as o
     from render_farm.bodies.baked.body import load_body
     from render_farm.bodies.baked.cache import body_path, default_cache_dir
@@ -77,8 +82,59 @@ def main() -> int:
             result[name] |= {"left_out_points": hidden, "frames_with_left_out_skin_exposed": exposed_frames,
                              "share_exposed": round(exposed / (frames * hidden), 5)}
         print(name, json.dumps(result[name]), file=sys.stderr, flush=True)
+    if args.rays_every:
+        result["ray_queries"] = ray_side_by_side(queries)
     print(json.dumps(result, indent=1))
     return 0
+
+
+def record_ray_queries(every: int) -> list[tuple]:
+    """Keep every `every`-th call of outfit_check.ray_crossings (its arguments) as the checks run."""
+    from render_farm.bodies.baked import outfit_check
+
+    queries, seen, culled = [], [0], outfit_check.ray_crossings
+
+    def recorded(*args):
+        seen[0] += 1
+        if seen[0] % every == 0:
+            queries.append(args)
+        return culled(*args)
+
+    recorded.__wrapped__ = culled
+    outfit_check.ray_crossings = recorded
+    return queries
+
+
+def ray_side_by_side(queries: list[tuple]) -> dict:
+    """The recorded ray queries counted both ways, alternating which goes first: culled (ray_crossings) and
+    every ray against every triangle in blocks of RAY_BLOCK rays (how ray_crossings counted before)."""
+    import time
+
+    from render_farm.bodies.baked import outfit_check
+
+    culled = outfit_check.ray_crossings.__wrapped__  # the recorder's function
+
+    def every_pair(origins, directions, vertices, faces, reach):
+        directions = np.broadcast_to(directions, origins.shape)
+        reach = np.broadcast_to(np.asarray(reach, dtype=np.float64), (len(origins),))
+        a = vertices[faces[:, 0]]
+        e1, e2 = vertices[faces[:, 1]] - a, vertices[faces[:, 2]] - a
+        block = outfit_check.RAY_BLOCK
+        return np.concatenate([outfit_check._crossings(origins[i:i + block], directions[i:i + block],
+                                                       reach[i:i + block], a, e1, e2)
+                               for i in range(0, len(origins), block)])
+
+    spent, same = {"culled": 0.0, "every_pair": 0.0}, 0
+    for i, query in enumerate(queries):
+        counts = {}
+        for way in ("culled", "every_pair") if i % 2 else ("every_pair", "culled"):
+            t = time.perf_counter()
+            counts[way] = (culled if way == "culled" else every_pair)(*query)
+            spent[way] += time.perf_counter() - t
+        same += bool(np.array_equal(counts["culled"], counts["every_pair"]))
+    return {"queries": len(queries), "identical_counts": same, "culled_s": round(spent["culled"], 2),
+            "every_pair_s": round(spent["every_pair"], 2),
+            "ratio": round(spent["culled"] / max(spent["every_pair"], 1e-9), 2)}
 
 
 if __name__ == "__main__":
