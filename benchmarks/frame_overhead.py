@@ -212,20 +212,14 @@ def build_before_and_now(jobs, tmp) -> tuple[float, float]:
     Blender's conversion), on the same jobs, the order alternating job by job."""
     from unittest import mock
 
-    import bpy
-
     from render_farm.blender import hair, scene, worker
     from render_farm.bodies.baked.cache import default_cache_dir
-    from tests.blender.test_blender_worker import _keep_still_by_conversion
-
-    def factory_reset():
-        bpy.ops.wm.read_factory_settings(use_empty=True)
-        return bpy.context.scene
+    from tests.blender.test_blender_worker import _keep_still_by_conversion, _reset_by_factory_settings
 
     spent = {"now": 0.0, "before": 0.0}
     for i, job in enumerate(jobs):
         for way in ("now", "before") if i % 2 else ("before", "now"):
-            with mock.patch.object(scene, "reset", factory_reset if way == "before" else scene.reset), \
+            with mock.patch.object(scene, "reset", _reset_by_factory_settings if way == "before" else scene.reset), \
                     mock.patch.object(hair, "keep_still", _keep_still_by_conversion if way == "before" else
                                       hair.keep_still):
                 t = time.perf_counter()
