@@ -207,21 +207,28 @@ def build_profile(jobs_per_action: int) -> dict[str, float]:
 
 
 def build_before_and_now(jobs, tmp) -> tuple[float, float]:
-    """Mean ms per clip of the whole scene build, now and as it was before the scene reset kept the preferences
-    and the strands' styling was copied out of the depsgraph (the factory reset and the styling applied by
-    Blender's conversion), on the same jobs, the order alternating job by job."""
+    """Mean ms per clip of the whole scene build, now and as it was before the scene reset kept the preferences,
+    the strands' styling was copied out of the depsgraph and the skin weights went in through attributes (the
+    factory reset, the styling applied by Blender's conversion, the weights added value by value), on the same
+    jobs, the order alternating job by job."""
     from unittest import mock
 
-    from render_farm.blender import hair, scene, worker
+    from render_farm.blender import body, hair, scene, worker
     from render_farm.bodies.baked.cache import default_cache_dir
-    from tests.blender.test_blender_worker import _keep_still_by_conversion, _reset_by_factory_settings
+    from tests.blender.test_blender_worker import (
+        _keep_still_by_conversion,
+        _reset_by_factory_settings,
+        _weights_value_by_value,
+    )
 
     spent = {"now": 0.0, "before": 0.0}
     for i, job in enumerate(jobs):
         for way in ("now", "before") if i % 2 else ("before", "now"):
             with mock.patch.object(scene, "reset", _reset_by_factory_settings if way == "before" else scene.reset), \
                     mock.patch.object(hair, "keep_still", _keep_still_by_conversion if way == "before" else
-                                      hair.keep_still):
+                                      hair.keep_still), \
+                    mock.patch.object(body, "_add_weights", _weights_value_by_value if way == "before" else
+                                      body._add_weights):
                 t = time.perf_counter()
                 worker.build_scene(job, tmp, default_cache_dir(), threads=1)
                 spent[way] += time.perf_counter() - t

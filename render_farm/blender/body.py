@@ -10,8 +10,9 @@ from render_farm.bodies.baked.body import REGIONS, BakedBody
 from render_farm.bodies.baked.outfit import OutfitPiece, hidden_body_faces, outfit_pieces, strand_guides
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.skeleton import JOINT_NAMES, PARENTS, bone_tail
+from synthact.errors import SynthActError
 
-WEIGHT_STEP = 1.0 / 512  # weights are grouped by value to add them in few calls
+WEIGHT_STEP = 1.0 / 512  # skin weights are stored to this step (as they were when added value by value)
 
 
 class Actor:
@@ -109,18 +110,24 @@ def paint_regions(mesh: bpy.types.Mesh, regions: np.ndarray, appearance) -> None
 
 
 def _add_weights(obj: bpy.types.Object, weights: np.ndarray) -> None:
-    for j, name in enumerate(JOINT_NAMES):
-        group = obj.vertex_groups.new(name=name)
-        column = weights[:, j]
-        idx = np.nonzero(column > 1e-4)[0]
-        if idx.size == 0:
-            continue
-        steps = np.round(column[idx] / WEIGHT_STEP).astype(np.int64)
-        order = np.argsort(steps, kind="stable")
-        steps, idx = steps[order], idx[order]
-        cuts = np.nonzero(np.diff(steps))[0] + 1
-        for s_idx, s_val in zip(np.split(idx, cuts), steps[np.r_[0, cuts]], strict=True):
-            group.add(s_idx.tolist(), float(s_val * WEIGHT_STEP), "REPLACE")
+    """One vertex group per joint, in JOINT_NAMES order, each weight rounded to WEIGHT_STEP; a vertex is a member
+    only of the groups it has a weight in. Each column goes in as a float attribute that Blender converts into a
+    vertex group in one call: the API has no bulk setter for groups, and adding the vertices of each distinct
+    weight with `group.add` cost twice as long (70 against 35 ms a body, issue 15)."""
+    steps = np.round(weights / WEIGHT_STEP)
+    steps[weights <= 1e-4] = 0.0
+    columns = np.ascontiguousarray((steps * WEIGHT_STEP).T, dtype=np.float32)  # foreach_set wants contiguous
+    attributes = obj.data.attributes
+    with bpy.context.temp_override(object=obj, active_object=obj):
+        for j, name in enumerate(JOINT_NAMES):
+            if not columns[j].any():
+                obj.vertex_groups.new(name=name)
+                continue
+            column = attributes.new(name, "FLOAT", "POINT")
+            column.data.foreach_set("value", columns[j])
+            attributes.active = column
+            if bpy.ops.geometry.attribute_convert(mode="VERTEX_GROUP") != {"FINISHED"}:
+                raise SynthActError(f"{obj.name}: Blender did not turn the weights of {name} into a vertex group")
 
 
 def _paint_piece(mesh: bpy.types.Mesh, piece: OutfitPiece, appearance) -> None:

@@ -8,8 +8,11 @@ import bpy
 import numpy as np
 import pytest
 
+from render_farm.blender import body as body_module
+from render_farm.blender import scene as scene_module
 from render_farm.blender import worker
 from render_farm.blender.render import apply_frame, read_bmp
+from render_farm.core.geometry.skeleton import JOINT_NAMES
 from render_farm.core.label.labels import ClipLabel, load_label
 from render_farm.core.plan.config import parse_config
 from render_farm.core.plan.planner import plan
@@ -399,16 +402,58 @@ def _keep_still_by_conversion(obj, name):
     twin.hide_set(True)
 
 
+def _weights_value_by_value(obj, weights):
+    """body._add_weights as it was before issue 15 moved the groups in through attributes: the vertices of each
+    distinct rounded weight added with one `group.add`, weights that round to 0 added as members of weight 0."""
+    from render_farm.blender.body import WEIGHT_STEP
+
+    for j, name in enumerate(JOINT_NAMES):
+        group = obj.vertex_groups.new(name=name)
+        idx = np.nonzero(weights[:, j] > 1e-4)[0]
+        steps = np.round(weights[idx, j] / WEIGHT_STEP).astype(np.int64)
+        for step in np.unique(steps):
+            group.add(idx[steps == step].tolist(), float(step * WEIGHT_STEP), "REPLACE")
+
+
+def _stored_groups(obj) -> list[list[tuple[int, float]]]:
+    """Each vertex's group memberships, in the order Blender stores (and the armature sums) them."""
+    return [[(g.group, g.weight) for g in v.groups] for v in obj.data.vertices]
+
+
+def test_vertex_groups_hold_the_rounded_weights_in_the_order_they_were_added_by_value(tmp_path, default_body):
+    """The body's and a garment's skin weights go in through attributes: per vertex the same groups, in the
+    same stored order, with the same weights as added value by value; only the members of weight 0 (weights
+    under half a step) are gone, and the armature ignores those."""
+    from render_farm.bodies.baked.outfit import outfit_pieces
+    from render_farm.core.plan.jobs import OutfitParams
+
+    scene_module.reset()
+    piece = outfit_pieces(default_body, OutfitParams(top="longsleeve", bottom="skirt", hair="none"))[1]
+    for weights, faces in ((default_body.joint_weights, default_body.faces), (piece.weights, piece.faces)):
+        vertices = default_body.vertices if weights is default_body.joint_weights else piece.vertices
+        made = {}
+        for way, add in (("now", body_module._add_weights), ("by_value", _weights_value_by_value)):
+            obj = bpy.data.objects.new(way, body_module._triangles(way, vertices, faces, None))
+            bpy.context.scene.collection.objects.link(obj)
+            add(obj, weights)
+            assert [g.name for g in obj.vertex_groups] == list(JOINT_NAMES)
+            made[way] = _stored_groups(obj)
+        by_value_nonzero = [[m for m in v if m[1] > 0] for v in made["by_value"]]
+        assert made["now"] == by_value_nonzero
+        assert all(w > 0 for v in made["now"] for _, w in v)
+        assert sum(map(len, made["now"])) > len(vertices)  # most vertices blend two or more joints
+        assert sum(map(len, made["by_value"])) > sum(map(len, made["now"]))  # there were zero members to drop
+
+
 def test_the_quicker_scene_build_renders_the_frames_and_labels_it_did_before(tmp_path, default_body, body_dir,
                                                                              monkeypatch):
     """Issue 15: the scene is reset from the factory startup file without resetting the preferences (which
-    registered every add-on again), and the strands' styling is copied out of the depsgraph instead of applied
-    by operator. Over a fixed small plan in Cycles (strand hair that curls, two people, distractors) the labels
-    are identical and so are the frames, byte for byte."""
+    registered every add-on again), the strands' styling is copied out of the depsgraph instead of applied
+    by operator, and the skin weights go in through attributes. Over a fixed small plan in Cycles (strand hair
+    that curls, two people, distractors) the labels are identical and so are the frames, byte for byte."""
     import json
 
     from render_farm.blender import hair
-    from render_farm.blender import scene as scene_module
     from render_farm.core.plan.jobs import OutfitParams
 
     curly = OutfitParams(top="tshirt", bottom="shorts", hair="curly", hair_geometry="curves", hair_strands=500)
@@ -431,6 +476,7 @@ def test_the_quicker_scene_build_renders_the_frames_and_labels_it_did_before(tmp
         with monkeypatch.context() as m:
             m.setattr(scene_module, "reset", _reset_by_factory_settings)
             m.setattr(hair, "keep_still", _keep_still_by_conversion)
+            m.setattr(body_module, "_add_weights", _weights_value_by_value)
             before, label_before = rendered(job, f"before{i}")
         assert label == label_before, job.template_id
         assert frames.shape == (3, 48, 48, 3) and frames.std() > 5
