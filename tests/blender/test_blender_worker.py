@@ -301,9 +301,10 @@ def test_mask_and_depth_passes_agree_with_the_joints(tmp_path, default_body, bod
 
 
 @pytest.mark.slow
-def test_a_worker_rendering_200_jobs_keeps_its_memory_bounded(tmp_path, default_body, body_dir):
-    """One process, 200 small jobs in a row: resident memory after job 200 stays within 50 MB of
-    what it was after job 20 (measured: 458 MB after the first, 467 after 20, 469 after 200)."""
+def test_a_worker_rendering_100_jobs_keeps_its_memory_bounded(tmp_path, default_body, body_dir):
+    """One process, 100 small jobs in a row: resident memory after job 100 stays within 30 MB of what it was
+    after job 20, so a leak of 0.4 MB a job or more fails (measured with 200 jobs: 458 MB after the first, 467
+    after 20, 469 after 200; 200 jobs cost the suite 145 s)."""
 
     def rss_mb() -> float:
         for line in open("/proc/self/status"):
@@ -311,13 +312,13 @@ def test_a_worker_rendering_200_jobs_keeps_its_memory_bounded(tmp_path, default_
                 return int(line.split()[1]) / 1024
         raise AssertionError("no VmRSS")
 
-    jobs = make_jobs(tmp_path, ["wave"], frames=1, size=(16, 16), clips=200, val_fraction=0)
+    jobs = make_jobs(tmp_path, ["wave"], frames=1, size=(16, 16), clips=100, val_fraction=0)
     rss = []
     for job in jobs:
         worker.render_job(job, tmp_path, body_dir)
         rss.append(rss_mb())
-    assert len(list(tmp_path.rglob("*.mp4"))) == 200
-    assert rss[-1] - rss[19] < 50, (rss[0], rss[19], rss[99], rss[-1])
+    assert len(list(tmp_path.rglob("*.mp4"))) == 100
+    assert rss[-1] - rss[19] < 30, (rss[0], rss[19], rss[59], rss[-1])
 
 
 def test_workbench_renders_with_the_anti_aliasing_its_samples_ask_for(tmp_path, default_body, body_dir):
