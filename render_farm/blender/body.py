@@ -52,23 +52,40 @@ def _mesh(body: BakedBody, name: str, hidden: np.ndarray | None = None) -> bpy.t
 
 
 def _triangles(name: str, vertices: np.ndarray, faces: np.ndarray, corner_uvs: np.ndarray | None) -> bpy.types.Mesh:
+    """A smooth-shaded triangle mesh. From Blender 4.1 the positions, corners and UVs are written straight into
+    their attributes and `shade_smooth` drops the sharp-face flags: half the time of the per-element RNA
+    properties (17 against 34 ms for the body's 27,420 triangles, issue 15), the same mesh."""
     mesh = bpy.data.meshes.new(name)
     v = vertices.shape[0]
     f = faces.shape[0]
+    direct = bpy.app.version >= (4, 1, 0)
     mesh.vertices.add(v)
-    mesh.vertices.foreach_set("co", vertices.astype(np.float32).ravel())
     mesh.loops.add(f * 3)
-    mesh.loops.foreach_set("vertex_index", faces.astype(np.int32).ravel())
     mesh.polygons.add(f)
+    positions = vertices.astype(np.float32).ravel()
+    corners = faces.astype(np.int32).ravel()
+    if direct:
+        mesh.attributes["position"].data.foreach_set("vector", positions)
+        mesh.attributes[".corner_vert"].data.foreach_set("value", corners)
+    else:
+        mesh.vertices.foreach_set("co", positions)
+        mesh.loops.foreach_set("vertex_index", corners)
     mesh.polygons.foreach_set("loop_start", np.arange(0, f * 3, 3, dtype=np.int32))
     if bpy.app.version < (4, 0, 0):  # loop_total became derived (read-only) in 4.0
         mesh.polygons.foreach_set("loop_total", np.full(f, 3, dtype=np.int32))
     uv = mesh.uv_layers.new(name="UVMap")
     if corner_uvs is not None:
-        uv.data.foreach_set("uv", corner_uvs.astype(np.float32).ravel())
+        uvs = corner_uvs.astype(np.float32).ravel()
+        if direct:
+            mesh.attributes[uv.name].data.foreach_set("vector", uvs)
+        else:
+            uv.data.foreach_set("uv", uvs)
     mesh.update(calc_edges=True)
     mesh.validate(clean_customdata=False)
-    mesh.polygons.foreach_set("use_smooth", np.ones(f, dtype=bool))
+    if direct:
+        mesh.shade_smooth()
+    else:
+        mesh.polygons.foreach_set("use_smooth", np.ones(f, dtype=bool))
     return mesh
 
 
@@ -157,7 +174,6 @@ def dress_actor(actor: Actor, body: BakedBody, appearance, material, name: str,
     scene = bpy.context.scene
     for piece in outfit_pieces(body, appearance.outfit) if pieces is None else pieces:
         mesh = _triangles(f"{name}_{piece.name}", piece.vertices, piece.faces, piece.corner_uvs)
-        mesh.polygons.foreach_set("use_smooth", np.ones(len(piece.faces), dtype=bool))
         _paint_piece(mesh, piece, appearance)
         mesh.materials.append(material)
         obj = bpy.data.objects.new(f"{name}_{piece.name}", mesh)

@@ -446,12 +446,61 @@ def test_vertex_groups_hold_the_rounded_weights_in_the_order_they_were_added_by_
         assert sum(map(len, made["by_value"])) > sum(map(len, made["now"]))  # there were zero members to drop
 
 
+def _triangles_per_element(name, vertices, faces, corner_uvs):
+    """body._triangles as it was before issue 15 wrote the attributes straight: per-element RNA properties."""
+    mesh = bpy.data.meshes.new(name)
+    mesh.vertices.add(len(vertices))
+    mesh.vertices.foreach_set("co", vertices.astype(np.float32).ravel())
+    mesh.loops.add(len(faces) * 3)
+    mesh.loops.foreach_set("vertex_index", faces.astype(np.int32).ravel())
+    mesh.polygons.add(len(faces))
+    mesh.polygons.foreach_set("loop_start", np.arange(0, len(faces) * 3, 3, dtype=np.int32))
+    uv = mesh.uv_layers.new(name="UVMap")
+    if corner_uvs is not None:
+        uv.data.foreach_set("uv", corner_uvs.astype(np.float32).ravel())
+    mesh.update(calc_edges=True)
+    mesh.validate(clean_customdata=False)
+    mesh.polygons.foreach_set("use_smooth", np.ones(len(faces), dtype=bool))
+    return mesh
+
+
+def _mesh_arrays(mesh) -> dict[str, np.ndarray]:
+    """What a render reads of a mesh: positions, corners, edges, UVs, smoothness (selection flags left out)."""
+    n_vert, n_corner, n_edge, n_face = len(mesh.vertices), len(mesh.loops), len(mesh.edges), len(mesh.polygons)
+    out = {"co": np.empty(n_vert * 3, np.float32), "vertex_index": np.empty(n_corner, np.int32),
+           "edge_index": np.empty(n_corner, np.int32), "edges": np.empty(n_edge * 2, np.int32),
+           "loop_start": np.empty(n_face, np.int32), "use_smooth": np.empty(n_face, bool),
+           "uv": np.empty(n_corner * 2, np.float32)}
+    mesh.vertices.foreach_get("co", out["co"])
+    mesh.loops.foreach_get("vertex_index", out["vertex_index"])
+    mesh.loops.foreach_get("edge_index", out["edge_index"])
+    mesh.edges.foreach_get("vertices", out["edges"])
+    mesh.polygons.foreach_get("loop_start", out["loop_start"])
+    mesh.polygons.foreach_get("use_smooth", out["use_smooth"])
+    mesh.uv_layers["UVMap"].data.foreach_get("uv", out["uv"])
+    return out
+
+
+def test_meshes_written_through_their_attributes_are_the_meshes_built_element_by_element(default_body):
+    scene_module.reset()
+    faces = default_body.faces[::3]  # some vertices unused, as under garments
+    uvs = default_body.corner_uvs.reshape(-1, 3, 2)[::3].reshape(-1, 2)
+    now = _mesh_arrays(body_module._triangles("now", default_body.vertices, faces, uvs))
+    before = _mesh_arrays(_triangles_per_element("before", default_body.vertices, faces, uvs))
+    assert now.keys() == before.keys()
+    for key in now:
+        np.testing.assert_array_equal(now[key], before[key], err_msg=key)
+    assert now["use_smooth"].all() and len(now["edges"]) > len(faces) * 2
+    assert np.abs(now["uv"]).max() > 0.1
+
+
 def test_the_quicker_scene_build_renders_the_frames_and_labels_it_did_before(tmp_path, default_body, body_dir,
                                                                              monkeypatch):
     """Issue 15: the scene is reset from the factory startup file without resetting the preferences (which
     registered every add-on again), the strands' styling is copied out of the depsgraph instead of applied
-    by operator, and the skin weights go in through attributes. Over a fixed small plan in Cycles (strand hair
-    that curls, two people, distractors) the labels are identical and so are the frames, byte for byte."""
+    by operator, and the meshes and skin weights go in through attributes. Over a fixed small plan in Cycles
+    (strand hair that curls, two people, distractors) the labels are identical and so are the frames, byte for
+    byte."""
     import json
 
     from render_farm.blender import hair
@@ -478,6 +527,7 @@ def test_the_quicker_scene_build_renders_the_frames_and_labels_it_did_before(tmp
             m.setattr(scene_module, "reset", _reset_by_factory_settings)
             m.setattr(hair, "keep_still", _keep_still_by_conversion)
             m.setattr(body_module, "_add_weights", _weights_value_by_value)
+            m.setattr(body_module, "_triangles", _triangles_per_element)
             before, label_before = rendered(job, f"before{i}")
         assert label == label_before, job.template_id
         assert frames.shape == (3, 48, 48, 3) and frames.std() > 5
