@@ -120,6 +120,26 @@ def test_nearest_ranks_each_row_as_the_whole_distance_matrix_does():
     assert (np.diff(value6, axis=1) >= 0).all() and len(index6) == len(points)
 
 
+def test_open_edges_are_the_edges_of_one_triangle_only_in_row_order(default_body):
+    """open_edges counts each edge as one integer key; the result is, row for row, that of counting the sorted
+    edge rows themselves: for every garment of a full outfit, a surface with a hole, and no faces at all."""
+
+    def by_rows(faces):
+        edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+        unique, counts = np.unique(edges, axis=0, return_counts=True)
+        return unique[counts == 1]
+
+    pieces = o.outfit_pieces(default_body, OutfitParams(top="longsleeve", bottom="skirt", shoes=True))
+    holed = default_body.faces[np.arange(len(default_body.faces)) % 50 != 0]
+    for faces in [p.faces for p in pieces] + [default_body.faces, holed]:
+        got = o.open_edges(faces)
+        np.testing.assert_array_equal(got, by_rows(faces))
+        assert got.dtype == faces.dtype
+    assert len(o.open_edges(holed)) > len(o.open_edges(default_body.faces)) + 100  # the holes' rims
+    assert all(len(o.open_edges(p.faces)) > 20 for p in pieces)  # every garment has openings
+    assert o.open_edges(np.zeros((0, 3), dtype=np.int32)).shape == (0, 2)
+
+
 @pytest.mark.blender
 def test_strand_hair_follows_the_head_through_a_clip(tmp_path, default_body, body_dir):
     """Grown in Blender from the node assets, the strands keep their roots on the posed scalp in every frame
