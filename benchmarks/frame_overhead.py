@@ -208,9 +208,9 @@ def build_profile(jobs_per_action: int) -> dict[str, float]:
 
 def build_before_and_now(jobs, tmp) -> tuple[float, float]:
     """Mean ms per clip of the whole scene build, now and as it was before the scene reset kept the preferences,
-    the strands' styling was copied out of the depsgraph and the skin weights went in through attributes (the
-    factory reset, the styling applied by Blender's conversion, the weights added value by value), on the same
-    jobs, the order alternating job by job."""
+    the strands' styling was copied out of the depsgraph and the meshes and skin weights went in through
+    attributes (the factory reset, the styling applied by Blender's conversion, meshes built element by element,
+    the weights added value by value), on the same jobs, the order alternating job by job."""
     from unittest import mock
 
     from render_farm.blender import body, hair, scene, worker
@@ -218,6 +218,7 @@ def build_before_and_now(jobs, tmp) -> tuple[float, float]:
     from tests.blender.test_blender_worker import (
         _keep_still_by_conversion,
         _reset_by_factory_settings,
+        _triangles_per_element,
         _weights_value_by_value,
     )
 
@@ -228,7 +229,9 @@ def build_before_and_now(jobs, tmp) -> tuple[float, float]:
                     mock.patch.object(hair, "keep_still", _keep_still_by_conversion if way == "before" else
                                       hair.keep_still), \
                     mock.patch.object(body, "_add_weights", _weights_value_by_value if way == "before" else
-                                      body._add_weights):
+                                      body._add_weights), \
+                    mock.patch.object(body, "_triangles", _triangles_per_element if way == "before" else
+                                      body._triangles):
                 t = time.perf_counter()
                 worker.build_scene(job, tmp, default_cache_dir(), threads=1)
                 spent[way] += time.perf_counter() - t
