@@ -130,9 +130,9 @@ def _add_weights(obj: bpy.types.Object, weights: np.ndarray) -> None:
     """One vertex group per joint, in JOINT_NAMES order, each weight rounded to WEIGHT_STEP; a vertex is a member
     only of the groups it has a weight in. Each column goes in as a float attribute that Blender converts into a
     vertex group in one call: the API has no bulk setter for groups, and adding the vertices of each distinct
-    weight with `group.add` cost twice as long (70 against 35 ms a body, issue 15). Call it before the object is
-    linked to the scene: bpy.ops updates the view layer around each call, which evaluates a linked mesh whose
-    attributes changed (30 against 10 ms a body)."""
+    weight with `group.add` took 70 ms a body against 10 (issue 15). Call it before the object is linked to the
+    scene: bpy.ops updates the view layer around each call, which evaluates a linked mesh whose attributes
+    changed (30 ms a body when linked)."""
     steps = np.round(weights / WEIGHT_STEP)
     steps[weights <= 1e-4] = 0.0
     columns = np.ascontiguousarray((steps * WEIGHT_STEP).T, dtype=np.float32)  # foreach_set wants contiguous

@@ -494,7 +494,7 @@ def hidden_body_faces(body: BakedBody, pieces: list[OutfitPiece]) -> np.ndarray:
 def open_edges(faces: np.ndarray) -> np.ndarray:
     """(E, 2) edges of one triangle only: a surface's open edges, (low, high) rows in lexicographic order.
     Each edge is counted as one integer key, low * n + high: `np.unique(axis=0)` sorted the rows as records,
-    12 ms a garment against 2 (issue 15)."""
+    11 ms a garment against 1.2 (issue 15)."""
     edges = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
     if len(edges) == 0:
         return edges
