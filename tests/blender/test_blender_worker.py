@@ -421,7 +421,7 @@ def _stored_groups(obj) -> list[list[tuple[int, float]]]:
     return [[(g.group, g.weight) for g in v.groups] for v in obj.data.vertices]
 
 
-def test_vertex_groups_hold_the_rounded_weights_in_the_order_they_were_added_by_value(tmp_path, default_body):
+def test_vertex_groups_hold_the_rounded_weights_in_the_order_they_were_added_by_value(default_body):
     """The body's and a garment's skin weights go in through attributes: per vertex the same groups, in the
     same stored order, with the same weights as added value by value; only the members of weight 0 (weights
     under half a step) are gone, and the armature ignores those."""
@@ -430,8 +430,8 @@ def test_vertex_groups_hold_the_rounded_weights_in_the_order_they_were_added_by_
 
     scene_module.reset()
     piece = outfit_pieces(default_body, OutfitParams(top="longsleeve", bottom="skirt", hair="none"))[1]
-    for weights, faces in ((default_body.joint_weights, default_body.faces), (piece.weights, piece.faces)):
-        vertices = default_body.vertices if weights is default_body.joint_weights else piece.vertices
+    for vertices, faces, weights in ((default_body.vertices, default_body.faces, default_body.joint_weights),
+                                     (piece.vertices, piece.faces, piece.weights)):
         made = {}
         for way, add in (("now", body_module._add_weights), ("by_value", _weights_value_by_value)):
             obj = bpy.data.objects.new(way, body_module._triangles(way, vertices, faces, None))
