@@ -60,7 +60,8 @@ def actions_markdown() -> str:
         "[img/actions/vocabulary_sheet.jpg](img/actions/vocabulary_sheet.jpg).",
         "",
     ]
-    short = {"ntu_rgbd_120": "NTU", "kinetics_400": "Kinetics-400", "ucf101": "UCF101", "hmdb51": "HMDB51"}
+    short = {"ntu_rgbd_120": "NTU", "kinetics_400": "Kinetics-400", "ucf101": "UCF101", "hmdb51": "HMDB51",
+             "ut_interaction": "UT-Interaction", "kth": "KTH"}
     for family in FAMILY_ORDER:
         members = [t for t in library if t.family == family]
         lines += [f"## {FAMILY_TITLES[family]} ({len(members)})", "",

@@ -3,14 +3,18 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+import torch
 import yaml
+from PIL import Image
 
 from render_farm.core.label.labels import ClipLabel
 from render_farm.core.plan.config import load_config
@@ -198,6 +202,81 @@ def test_training_runs_on_the_rendered_quickstart_as_it_stands(quickstart, tmp_p
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     metrics = json.loads((run / "eval-val" / "metrics.json").read_text())
     assert metrics["clips"] == 4 and set(metrics["per_class"]) == {"walk", "wave", "squat", "jumping_jacks"}
+
+
+def _as_real_set(rendered: Path, root: Path, names: dict[str, str]) -> Path:
+    """The rendered clips re-encoded as MPEG-4 AVI in a folder per real class name, their clip index as the
+    group in the file name (`clip_<job>_<group>_0.avi`): a stand-in for a real dataset on disk."""
+    for line in (rendered / "train.txt").read_text().splitlines() + (rendered / "val.txt").read_text().splitlines():
+        rel = line.split()[0]
+        action, job = Path(rel).parent.name, Path(rel).stem
+        group = int(job.rsplit("_", 1)[1]) + 1
+        dst = root / names[action] / f"clip_{job.replace('_', '-')}_{group}_0.avi"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        with av.open(str(rendered / rel)) as src, av.open(str(dst), "w") as out:
+            stream = out.add_stream("mpeg4", rate=12)
+            stream.width, stream.height, stream.pix_fmt = 112, 112, "yuv420p"
+            for frame in src.decode(video=0):
+                for packet in stream.encode(frame.reformat(width=112, height=112, format="yuv420p")):
+                    out.mux(packet)
+            for packet in stream.encode():
+                out.mux(packet)
+    return root
+
+
+def test_transfer_study_on_a_stand_in_real_set_resumes_after_a_kill(quickstart, tmp_path):
+    rendered, _ = quickstart
+    names = {"walk": "Walking", "wave": "HandWaving", "squat": "Squatting", "jumping_jacks": "JumpingJack"}
+    real = _as_real_set(rendered, tmp_path / "real", names)
+    assert sorted(p.suffix for p in real.rglob("*.*")) == [".avi"] * 8
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("template_id,real_class\n" + "".join(f"{k},{v}\n" for k, v in names.items()))
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(yaml.safe_dump({
+        "common": {"model": "small", "num_frames": 4, "crop_size": 32, "batch_size": 4, "whole_video": True,
+                   "frame_fit": "squash"},
+        "pretrain": {"epochs": 2}, "linear_probe": {"epochs": 2}, "finetune": {"epochs": 2}}))
+    study = tmp_path / "study"
+    args = ["train", "transfer", "--synthetic", str(rendered), "--real", str(real), "--out", str(study),
+            "--mapping", str(mapping), "--groups", "ut_interaction", "--recipe", str(recipe)]
+    exe = Path(sys.executable).with_name("synthact")
+    proc = subprocess.Popen([str(exe), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    first = study / "folds" / "fold1" / "zero_shot" / "result.json"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None and not first.is_file():
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the study finished before it could be killed"
+    assert first.is_file() and not (study / "transfer.json").exists()
+    pretrained = (study / "pretrain" / "last.pt").stat().st_mtime_ns
+    kept = first.stat().st_mtime_ns
+
+    resumed = run_cli(*args)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert (study / "pretrain" / "last.pt").stat().st_mtime_ns == pretrained  # not trained again
+    assert first.stat().st_mtime_ns == kept  # a finished run is not run again
+    table = json.loads((study / "transfer.json").read_text())
+    assert table["classes"] == sorted(names.values()) and table["folds"] == 2 and table["chance"] == 0.25
+    assert list(table["arms"]) == ["zero_shot", "linear_probe", "finetune", "scratch"]
+    for arm in table["arms"].values():
+        assert set(arm["top1_per_fold"]) == {"fold1", "fold2"}
+        assert sum(map(sum, arm["confusion"])) == 8  # every clip tested exactly once over the folds
+        folds = list(arm["top1_per_fold"].values())
+        assert arm["top1_mean"] == pytest.approx(sum(folds) / 2)
+        assert set(arm["per_class"]) == set(names.values())
+    markdown = (study / "transfer.md").read_text()
+    assert "| fine-tuned from synthetic |" in markdown and "| same recipe from scratch |" in markdown
+    with Image.open(study / "transfer.png") as png:
+        assert png.size[0] > 300
+    # Fine-tuning started from the synthetic checkpoint; from scratch did not.
+    synthetic = torch.load(study / "pretrain" / "last.pt", weights_only=True)["model"]
+    tuned = torch.load(study / "folds" / "fold1" / "finetune" / "last.pt", weights_only=True)["config"]
+    scratch = torch.load(study / "folds" / "fold1" / "scratch" / "last.pt", weights_only=True)["config"]
+    assert tuned["checkpoint"] == str(study / "pretrain" / "last.pt") and tuned["mapping"] == str(mapping)
+    assert scratch["checkpoint"] is None and scratch["mode"] == "pretrain"
+    assert synthetic["blocks.5.proj.weight"].shape[0] == 4
 
 
 @pytest.fixture(scope="module")

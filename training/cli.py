@@ -26,6 +26,9 @@ CkptOpt = Annotated[Path | None, typer.Option("--checkpoint", help="Weights to s
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override any config field: key=value.")]
 ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue from OUT/last.pt if it exists.")]
 DeviceOpt = Annotated[str | None, typer.Option("--device", help="auto, cpu or cuda.")]
+MappingOpt = Annotated[str | None, typer.Option(
+    "--mapping", help="Class mapping from the data's classes to the checkpoint's: a CSV, a library mapping "
+                      "(ucf101, hmdb51, kinetics_400, ntu_rgbd_120, ut_interaction, kth) or 'names'.")]
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -49,14 +52,15 @@ def _needs_the_train_extra() -> None:
                   "pip install -e '.[train]' in a checkout, or pip install 'synthact[train]'")
 
 
-def _train(mode: str, config, data, model, epochs, out, batch_size, lr, checkpoint, sets, resume, device) -> None:
+def _train(mode: str, config, data, model, epochs, out, batch_size, lr, checkpoint, sets, resume, device,
+           mapping=None) -> None:
     from training.config import build_config
     from training.engine.loop import train
 
     try:
         cfg = build_config(config, {"mode": mode, "data": data, "model": model, "epochs": epochs, "out": out,
                                     "batch_size": batch_size, "lr": lr, "checkpoint": checkpoint,
-                                    "device": device}, sets)
+                                    "device": device, "mapping": mapping}, sets)
         train(cfg, resume=resume, console=console)
     except SynthActError as exc:
         _fail(str(exc))
@@ -75,17 +79,21 @@ def pretrain(config: ConfigOpt = None, data: DataOpt = None, model: ModelOpt = N
 @app.command()
 def finetune(config: ConfigOpt = None, data: DataOpt = None, checkpoint: CkptOpt = None, model: ModelOpt = None,
              epochs: EpochsOpt = None, out: OutOpt = None, batch_size: BatchOpt = None, lr: LrOpt = None,
-             set_: SetOpt = None, resume: ResumeOpt = False, device: DeviceOpt = None) -> None:
-    """Train all weights from a checkpoint, with a new classifier for the dataset's classes."""
-    _train("finetune", config, data, model, epochs, out, batch_size, lr, checkpoint, set_, resume, device)
+             set_: SetOpt = None, resume: ResumeOpt = False, device: DeviceOpt = None,
+             mapping: MappingOpt = None) -> None:
+    """Train all weights from a checkpoint, with a new classifier for the dataset's classes (its rows from
+    the mapped classes' rows with --mapping, else random)."""
+    _train("finetune", config, data, model, epochs, out, batch_size, lr, checkpoint, set_, resume, device, mapping)
 
 
 @app.command("linear-probe")
 def linear_probe(config: ConfigOpt = None, data: DataOpt = None, checkpoint: CkptOpt = None,
                  model: ModelOpt = None, epochs: EpochsOpt = None, out: OutOpt = None, batch_size: BatchOpt = None,
-                 lr: LrOpt = None, set_: SetOpt = None, resume: ResumeOpt = False, device: DeviceOpt = None) -> None:
-    """Train only a new classifier on a frozen backbone."""
-    _train("linear-probe", config, data, model, epochs, out, batch_size, lr, checkpoint, set_, resume, device)
+                 lr: LrOpt = None, set_: SetOpt = None, resume: ResumeOpt = False, device: DeviceOpt = None,
+                 mapping: MappingOpt = None) -> None:
+    """Train only a new classifier on a frozen backbone (its rows from the mapped classes' with --mapping)."""
+    _train("linear-probe", config, data, model, epochs, out, batch_size, lr, checkpoint, set_, resume, device,
+           mapping)
 
 
 @app.command("eval")
@@ -93,13 +101,14 @@ def eval_(checkpoint: Annotated[Path, typer.Option("--checkpoint", help="Checkpo
           data: DataOpt = None, split: Annotated[str, typer.Option(help="Split to evaluate.")] = "val",
           out: OutOpt = None, clips: Annotated[int | None, typer.Option(min=1, help="Clips per video.")] = None,
           crops: Annotated[int | None, typer.Option(min=1, help="Crops per clip.")] = None,
-          device: DeviceOpt = None) -> None:
-    """Top-1, top-5, mean class accuracy, per-class accuracy and the confusion matrix."""
+          device: DeviceOpt = None, mapping: MappingOpt = None) -> None:
+    """Top-1, top-5, mean class accuracy, per-class accuracy and the confusion matrix. With --mapping, a model
+    of other classes is scored on the data's classes only (zero-shot)."""
     from training.engine.loop import run_eval
 
     try:
         run_eval(checkpoint, data, split, out, {"eval_clips": clips, "eval_crops": crops, "device": device},
-                 console=console)
+                 console=console, mapping=mapping)
     except (SynthActError, ValueError) as exc:
         _fail(str(exc))
 
@@ -115,5 +124,29 @@ def bias(checkpoint: Annotated[Path, typer.Option("--checkpoint", help="A model 
 
     try:
         bias_analysis(checkpoint, data, split, out, image_weights, console=console)
+    except (SynthActError, ValueError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def transfer(
+    synthetic: Annotated[Path, typer.Option(help="A synthetic checkpoint (.pt), a SynthAct dataset folder, or a "
+                                                 "dataset config (.yaml) to render first.")],
+    real: Annotated[Path, typer.Option(help="The real dataset (any layout train accepts).")],
+    out: Annotated[Path, typer.Option(help="Study folder (runs, transfer.json, transfer.md, transfer.png).")],
+    mapping: MappingOpt = None,
+    groups: Annotated[str | None, typer.Option(
+        help="Group pattern for grouped folds: ut_interaction, ucf101, kth, or a regular expression on file "
+             "names. Without it, UCF101 and HMDB51 use their published splits.")] = None,
+    folds: Annotated[int | None, typer.Option(min=2, help="Folds of whole groups (default: leave one group "
+                                                          "out; splits: 3).")] = None,
+    recipe: Annotated[Path | None, typer.Option(help="Recipe YAML (common, pretrain, linear_probe, finetune, "
+                                                     "arms): docs/training.md.")] = None,
+) -> None:
+    """Zero-shot, linear probe, and fine-tuning from synthetic against from scratch, over every fold; resumable."""
+    from training.analysis.transfer import run_transfer
+
+    try:
+        run_transfer(synthetic, real, out, mapping, groups, folds, recipe, console=console)
     except (SynthActError, ValueError) as exc:
         _fail(str(exc))

@@ -37,11 +37,21 @@ class TrainConfig(BaseModel):
     num_frames: int = Field(8, ge=1, le=256)
     crop_size: int = Field(64, ge=32, le=512)
     clip_seconds: float = Field(2.0, gt=0)
+    whole_video: bool = Field(False, description="Spread num_frames over the whole video instead of a "
+                                                 "clip_seconds window (segmented clips of one whole action).")
+    frame_fit: Literal["crop", "squash"] = Field(
+        "crop", description="crop: square crops of the frame; squash: the whole frame resized to a square.")
     flip: bool = Field(True, description="Random horizontal flips (turn off when left/right is the class).")
     min_crop_area: float = Field(0.4, gt=0, le=1, description="Smallest random crop, as a share of the frame.")
+    color_jitter: float = Field(0.0, ge=0, le=1, description="Random brightness, contrast and saturation "
+                                                                 "per training clip, each within 1 +- this.")
+    grayscale_probability: float = Field(0.0, ge=0, le=1, description="Chance a training clip is made grey.")
     dropout: float = Field(0.5, ge=0, lt=1)
 
     checkpoint: Path | None = Field(None, description="Start from these weights (finetune, linear-probe).")
+    mapping: str | None = Field(None, description="Class mapping from the data's classes to the checkpoint's "
+                                                  "(a CSV or a library mapping name): the new classifier's rows "
+                                                  "start from the mapped classes' rows.")
     epochs: int = Field(10, ge=1)
     batch_size: int = Field(8, ge=1)
     grad_accum: int = Field(1, ge=1)

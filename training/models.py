@@ -77,6 +77,26 @@ def classifier(model: nn.Module) -> nn.Linear:
     return head.proj
 
 
+def checkpoint_head(path: Path) -> tuple[list[str], nn.Linear]:
+    """The classes and the final linear layer of a SynthAct training checkpoint (for class-mapped heads)."""
+    from training.engine.checkpoint import load_checkpoint
+
+    state = load_checkpoint(path)
+    if "classes" not in state or "model" not in state:
+        raise ModelError(f"{path}: not a SynthAct training checkpoint (no classes): a class mapping needs one")
+    weights = {k: v for k, v in state["model"].items() if k.endswith(".proj.weight")}
+    if len(weights) != 1:
+        raise ModelError(f"{path}: no single classifier layer (.proj) in the checkpoint")
+    key, weight = next(iter(weights.items()))
+    bias = state["model"].get(key[: -len("weight")] + "bias")
+    head = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
+    with torch.no_grad():
+        head.weight.copy_(weight)
+        if bias is not None:
+            head.bias.copy_(bias)
+    return list(state["classes"]), head
+
+
 def replace_classifier(model: nn.Module, num_classes: int) -> None:
     old = classifier(model)
     model.blocks[-1].proj = nn.Linear(old.in_features, num_classes)

@@ -17,6 +17,8 @@ MAPPED_DATASETS = {
     "kinetics_400": ("Kinetics-400", "kinetics_class"),
     "ucf101": ("UCF101", "ucf101_class"),
     "hmdb51": ("HMDB51", "hmdb51_class"),
+    "ut_interaction": ("UT-Interaction", "ut_interaction_class"),
+    "kth": ("KTH", "kth_class"),
 }
 
 

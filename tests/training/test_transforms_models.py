@@ -24,6 +24,30 @@ def test_transforms_shapes_and_determinism():
     assert torch.allclose(norm, torch.zeros_like(norm))
 
 
+def test_squash_keeps_the_whole_frame_and_jitter_changes_colour_only():
+    clip = torch.zeros(3, 6, 40, 80)
+    clip[:, :, :, :4] = 1.0  # a bright stripe at the left edge: a centre crop cuts it away
+    squashed = T.eval_views(clip, 4, 32, crops=3, fit="squash")
+    assert len(squashed) == 1 and squashed[0].shape == (3, 4, 32, 32)
+    assert squashed[0][..., 0].mean() > 1.5  # the stripe is there (normalized 1.0 is 2.44)
+    cropped = T.eval_views(clip, 4, 32, crops=1)[0]
+    assert cropped[..., 0].max() < 0  # the centre crop lost it
+    g = torch.Generator().manual_seed(0)
+    trained = T.train_transform(clip, 4, 32, g, flip=False, min_crop_area=1.0, fit="squash")
+    assert trained.shape == (3, 4, 32, 32) and trained[..., 0].mean() > 0
+    colour = torch.rand(3, 5, 16, 16)
+    grey = T.color_jitter(colour, 0.0, 1.0, torch.Generator().manual_seed(1))
+    assert torch.equal(grey[0], grey[1]) and torch.equal(grey[1], grey[2])
+    jittered = T.color_jitter(colour, 0.4, 0.0, torch.Generator().manual_seed(1))
+    assert jittered.shape == colour.shape and 0 <= jittered.min() and jittered.max() <= 1
+    assert not torch.equal(jittered, colour)
+    # One change for the whole clip: frames that were equal stay equal.
+    still = colour[:, :1].expand(-1, 5, -1, -1)
+    out = T.color_jitter(still, 0.4, 0.0, torch.Generator().manual_seed(2))
+    assert all(torch.equal(out[:, 0], out[:, t]) for t in range(5))
+    assert torch.equal(T.color_jitter(colour, 0.0, 0.0, g), colour)
+
+
 @pytest.mark.parametrize("name", PRESETS)
 def test_every_preset_builds_for_any_class_count(name):
     frames = 4

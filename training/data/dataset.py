@@ -43,6 +43,10 @@ class VideoClipDataset(torch.utils.data.Dataset):
         seed: int = 0,
         frame_mode: FrameMode = "motion",
         min_crop_area: float = 0.4,
+        whole_video: bool = False,
+        fit: T.FrameFit = "crop",
+        color_jitter: float = 0.0,
+        grayscale_probability: float = 0.0,
     ):
         self.videos = videos
         self.train = train
@@ -55,6 +59,10 @@ class VideoClipDataset(torch.utils.data.Dataset):
         self.seed = seed
         self.frame_mode = frame_mode
         self.min_crop_area = min_crop_area
+        self.whole_video = whole_video
+        self.fit = fit
+        self.color_jitter = color_jitter
+        self.grayscale_probability = grayscale_probability
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -77,7 +85,15 @@ class VideoClipDataset(torch.utils.data.Dataset):
         try:
             video = EncodedVideo.from_path(str(path), decoder="pyav", decode_audio=False)
             duration = float(video.duration)
-            if self.train:
+            if self.whole_video:
+                # A segmented clip holds one whole action: frames spread over all of it, as rendered clips do.
+                if self.train:  # a little temporal jitter: 80-100% of the video
+                    length = duration * float(torch.empty(1).uniform_(0.8, 1.0, generator=g))
+                    start = float(torch.empty(1).uniform_(0.0, duration - length, generator=g))
+                    spans = [(start, start + length)]
+                else:
+                    spans = [(0.0, duration)] * self.clips_per_video
+            elif self.train:
                 # RandomClipSampler draws from Python's random: seed it for this sample only.
                 state = random.getstate()
                 random.seed(int(torch.randint(0, 2**31, (1,), generator=g)))
@@ -101,9 +117,10 @@ class VideoClipDataset(torch.utils.data.Dataset):
                 clip = self._frames(T.temporal_subsample(data, self.num_frames).div_(255.0), g)
                 if self.train:
                     views.append(T.train_transform(clip, self.num_frames, self.crop_size, g, self.flip,
-                                                       self.min_crop_area))
+                                                       self.min_crop_area, self.fit, self.color_jitter,
+                                                       self.grayscale_probability))
                 else:
-                    views.extend(T.eval_views(clip, self.num_frames, self.crop_size, self.crops))
+                    views.extend(T.eval_views(clip, self.num_frames, self.crop_size, self.crops, self.fit))
             video.close()
         except Exception as exc:  # corrupt, truncated or unreadable: skipped and counted by collate
             warnings.warn(f"skipping unreadable video {path}: {type(exc).__name__}: {exc}", stacklevel=1)

@@ -7,10 +7,12 @@ transforms take an explicit torch.Generator, so augmentation is reproducible per
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
+FrameFit = Literal["crop", "squash"]
 KINETICS_MEAN = (0.45, 0.45, 0.45)
 KINETICS_STD = (0.225, 0.225, 0.225)
 
@@ -36,6 +38,15 @@ def short_side_resize(clip: torch.Tensor, size: int) -> torch.Tensor:
     else:
         new_h, new_w = max(1, round(h * size / w)), size
     out = F.interpolate(clip.transpose(0, 1), size=(new_h, new_w), mode="bilinear", align_corners=False,
+                        antialias=True)
+    return out.transpose(0, 1)
+
+
+def squash(clip: torch.Tensor, size: int) -> torch.Tensor:
+    """The whole frame resized to size x size, whatever its aspect ratio (nothing cropped away)."""
+    if clip.shape[-2:] == (size, size):
+        return clip
+    out = F.interpolate(clip.transpose(0, 1), size=(size, size), mode="bilinear", align_corners=False,
                         antialias=True)
     return out.transpose(0, 1)
 
@@ -92,6 +103,26 @@ def horizontal_flip(clip: torch.Tensor) -> torch.Tensor:
     return clip.flip(-1)
 
 
+def color_jitter(clip: torch.Tensor, strength: float, grayscale_probability: float,
+                 generator: torch.Generator) -> torch.Tensor:
+    """One random brightness, contrast and saturation change for the whole clip (each factor in
+    [1 - strength, 1 + strength]), then grey with `grayscale_probability`: colours that differ between
+    rendered and filmed people and places stop being cues. Values stay in [0, 1]."""
+    def factor() -> float:
+        return 1.0 + strength * (2.0 * float(torch.rand(1, generator=generator)) - 1.0)
+
+    if strength > 0:
+        grey = (0.299 * clip[0] + 0.587 * clip[1] + 0.114 * clip[2]).unsqueeze(0)
+        clip = clip * factor()  # brightness
+        clip = (clip - grey.mean()) * factor() + grey.mean()  # contrast about the clip's mean grey
+        grey = (0.299 * clip[0] + 0.587 * clip[1] + 0.114 * clip[2]).unsqueeze(0)
+        clip = grey + (clip - grey) * factor()  # saturation
+        clip = clip.clamp(0.0, 1.0)
+    if grayscale_probability > 0 and float(torch.rand(1, generator=generator)) < grayscale_probability:
+        clip = (0.299 * clip[0] + 0.587 * clip[1] + 0.114 * clip[2]).unsqueeze(0).expand(3, -1, -1, -1)
+    return clip
+
+
 def normalize(clip: torch.Tensor, mean=KINETICS_MEAN, std=KINETICS_STD) -> torch.Tensor:
     m = torch.tensor(mean, dtype=clip.dtype).view(-1, 1, 1, 1)
     s = torch.tensor(std, dtype=clip.dtype).view(-1, 1, 1, 1)
@@ -99,15 +130,26 @@ def normalize(clip: torch.Tensor, mean=KINETICS_MEAN, std=KINETICS_STD) -> torch
 
 
 def train_transform(clip: torch.Tensor, num_frames: int, crop_size: int, generator: torch.Generator,
-                    flip: bool = True, min_crop_area: float = 0.4) -> torch.Tensor:
+                    flip: bool = True, min_crop_area: float = 0.4, fit: FrameFit = "crop",
+                    jitter: float = 0.0, grayscale_probability: float = 0.0) -> torch.Tensor:
+    """fit "crop": a random box of the frame; "squash": the same, of the whole frame squashed to a square
+    first, so that a box of area 1 is the whole frame (what "squash" evaluation sees)."""
     clip = temporal_subsample(clip, num_frames)
+    if fit == "squash":
+        clip = squash(clip, crop_size)
     clip = random_resized_crop(clip, crop_size, generator, scale=(min_crop_area, 1.0))
     if flip and float(torch.rand(1, generator=generator)) < 0.5:
         clip = horizontal_flip(clip)
+    if jitter > 0 or grayscale_probability > 0:
+        clip = color_jitter(clip, jitter, grayscale_probability, generator)
     return normalize(clip)
 
 
-def eval_views(clip: torch.Tensor, num_frames: int, crop_size: int, crops: int) -> list[torch.Tensor]:
+def eval_views(clip: torch.Tensor, num_frames: int, crop_size: int, crops: int, fit: FrameFit = "crop"
+               ) -> list[torch.Tensor]:
+    """fit "crop": short side resized, `crops` square crops; "squash": the whole frame, one view."""
     clip = temporal_subsample(clip, num_frames)
+    if fit == "squash":
+        return [normalize(squash(clip, crop_size))]
     clip = short_side_resize(clip, crop_size)
     return [normalize(c) for c in spatial_crops(clip, crop_size, crops)]

@@ -17,10 +17,11 @@ from synthact.errors import SynthActError
 from training.config import TrainConfig
 from training.data.dataset import VideoClipDataset, collate
 from training.data.lists import VideoList, load_video_list
+from training.data.mapping import RestrictedModel, build_mapping
 from training.engine import checkpoint as ckpt
 from training.engine.distributed import Dist, ShardSampler, all_reduce_sum, barrier, init_distributed, shutdown
 from training.engine.metrics import Tally, plot_learning_curve, summarize, write_confusion
-from training.models import build_model, freeze_backbone, load_backbone_weights, replace_classifier
+from training.models import build_model, checkpoint_head, freeze_backbone, load_backbone_weights, replace_classifier
 
 CHECKPOINT = "last.pt"
 
@@ -54,7 +55,7 @@ def video_lists(cfg: TrainConfig) -> tuple[VideoList, VideoList]:
 def eval_dataset(cfg: TrainConfig, videos: VideoList, frame_mode: str = "motion") -> VideoClipDataset:
     return VideoClipDataset(videos, train=False, num_frames=cfg.num_frames, crop_size=cfg.crop_size,
                             clip_seconds=cfg.clip_seconds, clips_per_video=cfg.eval_clips, crops=cfg.eval_crops,
-                            seed=cfg.seed, frame_mode=frame_mode)
+                            seed=cfg.seed, frame_mode=frame_mode, whole_video=cfg.whole_video, fit=cfg.frame_fit)
 
 
 def _loader(dataset, sampler, cfg: TrainConfig, batch_size: int) -> torch.utils.data.DataLoader:
@@ -107,8 +108,15 @@ def _build(cfg: TrainConfig, classes: list[str], device: torch.device, console: 
     params = list(model.parameters())
     if cfg.mode in ("finetune", "linear-probe"):
         skipped = load_backbone_weights(model, cfg.checkpoint)
-        replace_classifier(model, len(classes))  # a new head for the new classes
-        console.print(f"loaded {cfg.checkpoint} ({len(skipped)} tensors not taken: new head)", highlight=False,
+        if cfg.mapping is None:
+            replace_classifier(model, len(classes))  # a new head for the new classes
+            head = "new head"
+        else:  # the new head's rows start from the checkpoint's rows of the mapped classes
+            source_classes, source_head = checkpoint_head(cfg.checkpoint)
+            mapping = build_mapping(classes, source_classes, cfg.mapping)
+            model.blocks[-1].proj = mapping.head_from(source_head)
+            head = f"head rows from {cfg.mapping} mapping"
+        console.print(f"loaded {cfg.checkpoint} ({len(skipped)} tensors not taken: {head})", highlight=False,
                       markup=False)
         params = freeze_backbone(model) if cfg.mode == "linear-probe" else list(model.parameters())
     model.to(device)
@@ -117,20 +125,23 @@ def _build(cfg: TrainConfig, classes: list[str], device: torch.device, console: 
     return model, params
 
 
-def train(cfg: TrainConfig, resume: bool = False, console: Console | None = None) -> dict:
-    """Train per cfg.mode; writes last.pt, metrics.jsonl, learning_curve.png into cfg.out."""
+def train(cfg: TrainConfig, resume: bool = False, console: Console | None = None,
+          lists: tuple[VideoList, VideoList] | None = None) -> dict:
+    """Train per cfg.mode; writes last.pt, metrics.jsonl, learning_curve.png into cfg.out.
+    `lists` (training, validation) replace the lists cfg.data names (a cross-validation fold's)."""
     console = console or Console(stderr=True)
     device = pick_device(cfg)
     d = init_distributed(device.type)
     try:
-        return _train(cfg, resume, console, device, d)
+        return _train(cfg, resume, console, device, d, lists)
     finally:
         shutdown(d)
 
 
-def _train(cfg: TrainConfig, resume: bool, console: Console, device: torch.device, d: Dist) -> dict:
+def _train(cfg: TrainConfig, resume: bool, console: Console, device: torch.device, d: Dist,
+           lists: tuple[VideoList, VideoList] | None = None) -> dict:
     torch.manual_seed(cfg.seed)
-    train_list, val_list = video_lists(cfg)
+    train_list, val_list = lists or video_lists(cfg)
     classes = train_list.classes
     out = Path(cfg.out)
     if d.main:
@@ -146,7 +157,9 @@ def _train(cfg: TrainConfig, resume: bool, console: Console, device: torch.devic
         opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     train_set = VideoClipDataset(train_list, train=True, num_frames=cfg.num_frames, crop_size=cfg.crop_size,
                                  clip_seconds=cfg.clip_seconds, flip=cfg.flip, seed=cfg.seed,
-                                 min_crop_area=cfg.min_crop_area)
+                                 min_crop_area=cfg.min_crop_area, whole_video=cfg.whole_video,
+                                 fit=cfg.frame_fit, color_jitter=cfg.color_jitter,
+                                 grayscale_probability=cfg.grayscale_probability)
     sampler = torch.utils.data.DistributedSampler(train_set, num_replicas=d.world_size, rank=d.rank,
                                                   shuffle=True, seed=cfg.seed, drop_last=False)
     loader = _loader(train_set, sampler, cfg, cfg.batch_size)
@@ -244,8 +257,9 @@ def model_from_checkpoint(path: Path, device: torch.device) -> tuple[nn.Module, 
 
 
 def run_eval(checkpoint: Path, data: Path | None, split: str, out: Path | None, overrides: dict,
-             console: Console | None = None) -> dict:
-    """Evaluate a checkpoint; writes metrics.json, confusion.csv and confusion.png."""
+             console: Console | None = None, mapping: str | None = None, videos: VideoList | None = None) -> dict:
+    """Evaluate a checkpoint; writes metrics.json, confusion.csv and confusion.png. With a class mapping the
+    data's classes may differ from the checkpoint's (zero-shot); `videos` replaces `data` (a fold's list)."""
     console = console or Console(stderr=True)
     model, cfg, classes = model_from_checkpoint(checkpoint, available_device())
     cfg = cfg.model_copy(update={k: v for k, v in overrides.items() if v is not None})
@@ -253,12 +267,18 @@ def run_eval(checkpoint: Path, data: Path | None, split: str, out: Path | None, 
     model.to(device)
     d = init_distributed(device.type)
     try:
-        videos = load_video_list(data or cfg.data, split, layout=cfg.layout if data is None else None,
-                                 fold=cfg.fold, classes_file=cfg.classes_file, videos=cfg.videos)
-        if videos.classes != classes:
-            raise SynthActError(f"{videos.source}: classes differ from the checkpoint's ({len(classes)} classes)")
+        if videos is None:
+            videos = load_video_list(data or cfg.data, split, layout=cfg.layout if data is None else None,
+                                     fold=cfg.fold, classes_file=cfg.classes_file, videos=cfg.videos)
+        if mapping is not None:  # zero-shot: scored on the data's classes only, through the mapping
+            model = RestrictedModel(model, build_mapping(videos.classes, classes, mapping))
+            classes = videos.classes
+        elif videos.classes != classes:
+            raise SynthActError(f"{videos.source}: classes differ from the checkpoint's ({len(classes)} classes); "
+                                "give a class mapping (--mapping) to score it on them")
         summary, confusion, bad = evaluate(model, eval_dataset(cfg, videos), cfg, d, device, classes)
         summary["bad_videos"] = bad
+        summary["confusion"] = confusion.tolist()
         summary["views"] = {"clips": cfg.eval_clips, "crops": cfg.eval_crops}
         if d.main:
             out = Path(out or Path(checkpoint).parent / f"eval-{split}")
