@@ -214,10 +214,11 @@ def _as_real_set(rendered: Path, root: Path, names: dict[str, str]) -> Path:
         dst = root / names[action] / f"clip_{job.replace('_', '-')}_{group}_0.avi"
         dst.parent.mkdir(parents=True, exist_ok=True)
         with av.open(str(rendered / rel)) as src, av.open(str(dst), "w") as out:
-            stream = out.add_stream("mpeg4", rate=12)
+            stream = out.add_stream("mpeg4", rate=16)
             stream.width, stream.height, stream.pix_fmt = 112, 112, "yuv420p"
             for frame in src.decode(video=0):
-                for packet in stream.encode(frame.reformat(width=112, height=112, format="yuv420p")):
+                image = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+                for packet in stream.encode(image.reformat(width=112, height=112, format="yuv420p")):
                     out.mux(packet)
             for packet in stream.encode():
                 out.mux(packet)
