@@ -134,15 +134,14 @@ class VideoClipDataset(torch.utils.data.Dataset):
         if self.train:  # a little temporal jitter: 80-100% of the video
             length = float(torch.empty(1).uniform_(0.8, 1.0, generator=g))
             start = float(torch.empty(1).uniform_(0.0, 1.0 - length, generator=g))
-            spans = [(start, start + length)]
         else:
-            spans = [(0.0, 1.0)] * self.clips_per_video
-        views = []
-        for start, end in spans:
-            picked = torch.linspace(start * last, end * last, self.num_frames).round().long().clamp(0, last)
-            rgb = np.stack([frames[i].to_ndarray(format="rgb24") for i in picked.tolist()])
-            views.extend(self._views(T.to_float(torch.from_numpy(rgb)), g))
-        return views
+            start, length = 0.0, 1.0
+        picked = torch.linspace(start * last, (start + length) * last, self.num_frames).round().long().clamp(0, last)
+        rgb = np.stack([frames[i].to_ndarray(format="rgb24") for i in picked.tolist()])
+        views = self._views(T.to_float(torch.from_numpy(rgb)), g)
+        # Every evaluation clip of a whole video is the same clip: decoded once, its views repeated so that
+        # each sample still carries clips_per_video x crops views.
+        return views if self.train else views * self.clips_per_video
 
     def __getitem__(self, index: int) -> dict:
         path, label = self.videos.items[index]
