@@ -14,6 +14,10 @@ relative to the first actor's pelvis on the ground, turned so its hips face -Y a
 by its pelvis height (children and adults alike), plus the pelvis's ground velocity (motion_checks.normalized).
 Distance: mean squared difference, minimised over time shifts of up to a quarter of the clip (loops start
 at random phases). Each clip is classified by its nearest other clip (leave-one-out). Target: 95% top-1.
+
+Two runs side by side, the same jobs otherwise: every class played by its own motion only, and every
+performance with a performer style per actor (issue 28). Each reports top-1 and the mean distance between
+two clips of one class (how much variety a class shows), overall and per family.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ sys.path.insert(0, str(REPO))
 from render_farm.bodies.baked.body import load_body  # noqa: E402
 from render_farm.bodies.baked.cache import body_path, default_cache_dir, missing_bodies  # noqa: E402
 from render_farm.bodies.baking.bake import bake_bodies  # noqa: E402
-from render_farm.core.plan.config import DatasetConfig  # noqa: E402
+from render_farm.core.plan.config import DatasetConfig, PerformerRanges  # noqa: E402
 from render_farm.core.plan.planner import plan, sample_body  # noqa: E402
 from render_farm.core.plan.seeding import stream_for  # noqa: E402
 from render_farm.core.scene.clip_spec import resolve  # noqa: E402
@@ -67,8 +71,9 @@ def clip_features(job, template, pool) -> np.ndarray:
     return normalized(points, duration) / float(rest[0, 2])
 
 
-def nearest_neighbours(feats: np.ndarray, max_shift: int) -> np.ndarray:
-    """Leave-one-out nearest neighbour (index) of each clip, over time shifts of up to max_shift frames."""
+def distances(feats: np.ndarray, max_shift: int) -> np.ndarray:
+    """Distance between every two clips (n, n), minimised over time shifts of up to max_shift frames; the
+    diagonal is infinite."""
     n, t = feats.shape[:2]
     best = np.full((n, n), np.inf, dtype=np.float64)
     for s in range(max_shift + 1):
@@ -78,7 +83,7 @@ def nearest_neighbours(feats: np.ndarray, max_shift: int) -> np.ndarray:
         d /= a.shape[1]
         best = np.minimum(best, np.minimum(d, d.T))  # d(i, j, -s) = d(j, i, s)
     np.fill_diagonal(best, np.inf)
-    return best.argmin(axis=1)
+    return best
 
 
 def main() -> int:
@@ -86,10 +91,27 @@ def main() -> int:
     ap.add_argument("--clips", type=int, default=10)
     ap.add_argument("--pool", type=int, default=16)
     args = ap.parse_args()
-    library = load_library()
-    config = DatasetConfig(actions=[t.id for t in library], clips_per_action=args.clips, seed=2026)
+    full = load_library()
+    base = DatasetConfig(actions=[t.id for t in full], clips_per_action=args.clips, seed=2026)
+    pool = body_pool(base, args.pool)
+    # Side by side in one run: each class's own motion only, against every performance with a performer
+    # style per actor (the same jobs otherwise: performances and styles draw from streams of their own).
+    runs = {
+        "one_performance": (base, [t.performance(0) for t in full]),
+        "all_performances_and_performer": (base.model_copy(update={"motion": base.motion.model_copy(
+            update={"performer": PerformerRanges()})}), full),
+    }
+    results = {name: separability(config, library, pool) for name, (config, library) in runs.items()}
+    a, b = (results[k]["within_class_distance"] for k in runs)
+    results["within_class_distance_ratio"] = round(b / a, 2)
+    a, b = (results[k]["within_class_distance_by_family"]["interaction"] for k in runs)
+    results["within_class_distance_ratio_interactions"] = round(b / a, 2)
+    print(json.dumps(results, indent=1))
+    return 0
+
+
+def separability(config: DatasetConfig, library: list, pool) -> dict:
     t0 = time.perf_counter()
-    pool = body_pool(config, args.pool)
     jobs = plan(config, library)
     by_id = {t.id: t for t in library}
     feats, labels, actors = [], [], []
@@ -100,10 +122,13 @@ def main() -> int:
         actors.append(f.shape[1])
     labels, actors = np.array(labels), np.array(actors)
     predicted = np.empty_like(labels)
+    within = np.zeros(len(labels))  # each clip's mean distance to the other clips of its class
     for count in np.unique(actors):  # one-person and two-person clips are never confused (two people show)
         idx = np.nonzero(actors == count)[0]
-        nn = nearest_neighbours(np.stack([feats[i] for i in idx]).astype(np.float32), config.frames // 4)
-        predicted[idx] = labels[idx[nn]]
+        d = distances(np.stack([feats[i] for i in idx]).astype(np.float32), config.frames // 4)
+        predicted[idx] = labels[idx[d.argmin(axis=1)]]
+        same = (labels[idx][:, None] == labels[idx][None, :]) & ~np.eye(len(idx), dtype=bool)
+        within[idx] = np.where(same, d, 0.0).sum(axis=1) / np.maximum(same.sum(axis=1), 1)
     correct = predicted == labels
     names = [t.id for t in library]
     confused = Counter((names[a], names[b]) for a, b in zip(labels[~correct], predicted[~correct], strict=True))
@@ -114,12 +139,15 @@ def main() -> int:
     result = {
         "classes": len(library), "clips": len(jobs), "top1": round(float(correct.mean()), 4),
         "per_family_top1": families,
+        "within_class_distance": round(float(within.mean()), 5),
+        "within_class_distance_by_family": {
+            fam: round(float(within[np.array([by_id[names[c]].family == fam for c in labels])].mean()), 5)
+            for fam in families},
         "most_confused": [f"{a} -> {b}: {n}" for (a, b), n in confused.most_common(12)],
         "classes_below_80": sorted(names[c] for c in set(labels) if correct[labels == c].mean() < 0.8),
         "seconds": round(time.perf_counter() - t0, 1),
     }
-    print(json.dumps(result, indent=1))
-    return 0
+    return result
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ module; it reads a JSON list of segments and imports nothing beyond what Blender
     python -m blender_addon.batch_import SEGMENTS.json OUT_DIR --joint-map CMU [--map-file F]
         [--min-frames 12] [--max-skate 0.1]
 
-Prints one JSON line per segment: {"row", "file", "template_id", "status": "imported" | "skipped", "reason",
-"frames"}.
+A segment with a "performance" name is added to the template "template_id" already in OUT_DIR as another
+performance of its class. Prints one JSON line per segment: {"row", "file", "template_id", "status":
+"imported" | "skipped", "reason", "frames"}.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def import_segment(segment: dict, out_dir: Path, joint_map: str, map_file: str, 
     props = action.synthact
     props.template_id, props.label, props.family = segment["template_id"], segment["label"], FAMILY
     props.description = f"{segment['label']} (mocap: {Path(segment['file']).name}, frames {start}-{end})"
+    performance = segment.get("performance") or None  # a further performance of the class template_id
     props.loops = False
     try:
         *_, motion, _findings = addon_operators.collect(bpy.context)
@@ -87,7 +89,11 @@ def import_segment(segment: dict, out_dir: Path, joint_map: str, map_file: str, 
         return result
     try:
         bpy.ops.synthact.validate()
-        bpy.ops.synthact.export_template(directory=str(out_dir))
+        if performance:
+            bpy.ops.synthact.export_template(directory=str(out_dir), as_performance=True,
+                                             performance_name=performance)
+        else:
+            bpy.ops.synthact.export_template(directory=str(out_dir))
     except RuntimeError as exc:
         result["reason"] = _reason(exc)
         return result

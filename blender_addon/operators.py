@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 import bpy
-from bpy.props import EnumProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
 
 from . import bvh, joint_maps, preview, rig, rules
 from .body_preview import BodyFileError, attach_body, read_body
@@ -151,18 +151,36 @@ class SYNTHACT_OT_validate(bpy.types.Operator):
         return {"FINISHED"}
 
 
-def _export(context, directory: Path | None = None) -> tuple[Path, rules.Properties, rules.Motion]:
-    _, _, props, motion, findings = collect(context)
+def _export(context, directory: Path | None = None, performance: str | None = None
+            ) -> tuple[Path, rules.Properties, rules.Motion, str]:
+    """Write the rig's action as a template or, given `performance` (a name; empty: the action's name), as a
+    further performance of the template of the same id already in the folder. Returns the performance's
+    name too ("main" for a template)."""
+    _, action, props, motion, findings = collect(context)
     error = _first_error(findings)
     if error:
         raise _Cancel(error)
     folder = directory or _library_dir(context)
     path = folder / f"{props.id}.json"
+    if performance is not None:
+        performance = performance or _template_id_from(action.name)
     try:
-        rules.write_atomic(path, rules.template_text(rules.template_data(props, motion)))
+        if performance is not None:
+            if not path.is_file():
+                raise _Cancel(f"{path}: no template {props.id!r} to add the performance to (export it first)")
+            document = rules.with_performance(rules.read_document(path), performance, props, motion)
+        elif path.is_file() and rules.read_document(path).get("performances"):
+            # The class's other performances stay; the action replaces the one it was loaded as.
+            document = rules.with_motion_replaced(rules.read_document(path), action.synthact.performance or "main",
+                                                  props, motion)
+        else:
+            document = rules.template_data(props, motion)
+        rules.write_atomic(path, rules.template_text(document))
+    except rules.TemplateFileError as exc:
+        raise _Cancel(str(exc)) from None
     except OSError as exc:
         raise _Cancel(f"{path}: cannot write ({exc.strerror})") from None
-    return path, props, motion
+    return path, props, motion, performance or "main"
 
 
 class SYNTHACT_OT_export_template(bpy.types.Operator):
@@ -173,14 +191,21 @@ class SYNTHACT_OT_export_template(bpy.types.Operator):
 
     directory: StringProperty(name="Folder", subtype="DIR_PATH",
                               description="Library folder (default: the panel's library folder)")
+    as_performance: BoolProperty(name="As Another Performance", default=False,
+                                 description="Add the action to the template of the same id in the folder as "
+                                             "another performance of its class, instead of replacing it")
+    performance_name: StringProperty(name="Performance", description="The performance's name (default: the "
+                                     "action's name, as an id)")
 
     def execute(self, context):
         try:
             folder = _library_dir(context, self.directory)
-            path, props, motion = _export(context, folder)
+            path, props, motion, name = _export(context, folder,
+                                                self.performance_name if self.as_performance else None)
         except _Cancel as exc:
             return _report_cancel(self, str(exc))
-        self.report({"INFO"}, f"exported {props.id} ({motion.frame_count} frames) to {path}")
+        what = f"performance {name!r} of {props.id}" if self.as_performance else props.id
+        self.report({"INFO"}, f"exported {what} ({motion.frame_count} frames) to {path}")
         return {"FINISHED"}
 
 
@@ -266,9 +291,10 @@ class SYNTHACT_OT_refresh_library(bpy.types.Operator):
             return _report_cancel(self, f"library: {folder} is not a folder")
         state = context.scene.synthact
         state.library.clear()
-        for template_id, label, frames, path in rules.list_templates(folder):
+        for template_id, label, frames, path, performances in rules.list_templates(folder):
             row = state.library.add()
             row.template_id, row.label, row.frames, row.path = template_id, label, frames, str(path)
+            row.performances = performances
         state.library_index = min(state.library_index, max(0, len(state.library) - 1))
         self.report({"INFO"}, f"{len(state.library)} template(s) in {folder}")
         return {"FINISHED"}
@@ -283,6 +309,8 @@ class SYNTHACT_OT_load_template(bpy.types.Operator):
 
     filepath: StringProperty(subtype="FILE_PATH",
                              description="Template JSON (default: the template selected in the library list)")
+    performance: IntProperty(name="Performance", min=0, default=0,
+                             description="Which performance of the class to load (0: the template's own)")
 
     def execute(self, context):
         state = context.scene.synthact
@@ -293,7 +321,7 @@ class SYNTHACT_OT_load_template(bpy.types.Operator):
             raw = state.library[state.library_index].path
         path = Path(bpy.path.abspath(raw))
         try:
-            props, motion = rules.read_template(path)
+            props, motion = rules.read_template(path, self.performance)
             armature = rig.find_rig(context)
         except (rules.TemplateFileError, rig.RigError) as exc:
             return _report_cancel(self, str(exc))
@@ -306,6 +334,8 @@ class SYNTHACT_OT_load_template(bpy.types.Operator):
         action = bpy.data.actions.new(props.id)
         rig.write_motion(armature, action, motion, loops=props.loops)
         action.synthact.from_rules(props)
+        action.synthact.performance = (rules.read_document(path)["performances"][self.performance - 1]["name"]
+                                       if self.performance else "main")
         if motion.partner is not None:
             partner = rig.build_rig(context, name=f"{armature.name} Partner")
             rig.write_motion(partner, bpy.data.actions.new(f"{props.id}_partner"), motion.partner, loops=props.loops)
@@ -332,7 +362,7 @@ class SYNTHACT_OT_preview_variant(bpy.types.Operator):
         command = prefs.synthact_command if prefs else "synthact"
         work = Path(tempfile.mkdtemp(prefix="synthact-preview-"))
         try:
-            template_file, props, _ = _export(context, work)
+            template_file, props, _, _ = _export(context, work)
             out = work / f"{props.id}-seed{seed}.mp4"
             preview.render_preview(command, template_file, seed, out, self.size)
         except BaseException as exc:

@@ -11,7 +11,8 @@ class SYNTHACT_UL_library(bpy.types.UIList):
     def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
         broken = item.frames == 0
         layout.label(text=item.template_id, icon="ERROR" if broken else "ARMATURE_DATA")
-        layout.label(text=item.label if broken else f"{item.label} ({item.frames} f)")
+        performances = f", {item.performances} performances" if item.performances > 1 else ""
+        layout.label(text=item.label if broken else f"{item.label} ({item.frames} f{performances})")
 
 
 class _Panel:
@@ -87,6 +88,8 @@ class SYNTHACT_PT_check(_Panel, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("synthact.validate", icon="CHECKMARK")
         row.operator("synthact.export_template", icon="EXPORT")
+        add = row.operator("synthact.export_template", text="Add as Performance", icon="ADD")
+        add.as_performance = True
         _, action = _rig_action(context)
         if action is not None and state.findings_action == action.name:
             if not len(state.findings):
@@ -115,7 +118,9 @@ class SYNTHACT_PT_library(_Panel, bpy.types.Panel):
         layout.template_list("SYNTHACT_UL_library", "", state, "library", state, "library_index", rows=5)
         row = layout.row(align=True)
         row.operator("synthact.refresh_library", icon="FILE_REFRESH")
-        row.operator("synthact.load_template", icon="IMPORT")
+        if 0 <= state.library_index < len(state.library) and state.library[state.library_index].performances > 1:
+            layout.prop(state, "library_performance")
+        row.operator("synthact.load_template", icon="IMPORT").performance = state.library_performance
 
 
 CLASSES = (SYNTHACT_UL_library, SYNTHACT_PT_main, SYNTHACT_PT_motion, SYNTHACT_PT_check, SYNTHACT_PT_preview,

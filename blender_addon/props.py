@@ -87,6 +87,10 @@ class SYNTHACT_PG_template(bpy.types.PropertyGroup):
     partner: PointerProperty(name="Partner rig", type=bpy.types.Object, poll=_is_partner_rig,
                              description="A second SynthAct rig whose action, over the same frames, is the partner "
                                          "of a two-person action")
+    performance: StringProperty(name="Performance", default="main",
+                                description="Which performance of the class the action is (Load Template sets it); "
+                                            "Export writes it back in place and keeps the class's other "
+                                            "performances")
 
     def to_rules(self) -> rules.Properties:
         return rules.Properties(id=self.template_id, label=self.label, description=self.description, loops=self.loops,
@@ -114,6 +118,7 @@ class SYNTHACT_PG_library_entry(bpy.types.PropertyGroup):
     label: StringProperty()
     frames: IntProperty()
     path: StringProperty(subtype="FILE_PATH")
+    performances: IntProperty(default=1)
 
 
 class SYNTHACT_PG_scene(bpy.types.PropertyGroup):
@@ -127,6 +132,9 @@ class SYNTHACT_PG_scene(bpy.types.PropertyGroup):
     findings_action: StringProperty(description="The action the findings are about")
     library: CollectionProperty(type=SYNTHACT_PG_library_entry)
     library_index: IntProperty(name="Template", default=0)
+    library_performance: IntProperty(name="Performance", default=0, min=0,
+                                     description="Which performance of the selected class Load Template loads "
+                                                 "(0: the template's own)")
 
 
 class SYNTHACT_AP_preferences(bpy.types.AddonPreferences):

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from .canonical import FOOT_JOINTS, JOINT_INDEX, JOINT_NAMES
 
-SCHEMA_VERSION = 2  # 2 added family, props and partner
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3  # 2 added family, props and partner; 3 performances
+READABLE_VERSIONS = (1, 2, 3)
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 FAMILY_PATTERN = re.compile(r"^[a-z_]{0,32}$")
 PROP_SHAPES = ("box", "cylinder", "sphere")
@@ -37,6 +37,7 @@ MAX_TEMPLATE_BYTES = 32 * 1024 * 1024
 MIN_FPS, MAX_FPS = 1.0, 240.0
 MIN_SPEED, MAX_SPEED = 0.05, 20.0
 MAX_ROOT_OFFSET_M = 100.0
+MAX_PERFORMANCES = 64
 
 
 @dataclass
@@ -229,14 +230,14 @@ def _prop_data(prop: dict) -> dict:
     }
 
 
+def _motion_data(m: Motion) -> dict:
+    return {"rotations": _rotations_data(m),
+            "root_translation": [[round(float(c), DECIMALS) + 0.0 for c in t] for t in m.root_translation]}
+
+
 def template_data(p: Properties, m: Motion) -> dict:
-    """The template document the render farm reads (schema version 2)."""
-    rotations = _rotations_data(m)
-    partner = None
-    if m.partner is not None:
-        partner = {"rotations": _rotations_data(m.partner),
-                   "root_translation": [[round(float(c), DECIMALS) + 0.0 for c in t]
-                                        for t in m.partner.root_translation]}
+    """The template document the render farm reads (schema version 3), with its one performance."""
+    motion = _motion_data(m)
     return {
         "schema_version": SCHEMA_VERSION,
         "id": p.id,
@@ -246,15 +247,63 @@ def template_data(p: Properties, m: Motion) -> dict:
         "fps": round(float(m.fps), 3) + 0.0,
         "frame_count": m.frame_count,
         "loops": bool(p.loops),
-        "rotations": rotations,
-        "root_translation": [[round(float(c), DECIMALS) + 0.0 for c in t] for t in m.root_translation],
+        **motion,
         # Blender keeps float properties in single precision: 0.85 reads back as 0.8500000238.
         "randomization": {"speed": [_short(p.speed_min), _short(p.speed_max)], "mirror": bool(p.mirror),
                           "joint_noise_deg": _short(p.joint_noise_deg)},
         "family": p.family,
         "props": [_prop_data(x) for x in p.props],
-        "partner": partner,
+        "partner": None if m.partner is None else _motion_data(m.partner),
+        "performances": [],
     }
+
+
+def with_performance(existing: dict, name: str, p: Properties, m: Motion) -> dict:
+    """`existing` (a template document) with the rig's motion added as its next performance. The class's
+    settings stay the existing template's; the performance brings its motion, its partner's and its holds."""
+    performances = list(existing.get("performances") or [])
+    names = ["main"] + [str(x.get("name")) for x in performances]
+    if not ID_PATTERN.match(name):
+        raise TemplateFileError(f"performance name {name!r} must be lowercase letters, digits and '_', starting "
+                                "with a letter")
+    if name in names:
+        raise TemplateFileError(f"{existing.get('id')}: a performance is already named {name!r}")
+    if len(names) >= MAX_PERFORMANCES:
+        raise TemplateFileError(f"{existing.get('id')}: already {len(names)} performances, the limit is "
+                                f"{MAX_PERFORMANCES}")
+    if (m.partner is None) != (existing.get("partner") is None):
+        raise TemplateFileError(f"{existing.get('id')}: every performance of a "
+                                f"{'one-person' if existing.get('partner') is None else 'two-person'} action has "
+                                f"{'no partner' if existing.get('partner') is None else 'a partner'}")
+    performances.append({
+        "name": name, "fps": round(float(m.fps), 3) + 0.0, "frame_count": m.frame_count, **_motion_data(m),
+        "props": [_prop_data(x) for x in p.props],
+        "partner": None if m.partner is None else _motion_data(m.partner),
+    })
+    return {**existing, "schema_version": SCHEMA_VERSION, "performances": performances}
+
+
+def with_motion_replaced(existing: dict, name: str, p: Properties, m: Motion) -> dict:
+    """`existing` with performance `name` ("main": the template's own motion, with the class's settings from
+    `p`) replaced by the rig's motion, every other performance kept: exporting an edited performance never
+    drops the class's others."""
+    others = list(existing.get("performances") or [])
+    if (m.partner is None) != (existing.get("partner") is None) and others:
+        raise TemplateFileError(f"{existing.get('id')}: every performance of a "
+                                f"{'one-person' if existing.get('partner') is None else 'two-person'} action has "
+                                f"{'no partner' if existing.get('partner') is None else 'a partner'}")
+    if name == "main":
+        return {**template_data(p, m), "performances": others}
+    names = [str(x.get("name")) for x in others]
+    if name not in names:
+        raise TemplateFileError(f"{existing.get('id')}: no performance named {name!r} to replace (it has "
+                                f"{', '.join(['main', *names])})")
+    kept = {**existing, "performances": [x for x in others if x.get("name") != name]}
+    replaced = with_performance(kept, name, p, m)
+    at = names.index(name)
+    performances = replaced["performances"]
+    performances.insert(at, performances.pop())  # back in its place
+    return replaced
 
 
 def _short(x: float) -> float:
@@ -267,19 +316,25 @@ def _rotations_text(rotations: dict, indent: str) -> str:
     return f"{{\n{inner}\n{indent}}}"
 
 
-def template_text(data: dict) -> str:
-    """One line per field and per joint: readable diffs, same layout as the farm writes."""
+def _fields_text(data: dict, indent: str) -> str:
     lines = []
     for key, value in data.items():
         if key == "rotations":
-            lines.append(f' "rotations": {_rotations_text(value, " ")}')
+            lines.append(f'{indent}"rotations": {_rotations_text(value, indent)}')
         elif key == "partner" and value is not None:
-            trans = json.dumps(value["root_translation"], separators=(",", ":"))
-            lines.append(f' "partner": {{\n  "rotations": {_rotations_text(value["rotations"], "  ")},\n'
-                         f'  "root_translation": {trans}\n }}')
+            lines.append(f'{indent}"partner": {{\n{_fields_text(value, indent + " ")}\n{indent}}}')
+        elif key == "performances" and value:
+            inner = ",\n".join(f"{indent} {{\n{_fields_text(p, indent + '  ')}\n{indent} }}" for p in value)
+            lines.append(f'{indent}"performances": [\n{inner}\n{indent}]')
         else:
-            lines.append(f" {json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+            lines.append(f"{indent}{json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}")
+    return ",\n".join(lines)
+
+
+def template_text(data: dict) -> str:
+    """One line per field and per joint (a performance's and a partner's indented): readable diffs, same
+    layout as the farm writes."""
+    return "{\n" + _fields_text(data, " ") + "\n}\n"
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -300,9 +355,9 @@ class TemplateFileError(ValueError):
     pass
 
 
-def read_template(path: Path) -> tuple[Properties, Motion]:
-    """Read a template file back for editing; one-line errors name the file and field. The size and
-    frame limits are checked before the heavy work (an 18 MB file once took 102 s and 15 GB)."""
+def read_document(path: Path) -> dict:
+    """A template file's JSON object, its size checked before it is parsed (an 18 MB file once took 102 s and
+    15 GB) and its schema version one this add-on reads; one-line errors name the file."""
     try:
         size = Path(path).stat().st_size
         if size > MAX_TEMPLATE_BYTES:
@@ -323,6 +378,22 @@ def read_template(path: Path) -> tuple[Properties, Motion]:
     if data.get("schema_version", SCHEMA_VERSION) not in READABLE_VERSIONS:
         raise TemplateFileError(f"{path}: schema_version: {data['schema_version']} is not supported "
                                 f"(this add-on reads {', '.join(map(str, READABLE_VERSIONS))})")
+    return data
+
+
+def read_template(path: Path, performance: int = 0) -> tuple[Properties, Motion]:
+    """Read a template file back for editing: the class's settings and one performance's motion (0: the
+    template's own); one-line errors name the file and field. The frame limit is checked before the heavy
+    work."""
+    data = read_document(path)
+    if performance:
+        others = data.get("performances") or []
+        if not 0 < performance <= len(others):
+            raise TemplateFileError(f"{path}: performances: the template has {1 + len(others)} performance(s), "
+                                    f"there is no performance {performance}")
+        if not isinstance(others[performance - 1], dict):
+            raise TemplateFileError(f"{path}: performances[{performance - 1}]: not a JSON object")
+        data = {**data, **{k: v for k, v in others[performance - 1].items() if k != "name"}}
     n = data["frame_count"]
     if not isinstance(n, int) or not 1 <= n <= MAX_TEMPLATE_FRAMES:
         raise TemplateFileError(f"{path}: frame_count: {n!r} is not a number of frames in 1 .. {MAX_TEMPLATE_FRAMES}")
@@ -353,15 +424,16 @@ def _read_motion(path: Path, data: dict, n: int, fps: float, where: str) -> Moti
                   root_translation=[tuple(float(c) for c in t) for t in data["root_translation"]])
 
 
-def list_templates(folder: Path) -> list[tuple[str, str, int, Path]]:
-    """(id, label, frames, path) of each readable template in a library folder; broken files are listed
-    with their error as the label so the browser can show them."""
+def list_templates(folder: Path) -> list[tuple[str, str, int, Path, int]]:
+    """(id, label, frames, path, performances) of each readable template in a library folder; broken files
+    are listed with their error as the label so the browser can show them."""
     rows = []
     for path in sorted(Path(folder).glob("*.json")):
         try:
             props, motion = read_template(path)
-            rows.append((props.id, props.label, motion.frame_count, path))
+            count = 1 + len(read_document(path).get("performances") or [])
+            rows.append((props.id, props.label, motion.frame_count, path, count))
         except (TemplateFileError, TypeError, ValueError, KeyError, AttributeError) as exc:
             # One broken file is one unreadable row; it never empties the whole list.
-            rows.append((path.stem, f"unreadable: {exc}", 0, path))
+            rows.append((path.stem, f"unreadable: {exc}", 0, path, 0))
     return rows

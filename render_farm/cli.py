@@ -292,18 +292,19 @@ def templates_list(
         mappings = class_mappings()
         rows = [{"id": t.id, "label": t.label, "family": t.family, "frames": t.frame_count, "fps": t.fps,
                  "loops": t.loops, "props": [p.name for p in t.props], "actors": t.actors,
+                 "performances": [t.performance_name(k) for k in range(t.performance_count)],
                  "description": t.description,
                  "mappings": {d: table[t.id] for d, table in mappings.items() if t.id in table}} for t in library]
         sys.stdout.write(json.dumps(rows, indent=1) + "\n")
         return
     table = Table(title=f"{len(library)} action templates")
-    for col in ("id", "label", "family", "seconds", "loops", "props", "actors"):
+    for col in ("id", "label", "family", "seconds", "loops", "props", "actors", "performances"):
         table.add_column(col, no_wrap=col in ("id", "label"))
     table.add_column("description", overflow="fold")
     for t in library:
         table.add_row(escape(t.id), escape(t.label), escape(t.family), f"{t.duration:.2f}",
                       "yes" if t.loops else "no", escape(", ".join(p.name for p in t.props)), str(t.actors),
-                      escape(t.description))
+                      str(t.performance_count), escape(t.description))
     # Piped into a file or another program, the table is not squeezed to 80 columns.
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
@@ -313,22 +314,25 @@ def templates_check(
     template_dir: Annotated[list[Path], typer.Option("--dir", help="Extra template folder (repeatable).")] = [],  # noqa: B006
 ) -> None:
     """Check the whole library (built-ins and extra folders): every template valid, joints within their
-    limits, feet on the ground, and no two classes near-duplicates. Exits 1 naming every problem."""
+    limits, feet on the ground, and no two performances (of one class or of two) near-duplicates. Exits 1
+    naming every problem."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from render_farm.core.template.checks import check_library
     from render_farm.templates import load_library
 
     library = load_library(template_dir)
+    count = sum(t.performance_count for t in library)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
-        progress.add_task(f"checking {len(library)} templates ({len(library) * (len(library) - 1) // 2} pairs)")
+        progress.add_task(f"checking {len(library)} templates, {count} performances ({count * (count - 1) // 2} "
+                          "pairs)")
         problems = check_library(library)
     for line in problems:
         console.print(f"problem: {line}", highlight=False, markup=False, soft_wrap=True)
     if problems:
         fail(f"{len(problems)} problem(s) in {len(library)} templates", 1)
-    console.print(f"{len(library)} templates ok: valid, within joint limits, on the ground, no near-duplicates",
-                  highlight=False, markup=False, soft_wrap=True)
+    console.print(f"{len(library)} templates ({count} performances) ok: valid, within joint limits, on the "
+                  "ground, no near-duplicates", highlight=False, markup=False, soft_wrap=True)
 
 
 @templates_app.command("import-bvh")
@@ -345,9 +349,17 @@ def templates_import_bvh(
     min_frames: Annotated[int, typer.Option("--min-frames", min=2, help="Shorter segments are skipped.")] = 12,
     max_skate: Annotated[float, typer.Option("--max-skate", min=0.0, help="Skip a segment whose foot slides "
                                              "further than this (metres) while on the ground.")] = 0.1,
+    add_to: Annotated[str | None, typer.Option("--add-to", help="Add every segment as another performance of "
+                                               "this class (a template in --out, or a built-in copied there "
+                                               "first).")] = None,
+    by_label: Annotated[bool, typer.Option("--by-label", help="A segment whose label names a class (in --out or "
+                                           "built in) becomes another performance of it; others new "
+                                           "templates.")] = False,
 ) -> None:
     """Import labelled mocap as templates: each labelled segment is retargeted onto the canonical rig by the
-    add-on in background Blender and exported; rows that cannot be are reported with the reason."""
+    add-on in background Blender and exported, as a new template or as another performance of an existing
+    class; rows that cannot be are reported with the reason."""
+    import shutil
     import subprocess
     import tempfile
 
@@ -376,7 +388,20 @@ def templates_import_bvh(
         fail(f"--joint-map: {joint_map!r} is neither cmu, mixamo nor a joint map file")
         return
     out = (out or folder / "templates").resolve()
+    if add_to is not None or by_label:
+        from render_farm.templates import BUILTIN_DIR
+        from render_farm.templates.mocap import as_performances
+
+        classes = {p.stem for p in out.glob("*.json")} | {p.stem for p in BUILTIN_DIR.glob("*.json")}
+        if add_to is not None and add_to not in classes:
+            fail(f"--add-to: no class {add_to!r} in {out} or the built-in library")
+            return
+        segments = as_performances(segments, classes, add_to)
     out.mkdir(parents=True, exist_ok=True)
+    if add_to is not None or by_label:
+        for target in sorted({s.template_id for s in segments if s.performance}):
+            if not (out / f"{target}.json").is_file():  # a built-in class: the user's copy is extended
+                shutil.copyfile(BUILTIN_DIR / f"{target}.json", out / f"{target}.json")
     rows = [(s.row, s.file, "", "skipped", s.reason) for s in skipped]
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "segments.json"
@@ -405,7 +430,9 @@ def templates_import_bvh(
     if not imported:
         fail(f"no template imported from {len(rows)} row(s)", 1)
         return
-    console.print(f"imported {len(imported)} template(s) into {out}; skipped {len(rows) - len(imported)} row(s)",
+    added = sum(1 for r in imported if any(s.row == r[0] and s.performance for s in segments))
+    what = f"{len(imported) - added} template(s)" + (f" and {added} performance(s)" if added else "")
+    console.print(f"imported {what} into {out}; skipped {len(rows) - len(imported)} row(s)",
                   highlight=False, markup=False, soft_wrap=True)
 
 

@@ -3,7 +3,8 @@
 For each action of the built-in vocabulary (tools.families): add the canonical
 rig (the add-on's operator), pose it key by key and insert keyframes (sine ease in/out), key the
 partner rig likewise for a two-person action, set the template properties (family, held props,
-partner), validate and export (the add-on's operators). Run with the bpy module:
+partner), validate and export (the add-on's operators); then key each further performance of the class
+the same way and export it into the same template (export with "as another performance"). Run with the bpy module:
 
     python -m tools.author_templates [OUT_DIR]
 
@@ -91,7 +92,23 @@ def author(spec: TemplateSpec, rig, partner_rig, out_dir: Path) -> Path:
     props.mirror = spec.randomization.mirror
     props.joint_noise_deg = spec.randomization.joint_noise_deg
     _run(bpy.ops.synthact.validate)
+    # Export keeps the performances of a template already there; the library is authored afresh.
+    (out_dir / f"{spec.id}.json").unlink(missing_ok=True)
     _run(bpy.ops.synthact.export_template, directory=str(out_dir))
+    for name, performance in spec.performances:  # keyed on the same rigs, added to the exported template
+        _key_action(performance, rig, f"{spec.id}_{name}", [solve_pose(pose) for _, pose in performance.keys])
+        if performance.partner is not None:
+            _key_action(performance, partner_rig, f"{spec.id}_{name}_partner",
+                        [performance.partner.placed(p) for p in performance.partner.keys])
+        bpy.context.view_layer.objects.active = rig
+        props = rig.animation_data.action.synthact
+        props.partner = partner_rig if performance.partner is not None else None
+        props.family = spec.family
+        _set_props(performance, props)
+        props.template_id, props.label, props.description, props.loops = spec.id, spec.label, spec.description, \
+            spec.loops
+        _run(bpy.ops.synthact.validate)
+        _run(bpy.ops.synthact.export_template, directory=str(out_dir), as_performance=True, performance_name=name)
     return out_dir / f"{spec.id}.json"
 
 

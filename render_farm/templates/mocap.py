@@ -6,7 +6,8 @@ Two ways to label a folder of BVH files:
 - a CMU-style descriptions file: one line per file, `<file name without .bvh> <description>` (tab or
   spaces between), the whole file labelled with its description.
 A row that cannot be imported is reported with its reason and the rest go on
-(`synthact templates import-bvh`, blender_addon/batch_import.py).
+(`synthact templates import-bvh`, blender_addon/batch_import.py). A segment may also become another
+performance of an existing class (`--add-to CLASS`, or `--by-label` where its label names a class).
 """
 
 from __future__ import annotations
@@ -32,10 +33,26 @@ class Segment:
     start_frame: int | None
     end_frame: int | None
     label: str
-    template_id: str
+    template_id: str  # the template written, or the class the segment becomes a performance of
+    performance: str = ""  # the performance's name, when the segment is added to an existing class
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def as_performances(segments: list[Segment], classes: set[str], add_to: str | None) -> list[Segment]:
+    """Segments that become further performances of existing classes: every segment of `add_to` when given,
+    else each segment whose label (as an id) names one of `classes`; the rest stay new templates. A
+    performance is named after its file and first frame."""
+    out = []
+    for s in segments:
+        target = add_to or (slug(s.label) if slug(s.label) in classes else None)
+        if target is None:
+            out.append(s)
+        else:
+            name = slug(Path(s.file).stem)[:40] + (f"_{s.start_frame}" if s.start_frame is not None else "")
+            out.append(Segment(s.row, s.file, s.start_frame, s.end_frame, s.label, target, name[:64]))
+    return out
 
 
 @dataclass(frozen=True)

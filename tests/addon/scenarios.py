@@ -114,6 +114,21 @@ def author(out: dict, zip_path: str, library: str, builtin: str, roundtrip_dir: 
     # Re-export after an edit overwrites the file in place.
     t.description = "Raising the left arm sideways, and lowering it."
     out["reexport"] = Reports.call(bpy.ops.synthact.export_template, directory=library)
+    # A second performance of the class: the right arm instead, keyed into a new action, added to the template.
+    second = bpy.data.actions.new("raise right arm")
+    rig.animation_data.action = second
+    _key(rig, 1, {})
+    _key(rig, 16, {"right_shoulder": ((0, 0, 1), -80), "right_elbow": ((0, 0, 1), -30)})
+    _key(rig, 30, {"right_shoulder": ((0, 0, 1), -10)})
+    second.synthact.template_id, second.synthact.label = "raise_left_arm", "ignored: the class keeps its own"
+    out["add_performance"] = Reports.call(bpy.ops.synthact.export_template, directory=library, as_performance=True)
+    out["add_performance_again"] = Reports.call(bpy.ops.synthact.export_template, directory=library,
+                                                as_performance=True)
+    second.synthact.template_id = "not_exported_yet"
+    out["add_performance_nowhere"] = Reports.call(bpy.ops.synthact.export_template, directory=library,
+                                                  as_performance=True, performance_name="other")
+    second.synthact.template_id = "raise_left_arm"
+    rig.animation_data.action = action
     out["library_files"] = sorted(p.name for p in Path(library).iterdir())
     # The posed rig, for checks against the farm's kinematics: world joint positions at frame 12.
     bpy.context.scene.frame_set(12)
@@ -121,10 +136,14 @@ def author(out: dict, zip_path: str, library: str, builtin: str, roundtrip_dir: 
     # Library browser: list, select, load back; then a round trip of a built-in template.
     bpy.context.scene.synthact.library_dir = library
     out["refresh"] = Reports.call(bpy.ops.synthact.refresh_library)
-    out["library"] = [(e.template_id, e.label, e.frames) for e in bpy.context.scene.synthact.library]
+    out["library"] = [(e.template_id, e.label, e.frames, e.performances) for e in bpy.context.scene.synthact.library]
     out["load"] = Reports.call(bpy.ops.synthact.load_template)
     out["loaded_action"] = rig.animation_data.action.name
     out["loaded_props"] = [rig.animation_data.action.synthact.template_id, rig.animation_data.action.synthact.mirror]
+    out["load_performance"] = Reports.call(bpy.ops.synthact.load_template, performance=1)
+    loaded = rig.animation_data.action
+    out["loaded_performance"] = [loaded.synthact.template_id, loaded.synthact.label, int(loaded.frame_range[1])]
+    out["load_missing_performance"] = Reports.call(bpy.ops.synthact.load_template, performance=2)
     out["load_builtin"] = Reports.call(bpy.ops.synthact.load_template, filepath=builtin)
     out["fps_after_builtin"] = bpy.context.scene.render.fps / bpy.context.scene.render.fps_base
     out["roundtrip_export"] = Reports.call(bpy.ops.synthact.export_template, directory=roundtrip_dir)
@@ -244,6 +263,7 @@ class LayoutRecorder:
         if not hasattr(getattr(bpy.ops, category), op):
             raise AttributeError(f"no operator {idname}")
         self.log.append(("operator", idname))
+        return OperatorSettings(idname, getattr(getattr(bpy.ops, category), op).get_rna_type(), self.log)
 
     def label(self, text="", **kwargs):
         self.log.append(("label", text))
@@ -251,6 +271,19 @@ class LayoutRecorder:
     def template_list(self, list_type, list_id, data, prop, active_data, active_prop, **kwargs):
         assert prop in data.bl_rna.properties and active_prop in active_data.bl_rna.properties
         self.log.append(("list", list_type))
+
+
+class OperatorSettings:
+    """What layout.operator returns: the button's operator properties; setting one that does not exist fails."""
+
+    def __init__(self, idname: str, rna, log: list):
+        object.__setattr__(self, "_where", (idname, rna, log))
+
+    def __setattr__(self, name, value):
+        idname, rna, log = self._where
+        if name not in rna.properties:
+            raise AttributeError(f"operator {idname} has no property {name!r}")
+        log.append(("operator_setting", f"{idname}.{name}"))
 
 
 def panels(out: dict, zip_path: str) -> None:

@@ -70,6 +70,38 @@ def test_addon_skeleton_data_matches_the_farm():
     assert (addon_dir() / "skeleton.json").read_text() == skeleton_json(), "run `synthact addon build`"
 
 
+def test_a_performance_added_by_the_addon_rules_is_written_as_the_farm_writes_it():
+    """blender_addon/rules.py (plain Python) adds a performance to a template document in the farm's layout;
+    what it refuses, it refuses by name."""
+    from blender_addon import rules
+
+    handshake = json.loads((BUILTIN_DIR / "handshake.json").read_text())
+    props, motion = rules.read_template(BUILTIN_DIR / "handshake.json", performance=3)
+    assert motion.frame_count == load_template(BUILTIN_DIR / "handshake.json").performance(3).frame_count
+    single = {**handshake, "performances": []}
+    doc = rules.with_performance(single, "again", props, motion)
+    text = rules.template_text(doc)
+    parsed = load_template_text(text)
+    assert text == template_json(parsed) and parsed.performance_count == 2
+    assert parsed.performance(1).frame_count == motion.frame_count
+    for name, message in [("again", "handshake: a performance is already named 'again'"),
+                          ("main", "handshake: a performance is already named 'main'"),
+                          ("Bad Name", "performance name 'Bad Name' must be lowercase")]:
+        with pytest.raises(rules.TemplateFileError, match=message):
+            rules.with_performance(doc, name, props, motion)
+    motion.partner = None
+    with pytest.raises(rules.TemplateFileError, match="every performance of a two-person action has a partner"):
+        rules.with_performance(doc, "solo", props, motion)
+    with pytest.raises(rules.TemplateFileError, match="there is no performance 9"):
+        rules.read_template(BUILTIN_DIR / "handshake.json", performance=9)
+
+
+def load_template_text(text: str):
+    from render_farm.core.template.model import parse_template
+
+    return parse_template(json.loads(text), "text")
+
+
 def test_shipped_joint_maps_name_canonical_joints():
     for name in ("cmu", "mixamo"):
         joints = json.loads((addon_dir() / "maps" / f"{name}.json").read_text())["joints"]
@@ -122,10 +154,23 @@ def test_author_export_validate_render_and_round_trip(tmp_path, addon_zip, body_
     wrist = JOINT_NAMES.index("left_wrist")
     assert np.linalg.norm(pos[11, wrist] - REFERENCE_REST_JOINTS[wrist]) > 0.3  # the arm really moved
 
-    # Library browser: listed, loaded back onto the rig with its properties.
+    # A second performance, added to the template (the class's settings stay); the same name again, and a
+    # class not exported yet, are refused.
+    assert out["add_performance"]["result"] == ["FINISHED"], out["add_performance"]
+    assert [p.name for p in t.performances] == ["raise_right_arm"] and t.performance_count == 2
+    right = t.performance(1)
+    assert (right.label, right.frame_count, right.randomization.mirror) == ("raise left arm", 30, False)
+    assert set(right.rotations) == {"right_shoulder", "right_elbow"}
+    _cancelled(out["add_performance_again"], "raise_left_arm: a performance is already named 'raise_right_arm'")
+    _cancelled(out["add_performance_nowhere"], "no template 'not_exported_yet' to add the performance to")
+
+    # Library browser: listed, loaded back onto the rig with its properties, either performance.
     assert out["refresh"]["result"] == ["FINISHED"]
-    assert out["library"] == [["raise_left_arm", "raise left arm", 24]]
+    assert out["library"] == [["raise_left_arm", "raise left arm", 24, 2]]
     assert out["loaded_action"] == "raise_left_arm" and out["loaded_props"] == ["raise_left_arm", False]
+    assert out["load_performance"]["result"] == ["FINISHED"]
+    assert out["loaded_performance"] == ["raise_left_arm", "raise left arm", 30]
+    _cancelled(out["load_missing_performance"], "the template has 2 performance(s), there is no performance 2")
 
     # Round trip of a built-in looping template: JSON -> action -> JSON, within float tolerance.
     assert out["load_builtin"]["result"] == ["FINISHED"] and out["fps_after_builtin"] == 30.0
@@ -312,6 +357,8 @@ def test_panels_draw_existing_properties_and_operators(tmp_path, addon_zip, blen
     assert out["validate"]["result"] == ["CANCELLED"]
     check = out["action:SYNTHACT_PT_check"]
     assert ("operator", "synthact.export_template") in check
+    assert ("operator_setting", "synthact.export_template.as_performance") in check  # Add as Performance
+    assert ("operator_setting", "synthact.load_template.performance") in out["action:SYNTHACT_PT_library"]
     assert any(kind == "label" and "label: missing" in text for kind, text in check)
     assert ("list", "SYNTHACT_UL_library") in out["action:SYNTHACT_PT_library"]
     assert ("operator", "synthact.import_bvh") in out["action:SYNTHACT_PT_motion"]

@@ -28,9 +28,11 @@ def _jobs(actions, clips=1, frames=12, **extra):
 def test_templates_check_passes_on_the_builtin_library():
     done = run_cli("templates", "check")
     assert done.returncode == 0, done.stderr[-2000:]
-    count = len(load_library())
-    assert count >= 150
-    assert f"{count} templates ok: valid, within joint limits, on the ground, no near-duplicates" in done.stderr
+    library = load_library()
+    count, performances = len(library), sum(t.performance_count for t in library)
+    assert count >= 150 and performances >= count + 14 * 8  # every interaction has 9
+    assert f"{count} templates ({performances} performances) ok: valid, within joint limits, on the ground, " \
+        "no near-duplicates" in done.stderr
 
 
 def test_templates_check_names_a_near_duplicate_and_a_knee_bent_backwards(tmp_path):
@@ -61,6 +63,9 @@ def test_templates_list_json_shows_family_props_and_actors():
     assert rows["drink_from_cup"]["props"] == ["cup"] and rows["drink_from_cup"]["family"] == "object"
     assert rows["handshake"]["actors"] == 2 and rows["handshake"]["family"] == "interaction"
     assert rows["walk"]["loops"] is True and rows["walk"]["actors"] == 1 and rows["walk"]["props"] == []
+    assert rows["walk"]["performances"] == ["main"]
+    assert rows["hug"]["performances"] == ["main", "walk_in", "both_walk_in", "brisk", "gentle", "long", "high",
+                                           "low", "walk_in_brisk"]
     assert {r["family"] for r in rows.values()} == {"locomotion", "gesture", "posture", "exercise", "object",
                                                    "interaction"}
 
@@ -117,13 +122,16 @@ def test_two_person_actions_keep_their_actors_apart_and_in_frame():
         for joints in (spec.joints_3d, spec.partner.joints_3d):
             uv = np.stack([cam.project(j)[0] for cam, j in zip(spec.cameras, joints, strict=True)])
             assert np.all((uv >= 0) & (uv <= [64, 48])), action
-    # Shaking hands: the right hands meet.
-    job = _jobs(["handshake"], frames=40, motion={"joint_noise": {"uniform": [0, 0]}})[0]
-    spec = resolve(job, find_template("handshake"), REFERENCE_REST_JOINTS, REFERENCE_REST_JOINTS)
-    side = "left_hand" if job.motion.mirror else "right_hand"
-    mine, _ = _hand_frame(spec, 0, side)
-    theirs, _ = _hand_frame(spec, 1, side)
-    assert np.linalg.norm(mine - theirs, axis=1).min() < 0.1
+    # Shaking hands: the right hands meet, in every performance (6 s clips: each whole performance).
+    handshake = find_template("handshake")
+    job = _jobs(["handshake"], frames=90, motion={"joint_noise": {"uniform": [0, 0]}})[0]
+    for k in range(handshake.performance_count):
+        played = job.model_copy(update={"motion": job.motion.model_copy(update={"performance": k})})
+        spec = resolve(played, handshake, REFERENCE_REST_JOINTS, REFERENCE_REST_JOINTS)
+        side = "left_hand" if job.motion.mirror else "right_hand"
+        mine, _ = _hand_frame(spec, 0, side)
+        theirs, _ = _hand_frame(spec, 1, side)
+        assert np.linalg.norm(mine - theirs, axis=1).min() < 0.1, handshake.performance_name(k)
 
 
 def test_one_person_jobs_sample_as_before_partner_streams_are_their_own():
@@ -244,6 +252,37 @@ def test_bulk_bvh_import_writes_a_template_per_labelled_segment_and_reports_bad_
     assert done.stderr.strip().splitlines()[-1] == "error: no template imported from 1 row(s)"
 
 
+def test_bulk_bvh_import_adds_segments_as_performances_of_existing_classes(tmp_path):
+    from render_farm.core.template.model import load_template
+    from tests.addon.test_addon import canonical_bvh
+
+    (tmp_path / "take01.bvh").write_text(canonical_bvh(frames=40))
+    (tmp_path / "labels.csv").write_text("file,start_frame,end_frame,label\n"
+                                         "take01.bvh,1,20,wave\n"        # 2: another performance of wave
+                                         "take01.bvh,21,40,wave\n"       # 3: and another
+                                         "take01.bvh,1,30,new move\n"    # 4: a new template
+                                         "take01.bvh,1,25,handshake\n")  # 5: a two-person class: refused
+    out = tmp_path / "mine"
+    done = run_cli("templates", "import-bvh", str(tmp_path), "--labels", str(tmp_path / "labels.csv"),
+                   "--out", str(out), "--by-label", "--max-skate", "1.0")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in out.glob("*.json")) == ["handshake.json", "new_move_take01_1.json", "wave.json"]
+    wave, builtin = load_template(out / "wave.json"), find_template("wave")
+    assert [p.name for p in wave.performances] == ["take01_1", "take01_21"]
+    assert wave.performance(0) == builtin.performance(0) and wave.label == builtin.label  # the class kept
+    assert (wave.performance(1).frame_count, wave.performance(2).frame_count) == (20, 20)
+    assert find_template("handshake", [out]).performance_count == find_template("handshake").performance_count
+    assert f"skipped row 5 ({tmp_path / 'take01.bvh'}): handshake: every performance of a two-person action has " \
+        "a partner" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == \
+        f"imported 1 template(s) and 2 performance(s) into {out}; skipped 1 row(s)"
+    # --add-to: every segment to one class; a class that exists nowhere is refused before Blender starts.
+    done = run_cli("templates", "import-bvh", str(tmp_path), "--labels", str(tmp_path / "labels.csv"),
+                   "--out", str(tmp_path / "other"), "--add-to", "no_such_class")
+    assert done.returncode == 2 and done.stderr.strip() == \
+        f"error: --add-to: no class 'no_such_class' in {tmp_path / 'other'} or the built-in library"
+
+
 def test_actions_doc_and_class_mappings_are_in_sync_with_the_library():
     import importlib.util
 
@@ -294,7 +333,9 @@ def test_the_addon_loads_and_reexports_a_two_person_template_with_props(tmp_path
     try:
         bpy.ops.synthact.add_rig()
         for action in ("pass_object", "drink_from_cup"):
-            bpy.ops.synthact.load_template(filepath=str(BUILTIN_DIR / f"{action}.json"))
+            # Exported back into a library holding the template (here a copy of the built-in one).
+            (tmp_path / f"{action}.json").write_text((BUILTIN_DIR / f"{action}.json").read_text())
+            bpy.ops.synthact.load_template(filepath=str(tmp_path / f"{action}.json"))
             rig = bpy.context.active_object
             props = rig.animation_data.action.synthact
             assert [p.prop_name for p in props.props] == [p.name for p in find_template(action).props]
@@ -302,11 +343,25 @@ def test_the_addon_loads_and_reexports_a_two_person_template_with_props(tmp_path
             bpy.ops.synthact.export_template(directory=str(tmp_path))
             again, stored = load_template(tmp_path / f"{action}.json"), find_template(action)
             motion = {"rotations", "root_translation", "partner"}
-            assert again.model_dump(exclude=motion) == stored.model_dump(exclude=motion)  # family, props, ...
+            # Family, props, and the class's other performances, kept as they were.
+            assert again.model_dump(exclude=motion) == stored.model_dump(exclude=motion)
             assert np.abs(again.rotation_array() - stored.rotation_array()).max() < 2e-6
             if stored.partner is not None:
                 assert np.abs(again.partner.rotation_array() - stored.partner.rotation_array()).max() < 2e-6
                 assert np.abs(again.partner.translation_array() - stored.partner.translation_array()).max() < 2e-6
+        # Performance 3 of a class, loaded, edited and exported, replaces that performance and no other.
+        (tmp_path / "hug.json").write_text((BUILTIN_DIR / "hug.json").read_text())
+        bpy.ops.synthact.load_template(filepath=str(tmp_path / "hug.json"), performance=3)
+        rig = bpy.context.active_object
+        assert rig.animation_data.action.synthact.performance == "brisk"
+        rig.animation_data.action.synthact.description = "edited"  # a class setting: not the performance's
+        bpy.ops.synthact.export_template(directory=str(tmp_path))
+        again, stored = load_template(tmp_path / "hug.json"), find_template("hug")
+        assert [p.name for p in again.performances] == [p.name for p in stored.performances]
+        assert again.description == stored.description
+        for k in range(stored.performance_count):
+            assert np.abs(again.performance(k).rotation_array() - stored.performance(k).rotation_array()).max() \
+                < 2e-6, k
     finally:
         blender_addon.unregister()
 

@@ -1,7 +1,8 @@
 """The built-in vocabulary, one module per family of actions.
 
 Each module lists its actions in ACTIONS (functions returning a TemplateSpec); FAMILIES maps a
-family name to them, in the order the library is built. Family names are recorded in every
+family name to them, in the order the library is built. A family with STYLES (interactions so far) gives
+every action further performances: each maker called with each style. Family names are recorded in every
 template (`family`) and `synthact templates list` shows them.
 """
 
@@ -16,4 +17,8 @@ FAMILIES = {
     "exercise": exercise.ACTIONS,
     "object": objects.ACTIONS,
     "interaction": interactions.ACTIONS,
+}
+
+PERFORMANCE_STYLES = {
+    "interaction": interactions.STYLES,
 }

@@ -47,12 +47,26 @@ class BodyRanges(_Strict):
         "each job samples its own, so a plan of N clips bakes nearly N bodies (about 1.4 s each on a core).")
 
 
+class PerformerRanges(_Strict):
+    """A performer's style over a whole clip, on top of the performance: how big they move, how they hold their
+    torso and arms. Each actor of a job draws its own."""
+
+    energy: dist_in(0.5, 1.5, "energy", strictly_positive=True) = Field(
+        _d([0.85, 1.2]), description="Factor on every joint's movement about the clip's mean pose (1: as authored).")
+    lean_deg: dist_in(-20.0, 30.0, "lean_deg") = Field(
+        _d([-4.0, 10.0]), description="Torso bent forward (+) or back (-), degrees, over the three spine joints.")
+    arm_carriage_deg: dist_in(-15.0, 30.0, "arm_carriage_deg") = Field(
+        _d([-3.0, 12.0]), description="Upper arms carried away from (+) or towards (-) the body, degrees.")
+
+
 class MotionRanges(_Strict):
     heading_deg: Dist = Field(_d([-30.0, 30.0]), description="Turn of the whole motion about the vertical.")
     time_warp: dist_in(0.0, 0.45) = Field(_d([0.0, 0.15]), description="Strength of smooth time warping.")
     joint_noise: Unit = Field(_d([0.0, 1.0]), description="Fraction of the template's joint_noise_deg used.")
     root_offset_m: dist_in(0.0, 10.0) = Field(_d([0.0, 0.3]), description="Distance from the set's centre.")
     mirror_probability: float = Field(0.5, ge=0.0, le=1.0)
+    performer: PerformerRanges | None = Field(
+        None, description="A per-clip performer style (energy, posture, arm carriage); unset: none, as before.")
 
 
 CAMERA_MOTIONS = ("static", "pan", "orbit", "shake")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from render_farm.core.plan.render_settings import LEGACY_JOB_SETTINGS, RenderSettings
 
@@ -20,6 +27,23 @@ class BodyParams(_Strict):
     phenotype: dict[str, float]
 
 
+class PerformerParams(_Strict):
+    """An actor's style over the clip (config.PerformerRanges): applied to the performance's motion."""
+
+    energy: float = Field(gt=0)
+    lean_deg: float
+    arm_carriage_deg: float
+
+
+def _without_defaults(data: dict, defaults: dict) -> dict:
+    """A job section's JSON without the fields added after plans were first written, where they hold their
+    default: lines of older plans stay byte for byte what they were."""
+    for key, value in defaults.items():
+        if key in data and data[key] == value:
+            del data[key]
+    return data
+
+
 class MotionParams(_Strict):
     speed: float = Field(gt=0)
     mirror: bool
@@ -29,6 +53,13 @@ class MotionParams(_Strict):
     joint_noise_deg: float = Field(0.0, ge=0, description="Largest per-joint noise angle.")
     root_offset_m: float = Field(0.0, ge=0)
     root_offset_angle_deg: float = 0.0
+    performance: int = Field(0, ge=0, description="Which performance of the template is played (0: its own "
+                             "motion).")
+    performer: PerformerParams | None = Field(None, description="The actor's style, where the config has one.")
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _without_defaults(handler(self), {"performance": 0, "performer": None})
 
 
 class CameraParams(_Strict):
@@ -133,6 +164,12 @@ class PartnerParams(_Strict):
 
     body: BodyParams
     appearance: AppearanceParams
+    performer: PerformerParams | None = Field(None, description="The partner's own style, where the config has "
+                                              "one.")
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _without_defaults(handler(self), {"performer": None})
 
 
 class Job(_Strict):

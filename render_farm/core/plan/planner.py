@@ -26,6 +26,7 @@ from render_farm.core.plan.jobs import (
     MotionParams,
     OutfitParams,
     PartnerParams,
+    PerformerParams,
     RenderParams,
     SceneParams,
     job_line,
@@ -62,7 +63,8 @@ def _hsv(rng: Stream, hue: tuple[float, float], sat: tuple[float, float], val: t
 
 # Config fields that do not change what any one clip looks like or says: which and how many clips there are,
 # where and how they are rendered. Everything else is the plan's identity (a preset is folded into the render
-# fields it sets). Templates are identified by id only: editing one in place is not detected.
+# fields it sets). Templates are identified by id only: editing one in place (adding a performance too) is not
+# detected.
 NOT_IDENTITY = {"actions", "clips_per_action", "output", "workers", "recycle_after", "watchdog_s", "template_dirs",
                 "preset"}
 
@@ -73,6 +75,8 @@ def plan_settings(config: DatasetConfig) -> dict:
     settings["world_map"] = config.world_map_resolution
     if settings["body"]["pool"] is None:  # plans from before body pools keep their identity
         del settings["body"]["pool"]
+    if settings["motion"]["performer"] is None:  # and from before performer styles
+        del settings["motion"]["performer"]
     return settings
 
 
@@ -96,7 +100,11 @@ def sample_job(
     jid = job_id(template.id, clip_index)
 
     body = sample_body(config, stream_for(seed, "body"))
-    motion = sample_motion(config, template, seed)
+    performance = performance_index(config.seed, template.id, clip_index, template.performance_count)
+    motion = sample_motion(config, template.performance(performance), seed)
+    if performance or config.motion.performer is not None:
+        motion = motion.model_copy(update={"performance": performance,
+                                           "performer": sample_performer(config, seed, "performer")})
     camera = sample_camera(config, seed)
     lighting = sample_lighting(config, seed)
     appearance = sample_appearance(config, seed)
@@ -131,6 +139,17 @@ def sample_job(
     )
 
 
+def performance_index(master_seed: int, action_id: str, clip_index: int, count: int) -> int:
+    """Which of a class's `count` performances clip `clip_index` plays. Clips go in blocks of `count`, each
+    block a shuffled deal of every performance, so any `count` consecutive clips show them all and the counts
+    differ by at most one; from the dataset's seed and the clip's identity alone, like the job seed."""
+    if count <= 1:
+        return 0
+    block, slot = divmod(clip_index, count)
+    deal = sorted(range(count), key=lambda k: unit_hash(master_seed, action_id, block, k, "performance"))
+    return deal[slot]
+
+
 def sample_motion(config: DatasetConfig, template: ActionTemplate, seed: int) -> MotionParams:
     """How the template is played: speed, mirroring, heading, start, time warp, noise, place in the set,
     within what the template allows."""
@@ -157,6 +176,18 @@ def sample_motion(config: DatasetConfig, template: ActionTemplate, seed: int) ->
         root_offset_m=round(float(m.root_offset_m.sample(rng)), 4),
         root_offset_angle_deg=round(_uniform(rng, (0.0, 360.0)), 4),
     )
+
+
+def sample_performer(config: DatasetConfig, seed: int, axis: str) -> PerformerParams | None:
+    """An actor's style for the clip, from a stream of its own (`axis`): jobs of configs without a performer
+    section sample exactly as before."""
+    ranges = config.motion.performer
+    if ranges is None:
+        return None
+    rng = stream_for(seed, axis)
+    return PerformerParams(energy=round(float(ranges.energy.sample(rng)), 4),
+                           lean_deg=round(float(ranges.lean_deg.sample(rng)), 3),
+                           arm_carriage_deg=round(float(ranges.arm_carriage_deg.sample(rng)), 3))
 
 
 def sample_camera(config: DatasetConfig, seed: int) -> CameraParams:
@@ -191,7 +222,8 @@ def sample_partner(config: DatasetConfig, template: ActionTemplate, seed: int) -
     if template.partner is None:
         return None
     return PartnerParams(body=sample_body(config, stream_for(seed, "partner_body")),
-                         appearance=sample_appearance(config, seed, "partner_"))
+                         appearance=sample_appearance(config, seed, "partner_"),
+                         performer=sample_performer(config, seed, "partner_performer"))
 
 
 def sample_prop_colors(template: ActionTemplate, seed: int) -> dict[str, tuple[float, float, float]]:

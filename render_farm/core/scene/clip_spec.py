@@ -15,7 +15,7 @@ from render_farm.core.geometry import kinematics
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.camera import CameraPose, frame_points, in_frame, moving_camera, padded
 from render_farm.core.geometry.skeleton import JOINT_INDEX, REFERENCE_PELVIS_HEIGHT, mirror_name
-from render_farm.core.plan.jobs import Job
+from render_farm.core.plan.jobs import Job, PerformerParams
 from render_farm.core.plan.seeding import rng_for
 from render_farm.core.scene import motion
 from render_farm.core.scene.motion import smooth_noise
@@ -138,9 +138,11 @@ class _Placement:
     def __init__(self, job: Job, scale_xy: float, scale_z: float, shift: np.ndarray):
         self.m, self.scale, self.shift = job.motion, np.array([scale_xy, scale_xy, scale_z]), shift
 
-    def place(self, track: _Track, positions: np.ndarray, noise: np.random.Generator | None
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def place(self, track: _Track, positions: np.ndarray, noise: np.random.Generator | None,
+              performer: PerformerParams | None = None) -> tuple[np.ndarray, np.ndarray]:
         rot, trans = motion.resample(track, positions)
+        if performer is not None:
+            rot = motion.perform(rot, performer.energy, performer.lean_deg, performer.arm_carriage_deg)
         if noise is not None:
             rot = motion.joint_noise(rot, noise, self.m.joint_noise_deg)
         if self.m.mirror:
@@ -159,6 +161,7 @@ def resolve(job: Job, template: ActionTemplate, rest_joints: np.ndarray,
             partner_rest_joints: np.ndarray | None = None) -> ClipSpec:
     r = job.render
     m = job.motion
+    template = template.performance(m.performance)
     frames = motion.warped_source_frames(template, r.frames, r.fps, m.speed, m.start_offset, *m.time_warp)
     tracks = [_Track(template.rotation_array(), template.translation_array(), template.frame_count, template.loops)]
     rests = [np.asarray(rest_joints)]
@@ -179,8 +182,9 @@ def resolve(job: Job, template: ActionTemplate, rest_joints: np.ndarray,
     placements = [_Placement(job, scale_xy, s, shift) for s in scales]
     noise_axes = ["joint_noise", "partner_joint_noise"]
     actors = []
+    performers = [m.performer, job.partner.performer if job.partner is not None else None]
     for k, (track, rest, place) in enumerate(zip(tracks, rests, placements, strict=True)):
-        rot, trans = place.place(track, frames, rng_for(job.seed, noise_axes[k]))
+        rot, trans = place.place(track, frames, rng_for(job.seed, noise_axes[k]), performers[k])
         joints, glob = kinematics.forward_kinematics(rest, rot, trans)
         actors.append(ActorTrack(rot, trans, joints, glob))
     every_joint = np.concatenate([a.joints_3d for a in actors], axis=1)

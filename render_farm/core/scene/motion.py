@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from render_farm.core.geometry import quaternion as quat
-from render_farm.core.geometry.skeleton import MIRROR_INDEX, REFERENCE_PELVIS_HEIGHT
+from render_farm.core.geometry.skeleton import JOINT_INDEX, MIRROR_INDEX, REFERENCE_PELVIS_HEIGHT
 from render_farm.core.template.model import ActionTemplate
 
 
@@ -162,4 +162,32 @@ def offset_root(translation: np.ndarray, distance: float, angle_deg: float) -> n
     a = np.radians(angle_deg)
     out[:, 0] += distance * np.cos(a)
     out[:, 1] += distance * np.sin(a)
+    return out
+
+
+SPINE = tuple(JOINT_INDEX[n] for n in ("spine1", "spine2", "spine3"))
+# Left, right shoulder: the sign that turns each upper arm away from the body (+X is the actor's left).
+SHOULDERS = {JOINT_INDEX["left_shoulder"]: 1.0, JOINT_INDEX["right_shoulder"]: -1.0}
+
+
+def perform(rotations: np.ndarray, energy: float, lean_deg: float, arm_carriage_deg: float) -> np.ndarray:
+    """A performer's style on local rotations (T, 24, 4): every joint's movement about its mean pose over the
+    clip scaled by `energy` (> 1: bigger, < 1: smaller; the mean pose, and so the posture, stays), the torso
+    bent forward by `lean_deg` over the three spine joints, the upper arms carried `arm_carriage_deg` away
+    from the body (about the forward axis, in the parent's frame)."""
+    out = rotations.copy()
+    if energy != 1.0:
+        q = out[:, 1:]
+        ref = q[0:1]
+        aligned = np.where(np.sum(q * ref, axis=-1, keepdims=True) < 0, -q, q)  # one hemisphere per joint
+        mean = quat.normalize(aligned.mean(axis=0, keepdims=True))
+        out[:, 1:] = quat.slerp(np.broadcast_to(mean, q.shape), q, np.full(q.shape[:2], energy))
+    if lean_deg:
+        bend = quat.from_axis_angle(np.array([1.0, 0.0, 0.0]), np.radians(lean_deg / len(SPINE)))
+        for j in SPINE:
+            out[:, j] = quat.normalize(quat.multiply(bend, out[:, j]))
+    if arm_carriage_deg:
+        for j, sign in SHOULDERS.items():
+            out_turn = quat.from_axis_angle(np.array([0.0, 1.0, 0.0]), -sign * np.radians(arm_carriage_deg))
+            out[:, j] = quat.normalize(quat.multiply(out_turn, out[:, j]))
     return out

@@ -150,39 +150,55 @@ def angle_distance(a: np.ndarray, b: np.ndarray, loops: bool) -> float:
 
 
 def template_distance(a: ActionTemplate, b: ActionTemplate, cache: dict | None = None,
-                      angles_within: float = float("inf")) -> tuple[float, float]:
+                      angles_within: float = float("inf"), keys: tuple[str, str] | None = None
+                      ) -> tuple[float, float]:
     """How different two templates look (metres, degrees), over the variants the farm may render (mirrored
     where allowed): the variant pair closest in positions. The angle is only measured for a pair closer
-    than `angles_within` metres (else it is infinite): the slow part, needed for close pairs only."""
+    than `angles_within` metres (else it is infinite): the slow part, needed for close pairs only. `keys`
+    name the two motions in `cache` (default: their ids; a performance needs a name of its own)."""
     cache = {} if cache is None else cache
+    keys = keys or (a.id, b.id)
 
-    def feats(t: ActionTemplate, mirrored: bool) -> tuple[np.ndarray, np.ndarray]:
-        key = (t.id, mirrored)
-        if key not in cache:
-            cache[key] = template_features(t, mirrored), template_angles(t, mirrored)
-        return cache[key]
+    def feats(t: ActionTemplate, key: str, mirrored: bool) -> tuple[np.ndarray, np.ndarray]:
+        if (key, mirrored) not in cache:
+            cache[key, mirrored] = template_features(t, mirrored), template_angles(t, mirrored)
+        return cache[key, mirrored]
 
     loops = a.loops and b.loops
     variants = [False, True] if a.randomization.mirror or b.randomization.mirror else [False]
     best = (float("inf"), float("inf"))
     for mirrored in variants:
-        (pa, ra), (pb, rb) = feats(a, mirrored), feats(b, False)
+        (pa, ra), (pb, rb) = feats(a, keys[0], mirrored), feats(b, keys[1], False)
         d = feature_distance(pa, pb, loops)
         if d < best[0]:
             best = (d, angle_distance(ra, rb, loops) if d < angles_within else float("inf"))
     return best
 
 
+def performances(templates: list[ActionTemplate]) -> list[tuple[str, ActionTemplate]]:
+    """Every performance of every template as (name, motion): the template's id for a class of one
+    performance, 'id:name' where a class has several ('id:main' its own motion)."""
+    out = []
+    for t in templates:
+        if t.performance_count == 1:
+            out.append((t.id, t))
+        else:
+            out += [(f"{t.id}:{t.performance_name(k)}", t.performance(k)) for k in range(t.performance_count)]
+    return out
+
+
 def near_duplicates(templates: list[ActionTemplate], threshold: float = DUPLICATE_DISTANCE_M,
                     angle_threshold: float = DUPLICATE_ANGLE_DEG) -> list[tuple[str, str, float, float]]:
-    """Pairs within both thresholds (id, id, metres, degrees), closest first."""
+    """Pairs of performances within both thresholds (name, name, metres, degrees), closest first: two
+    performances of one class as much as two classes."""
     cache: dict = {}
     out = []
-    for i, a in enumerate(templates):
-        for b in templates[i + 1:]:
-            d, ang = template_distance(a, b, cache, angles_within=threshold)
+    views = performances(templates)
+    for i, (name_a, a) in enumerate(views):
+        for name_b, b in views[i + 1:]:
+            d, ang = template_distance(a, b, cache, angles_within=threshold, keys=(name_a, name_b))
             if d < threshold and ang < angle_threshold:
-                out.append((a.id, b.id, d, ang))
+                out.append((name_a, name_b, d, ang))
     return sorted(out, key=lambda x: x[2])
 
 
@@ -243,11 +259,12 @@ def ground_findings(t: ActionTemplate) -> list[Finding]:
 def check_library(templates: list[ActionTemplate], threshold: float = DUPLICATE_DISTANCE_M) -> list[str]:
     """Every problem of a library, one line each: joint limits, ground contact, near-duplicate pairs."""
     lines = []
-    for t in templates:
-        lines += [str(f) for f in joint_limit_findings(t) + ground_findings(t)]
+    for name, t in performances(templates):
+        lines += [f"{name}: {f.message}" for f in joint_limit_findings(t) + ground_findings(t)]
     for a, b, d, ang in near_duplicates(templates, threshold):
-        lines.append(f"{a} and {b} are near-duplicates: no body point differs by more than {d * 100:.1f} cm RMS "
-                     f"and no joint by more than {ang:.1f} degrees (distinct classes differ by "
+        what = "performances of one class" if a.split(":")[0] == b.split(":")[0] else "of two classes"
+        lines.append(f"{a} and {b} are near-duplicates ({what}): no body point differs by more than "
+                     f"{d * 100:.1f} cm RMS and no joint by more than {ang:.1f} degrees (distinct motions differ by "
                      f"{threshold * 100:g} cm or {DUPLICATE_ANGLE_DEG:g} degrees)")
     return lines
 

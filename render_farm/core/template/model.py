@@ -15,7 +15,7 @@ from synthact.atomic import write_text_atomic
 from synthact.errors import SynthActError, describe_validation_error
 from synthact.yamlio import read_user_text, too_deep
 
-TEMPLATE_SCHEMA_VERSION = 2  # 2 added family, props and partner; version 1 files are read as they are
+TEMPLATE_SCHEMA_VERSION = 3  # 2 added family, props and partner; 3 performances; older files are read as they are
 UNIT_TOLERANCE = 1e-3
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 # Limits the farm can render, enforced wherever a template is read (validate, planner, worker, add-on):
@@ -24,6 +24,7 @@ MAX_TEMPLATE_FRAMES = 10_000  # 5.5 minutes at 30 fps
 MIN_FPS, MAX_FPS = 1.0, 240.0  # a clip's fps bounds (the config's), so any template can be previewed at its own
 MIN_SPEED, MAX_SPEED = 0.05, 20.0  # playback speed factors
 MAX_ROOT_OFFSET_M = 100.0  # the pelvis stays within this distance of where it starts
+MAX_PERFORMANCES = 64  # per class: each is a whole motion, and the file-size limit holds them all
 
 Quaternion = Annotated[list[float], Field(min_length=4, max_length=4)]
 Vector3 = Annotated[list[float], Field(min_length=3, max_length=3)]
@@ -166,6 +167,42 @@ class PartnerMotion(BaseModel):
         return np.asarray(self.root_translation, dtype=np.float64)
 
 
+def _check_props(props: list[TemplateProp], n: int, has_partner: bool, where: str = "") -> None:
+    names = [p.name for p in props]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{where}props: two props are named {sorted({x for x in names if names.count(x) > 1})[0]!r}")
+    for i, prop in enumerate(props):
+        for k, hold in enumerate(prop.holds):
+            if hold.to_frame >= n:
+                raise ValueError(f"{where}props[{i}].holds[{k}].to_frame: frame {hold.to_frame} is past the last "
+                                 f"frame ({n - 1})")
+            if hold.actor == 1 and not has_partner:
+                raise ValueError(f"{where}props[{i}].holds[{k}].actor: actor 1 is the partner, and the template has "
+                                 "none")
+
+
+class Performance(BaseModel):
+    """Another way the template's action is performed (another performer, side, amplitude, tempo, approach):
+    a whole motion of its own, of the same class. The template's own motion is performance 0; these follow.
+    The class's settings (label, loops, randomization, family) hold for every performance."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=ID_PATTERN, description="Unique within the template, e.g. 'left_hand_fast'.")
+    fps: float = Field(ge=MIN_FPS, le=MAX_FPS)
+    frame_count: int = Field(ge=1, le=MAX_TEMPLATE_FRAMES)
+    rotations: dict[str, list[Quaternion]]
+    root_translation: list[Vector3]
+    props: list[TemplateProp] = Field(default_factory=list, description="The same props as the template's, "
+                                      "held as this performance holds them.")
+    partner: PartnerMotion | None = None
+
+    @field_validator("rotations")
+    @classmethod
+    def _joints_known(cls, v: dict[str, list[list[float]]]) -> dict[str, list[list[float]]]:
+        return _known_joints(v)
+
+
 class ActionTemplate(BaseModel):
     """One action on the canonical skeleton.
 
@@ -177,7 +214,7 @@ class ActionTemplate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1, 2] = TEMPLATE_SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3] = TEMPLATE_SCHEMA_VERSION
     id: str = Field(pattern=ID_PATTERN, description="Stable identifier, e.g. 'jumping_jacks'.")
     label: str = Field(min_length=1, description="Human-readable class name.")
     description: str = ""
@@ -191,6 +228,9 @@ class ActionTemplate(BaseModel):
                         "'locomotion', 'gesture', 'interaction'.")
     props: list[TemplateProp] = Field(default_factory=list, description="Hand-held objects.")
     partner: PartnerMotion | None = Field(None, description="The second actor of a two-person action.")
+    performances: list[Performance] = Field(
+        default_factory=list, max_length=MAX_PERFORMANCES - 1,
+        description="Further performances of the action; the template's own motion is the first.")
 
     @field_validator("rotations")
     @classmethod
@@ -203,18 +243,47 @@ class ActionTemplate(BaseModel):
         _check_motion(self.rotations, self.root_translation, n)
         if self.partner is not None:
             _check_motion(self.partner.rotations, self.partner.root_translation, n, "partner.")
-        names = [p.name for p in self.props]
-        if len(set(names)) != len(names):
-            raise ValueError(f"props: two props are named {sorted({x for x in names if names.count(x) > 1})[0]!r}")
-        for i, prop in enumerate(self.props):
-            for k, hold in enumerate(prop.holds):
-                if hold.to_frame >= n:
-                    raise ValueError(f"props[{i}].holds[{k}].to_frame: frame {hold.to_frame} is past the last "
-                                     f"frame ({n - 1})")
-                if hold.actor == 1 and self.partner is None:
-                    raise ValueError(f"props[{i}].holds[{k}].actor: actor 1 is the partner, and the template has "
-                                     "none")
+        _check_props(self.props, n, self.partner is not None)
+        names = {"main"}
+        prop_names = sorted(p.name for p in self.props)
+        for i, perf in enumerate(self.performances):
+            where = f"performances[{i}]."
+            if perf.name in names:
+                raise ValueError(f"{where}name: {perf.name!r} names two performances (the first is 'main')")
+            names.add(perf.name)
+            _check_motion(perf.rotations, perf.root_translation, perf.frame_count, where)
+            if (perf.partner is None) != (self.partner is None):
+                raise ValueError(f"{where}partner: every performance of a "
+                                 f"{'two-person' if self.partner else 'one-person'} action has "
+                                 f"{'a partner' if self.partner else 'none'}")
+            if perf.partner is not None:
+                _check_motion(perf.partner.rotations, perf.partner.root_translation, perf.frame_count,
+                              f"{where}partner.")
+            if sorted(p.name for p in perf.props) != prop_names:
+                raise ValueError(f"{where}props: holds the props {sorted(p.name for p in perf.props)}, the template "
+                                 f"{prop_names}: every performance holds the same props")
+            _check_props(perf.props, perf.frame_count, perf.partner is not None, where)
         return self
+
+    @property
+    def performance_count(self) -> int:
+        return 1 + len(self.performances)
+
+    def performance_name(self, index: int) -> str:
+        return "main" if index == 0 else self.performances[index - 1].name
+
+    def performance(self, index: int) -> ActionTemplate:
+        """The template as performance `index` plays it (0: its own motion), with no further performances:
+        what the motion maths, the planner's window and the worker read."""
+        if not 0 <= index < self.performance_count:
+            raise IndexError(f"{self.id} has {self.performance_count} performance(s); there is no performance "
+                             f"{index}")
+        if index == 0:
+            return self if not self.performances else self.model_copy(update={"performances": []})
+        p = self.performances[index - 1]
+        return self.model_copy(update={"fps": p.fps, "frame_count": p.frame_count, "rotations": p.rotations,
+                                       "root_translation": p.root_translation, "props": p.props,
+                                       "partner": p.partner, "performances": []})
 
     @property
     def actors(self) -> int:
@@ -271,24 +340,34 @@ def _rotations_text(rotations: dict, indent: str) -> str:
     return f"{{\n{inner}\n{indent}}}"
 
 
+def _fields_text(data: dict, indent: str) -> str:
+    """One line per field and per joint, nested performances and partners indented one more space."""
+    lines = []
+    for key, value in data.items():
+        if key == "rotations":
+            lines.append(f'{indent}"rotations": {_rotations_text(value, indent)}')
+        elif key == "partner" and value is not None:
+            lines.append(f'{indent}"partner": {{\n{_fields_text(value, indent + " ")}\n{indent}}}')
+        elif key == "performances" and value:
+            inner = ",\n".join(f"{indent} {{\n{_fields_text(p, indent + '  ')}\n{indent} }}" for p in value)
+            lines.append(f'{indent}"performances": [\n{inner}\n{indent}]')
+        else:
+            lines.append(f"{indent}{json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}")
+    return ",\n".join(lines)
+
+
 def template_json(template: ActionTemplate) -> str:
     """Canonical text of a template: rounded numbers, stable key order. The add-on writes the same layout
     (blender_addon/rules.template_text)."""
     data = _rounded_motion(template.model_dump(mode="json"))
     if data.get("partner") is not None:
         data["partner"] = _rounded_motion(data["partner"])
+    for perf in data.get("performances", []):
+        _rounded_motion(perf)
+        if perf.get("partner") is not None:
+            perf["partner"] = _rounded_motion(perf["partner"])
     # One line per field and per joint: readable diffs without a line per number.
-    lines = []
-    for key, value in data.items():
-        if key == "rotations":
-            lines.append(f' "rotations": {_rotations_text(value, " ")}')
-        elif key == "partner" and value is not None:
-            trans = json.dumps(value["root_translation"], separators=(",", ":"))
-            lines.append(f' "partner": {{\n  "rotations": {_rotations_text(value["rotations"], "  ")},\n'
-                         f'  "root_translation": {trans}\n }}')
-        else:
-            lines.append(f" {json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+    return "{\n" + _fields_text(data, " ") + "\n}\n"
 
 
 def save_template(template: ActionTemplate, path: str | Path) -> None:
