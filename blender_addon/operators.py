@@ -165,14 +165,14 @@ def _export(context, directory: Path | None = None, performance: str | None = No
     if performance is not None:
         performance = performance or _template_id_from(action.name)
     try:
+        existing = rules.read_document(path) if path.is_file() else None
         if performance is not None:
-            if not path.is_file():
+            if existing is None:
                 raise _Cancel(f"{path}: no template {props.id!r} to add the performance to (export it first)")
-            document = rules.with_performance(rules.read_document(path), performance, props, motion)
-        elif path.is_file() and rules.read_document(path).get("performances"):
+            document = rules.with_performance(existing, performance, props, motion)
+        elif existing is not None and existing.get("performances"):
             # The class's other performances stay; the action replaces the one it was loaded as.
-            document = rules.with_motion_replaced(rules.read_document(path), action.synthact.performance or "main",
-                                                  props, motion)
+            document = rules.with_motion_replaced(existing, action.synthact.performance or "main", props, motion)
         else:
             document = rules.template_data(props, motion)
         rules.write_atomic(path, rules.template_text(document))
@@ -321,7 +321,8 @@ class SYNTHACT_OT_load_template(bpy.types.Operator):
             raw = state.library[state.library_index].path
         path = Path(bpy.path.abspath(raw))
         try:
-            props, motion = rules.read_template(path, self.performance)
+            document = rules.read_document(path)
+            props, motion = rules.template_from(path, document, self.performance)
             armature = rig.find_rig(context)
         except (rules.TemplateFileError, rig.RigError) as exc:
             return _report_cancel(self, str(exc))
@@ -334,7 +335,7 @@ class SYNTHACT_OT_load_template(bpy.types.Operator):
         action = bpy.data.actions.new(props.id)
         rig.write_motion(armature, action, motion, loops=props.loops)
         action.synthact.from_rules(props)
-        action.synthact.performance = (rules.read_document(path)["performances"][self.performance - 1]["name"]
+        action.synthact.performance = (document["performances"][self.performance - 1]["name"]
                                        if self.performance else "main")
         if motion.partner is not None:
             partner = rig.build_rig(context, name=f"{armature.name} Partner")

@@ -258,6 +258,15 @@ def template_data(p: Properties, m: Motion) -> dict:
     }
 
 
+def _same_actors(existing: dict, m: Motion) -> None:
+    """Every performance of a class has a partner, or none does."""
+    if (m.partner is None) != (existing.get("partner") is None):
+        solo = existing.get("partner") is None
+        raise TemplateFileError(f"{existing.get('id')}: every performance of a "
+                                f"{'one-person' if solo else 'two-person'} action has "
+                                f"{'no partner' if solo else 'a partner'}")
+
+
 def with_performance(existing: dict, name: str, p: Properties, m: Motion) -> dict:
     """`existing` (a template document) with the rig's motion added as its next performance. The class's
     settings stay the existing template's; the performance brings its motion, its partner's and its holds."""
@@ -271,10 +280,7 @@ def with_performance(existing: dict, name: str, p: Properties, m: Motion) -> dic
     if len(names) >= MAX_PERFORMANCES:
         raise TemplateFileError(f"{existing.get('id')}: already {len(names)} performances, the limit is "
                                 f"{MAX_PERFORMANCES}")
-    if (m.partner is None) != (existing.get("partner") is None):
-        raise TemplateFileError(f"{existing.get('id')}: every performance of a "
-                                f"{'one-person' if existing.get('partner') is None else 'two-person'} action has "
-                                f"{'no partner' if existing.get('partner') is None else 'a partner'}")
+    _same_actors(existing, m)
     performances.append({
         "name": name, "fps": round(float(m.fps), 3) + 0.0, "frame_count": m.frame_count, **_motion_data(m),
         "props": [_prop_data(x) for x in p.props],
@@ -288,10 +294,8 @@ def with_motion_replaced(existing: dict, name: str, p: Properties, m: Motion) ->
     `p`) replaced by the rig's motion, every other performance kept: exporting an edited performance never
     drops the class's others."""
     others = list(existing.get("performances") or [])
-    if (m.partner is None) != (existing.get("partner") is None) and others:
-        raise TemplateFileError(f"{existing.get('id')}: every performance of a "
-                                f"{'one-person' if existing.get('partner') is None else 'two-person'} action has "
-                                f"{'no partner' if existing.get('partner') is None else 'a partner'}")
+    if others:
+        _same_actors(existing, m)
     if name == "main":
         return {**template_data(p, m), "performances": others}
     names = [str(x.get("name")) for x in others]
@@ -385,7 +389,11 @@ def read_template(path: Path, performance: int = 0) -> tuple[Properties, Motion]
     """Read a template file back for editing: the class's settings and one performance's motion (0: the
     template's own); one-line errors name the file and field. The frame limit is checked before the heavy
     work."""
-    data = read_document(path)
+    return template_from(path, read_document(path), performance)
+
+
+def template_from(path: Path, data: dict, performance: int = 0) -> tuple[Properties, Motion]:
+    """read_template of a document already read (`path` names it in errors)."""
     if performance:
         others = data.get("performances") or []
         if not 0 < performance <= len(others):
@@ -430,8 +438,9 @@ def list_templates(folder: Path) -> list[tuple[str, str, int, Path, int]]:
     rows = []
     for path in sorted(Path(folder).glob("*.json")):
         try:
-            props, motion = read_template(path)
-            count = 1 + len(read_document(path).get("performances") or [])
+            data = read_document(path)
+            props, motion = template_from(path, data)
+            count = 1 + len(data.get("performances") or [])
             rows.append((props.id, props.label, motion.frame_count, path, count))
         except (TemplateFileError, TypeError, ValueError, KeyError, AttributeError) as exc:
             # One broken file is one unreadable row; it never empties the whole list.

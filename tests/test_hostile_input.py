@@ -138,7 +138,7 @@ def test_brackets_in_user_text_are_printed_as_they_are(tmp_path):
 def test_the_addon_checks_the_farms_limits():
     rules = addon_rules()
     for name in ("MAX_TEMPLATE_BYTES", "MAX_TEMPLATE_FRAMES", "MIN_FPS", "MAX_FPS", "MIN_SPEED", "MAX_SPEED",
-                 "MAX_ROOT_OFFSET_M"):
+                 "MAX_ROOT_OFFSET_M", "MAX_PERFORMANCES"):
         assert getattr(rules, name) == getattr(core_template, name), name
     motion = rules.Motion(fps=100000.0, rotations={}, root_translation=[[0.0, 0.0, 0.0], [1e30, 0.0, 0.0]])
     errors = [f.message for f in rules.check_motion(motion) if f.level == "ERROR"]

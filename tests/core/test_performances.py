@@ -167,3 +167,29 @@ def test_perform_scales_movement_about_the_mean_pose_bends_the_torso_and_carries
     assert (joints(rot)[:, head, 1] - leaning[:, head, 1]).min() > 0.08  # the head goes forward (-Y)
     carried = joints(perform(rot, 1.0, 0.0, 15.0))
     assert (carried[:, wrist, 0] - joints(rot)[:, wrist, 0]).min() > 0.08  # the idle left arm swings out (+X)
+
+
+def test_the_performance_limit_holds_at_every_count_past_it():
+    """MAX_PERFORMANCES a class, the template's own included: 64 load, 65, 66 and 70 are refused, by the farm's
+    model and by the add-on's rules alike (tiny one-frame performances)."""
+    from blender_addon import rules
+
+    from render_farm.core.template.model import MAX_PERFORMANCES
+
+    tiny = {"fps": 30.0, "frame_count": 1, "rotations": {}, "root_translation": [[0.0, 0.0, 0.0]], "props": [],
+            "partner": None}
+    base = {"id": "tiny", "label": "tiny", "fps": 30.0, "frame_count": 1, "rotations": {},
+            "root_translation": [[0.0, 0.0, 0.0]]}
+    motion = rules.Motion(fps=30.0, rotations={}, root_translation=[(0.0, 0.0, 0.0)])
+    for total in (MAX_PERFORMANCES - 1, MAX_PERFORMANCES, MAX_PERFORMANCES + 1, MAX_PERFORMANCES + 2, 70):
+        doc = {**base, "performances": [{**tiny, "name": f"p{k}"} for k in range(total - 1)]}
+        if total <= MAX_PERFORMANCES:
+            assert parse_template(doc, "tiny.json").performance_count == total
+        else:
+            with pytest.raises(TemplateError, match="performances: List should have at most 63 items"):
+                parse_template(doc, "tiny.json")
+        if total <= MAX_PERFORMANCES - 1:  # the add-on adds one more only below the limit
+            assert len(rules.with_performance(doc, "extra", rules.Properties(), motion)["performances"]) == total
+        else:
+            with pytest.raises(rules.TemplateFileError, match=f"already {total} performances, the limit is 64"):
+                rules.with_performance(doc, "extra", rules.Properties(), motion)
