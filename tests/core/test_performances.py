@@ -173,7 +173,6 @@ def test_the_performance_limit_holds_at_every_count_past_it():
     """MAX_PERFORMANCES a class, the template's own included: 64 load, 65, 66 and 70 are refused, by the farm's
     model and by the add-on's rules alike (tiny one-frame performances)."""
     from blender_addon import rules
-
     from render_farm.core.template.model import MAX_PERFORMANCES
 
     tiny = {"fps": 30.0, "frame_count": 1, "rotations": {}, "root_translation": [[0.0, 0.0, 0.0]], "props": [],
