@@ -8,7 +8,6 @@ train.txt, val.txt).
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +30,9 @@ from render_farm.bodies.baking.bake import bake_bodies
 from render_farm.core.plan.config import DatasetConfig
 from render_farm.core.plan.jobs import Job, job_line
 from render_farm.core.plan.plan_lines import plan_text
-from render_farm.core.plan.planner import PlanSummary, plan_identity, plan_settings
-from render_farm.core.template.model import template_json
+from render_farm.core.plan.planner import PlanSummary
+from render_farm.core.plan.record import PlanRecord, plan_record
+from render_farm.core.template.model import load_template, template_json
 from render_farm.dataset.folder import OutputFolder, read_jobs, remove_orphaned_scratch
 from render_farm.executors.base import EXECUTORS, Executor, JobOutcome, RunLimits, executor_for
 from render_farm.executors.slurm import SlurmExecutor, SlurmOptions
@@ -71,7 +71,7 @@ def write_plan(config: DatasetConfig, out_dir: Path, summary: PlanSummary | None
     plan in parallel (default: one per core for large plans, see plan_lines)."""
     templates = [find_template(a, config.template_dirs) for a in config.actions]
     folder = OutputFolder(out_dir)
-    folder.claim(plan_identity(config), plan_settings(config))  # before anything is written
+    folder.claim(plan_record(config), templates)  # before anything is written
     for t in templates:
         folder.write_template(f"{t.id}.json", template_json(t))
     text = plan_text(config, templates, summary, processes)
@@ -100,7 +100,7 @@ def load_jobs(out_dir: Path) -> list[Job]:
 def is_complete(out_dir: Path, job: Job) -> bool:
     """A clip counts once its label exists (written after the MP4 is renamed into place) and its MP4's
     header says it is whole and as planned. For one job; a run checks a whole plan with OutputFolder."""
-    return job in OutputFolder(out_dir).complete(headers=True)
+    return job in OutputFolder(out_dir).complete(check=True)
 
 
 def ensure_bodies(jobs: Iterable[Job], body_dir: Path, console: Console) -> None:
@@ -150,7 +150,7 @@ def execute(out_dir: Path, body_dir: Path, workers: int | None = None, console: 
     # One pass validates the whole plan and counts what is missing before anything renders, each clip
     # that is there checked by its MP4 header: a truncated or mismatched clip is removed and rendered
     # again. The executor then reads the plan again, lazily.
-    checked = folder.complete(headers=True)
+    checked = folder.complete(check=True)
     planned = todo = 0
     for job in folder.jobs():
         planned += 1
@@ -223,18 +223,25 @@ def render_plan(plan_file: Path, out_dir: Path | None, body_dir: Path, workers: 
     source = plan_file.parent
     out_dir = Path(out_dir or source)
     folder = OutputFolder(out_dir)
-    for template_id in sorted({j.template_id for j in read_jobs(plan_file)}):
+    classes: dict[int, str] = {}
+    template_ids: set[str] = set()
+    for job in read_jobs(plan_file):
+        classes.setdefault(job.class_index, job.action_id)
+        template_ids.add(job.template_id)
+    sources = {}
+    for template_id in sorted(template_ids):
         src = source / "templates" / f"{template_id}.json"
         if not src.is_file():
             raise SynthActError(f"{src}: template of the plan not found (plan folders hold templates/)")
-        if out_dir != source:
-            folder.write_template(src.name, src.read_text(encoding="utf-8"))
+        sources[src] = load_template(src)
+    templates = list(sources.values())
     if out_dir != source or plan_file != folder.plan_file:
         first = next(read_jobs(plan_file), None)
-        source_record = OutputFolder(source).plan_record
-        settings = json.loads(source_record.read_text(encoding="utf-8")).get("settings") \
-            if source_record.is_file() else None
         if first is not None and first.plan_id:
-            folder.claim(first.plan_id, settings)
+            recorded = OutputFolder(source).recorded_plan() if plan_file == OutputFolder(source).plan_file else None
+            folder.claim(recorded or PlanRecord(plan_id=first.plan_id, classes=[classes[i] for i in sorted(classes)]),
+                         templates)
+        for src in sources:
+            folder.write_template(src.name, src.read_text(encoding="utf-8"))
         folder.write_plan(job_line(j) for j in read_jobs(plan_file))
     return execute(out_dir, body_dir, workers, console, backend, limits), out_dir

@@ -100,6 +100,8 @@ def test_same_config_and_seed_give_identical_labels(tmp_path):
         a, b = labels[0][name], labels[1][name]
         a.pop("render_stats")
         b.pop("render_stats")
+        # The clips are the same bytes; only when they were written differs.
+        assert a["clip_file"].pop("mtime_ns") != b["clip_file"].pop("mtime_ns")
         assert a == b, name
     assert (tmp_path / "a" / "jobs.jsonl").read_bytes() == (tmp_path / "b" / "jobs.jsonl").read_bytes()
 

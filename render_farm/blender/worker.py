@@ -39,6 +39,7 @@ from render_farm.blender.passes import PassRenderer  # noqa: E402
 from render_farm.blender.render import Cast, apply_frame, render_frames  # noqa: E402
 from render_farm.bodies.baked.body import load_body  # noqa: E402
 from render_farm.bodies.baked.cache import body_path  # noqa: E402
+from render_farm.core.label.integrity import clip_file  # noqa: E402
 from render_farm.core.label.labels import make_label  # noqa: E402
 from render_farm.core.plan.jobs import Job  # noqa: E402
 from render_farm.core.scene.clip_spec import resolve  # noqa: E402
@@ -145,6 +146,7 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
         t = time.perf_counter()
         encoder.close()
         timings["encode_finish_s"] = time.perf_counter() - t
+        written = clip_file(tmp_clip)  # the mtime survives the rename
         os.replace(tmp_clip, clip)
     except BaseException:
         encoder.abort()
@@ -162,7 +164,7 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
     }
     partner_truths = [t[1] for t in truths] if cast.partner is not None else None
     label = make_label(job, spec, stats, [t[0] for t in truths], body.keypoint_names,
-                       render_device=sc["synthact_device"], partner_truths=partner_truths)
+                       render_device=sc["synthact_device"], partner_truths=partner_truths, clip_file=written)
     try:
         write_json_atomic(label.model_dump(mode="json"), out_dir / job.label_path)
     except BaseException:

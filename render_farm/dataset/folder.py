@@ -21,7 +21,10 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from render_farm.core.label.integrity import ClipFile, LabelHeadError, clip_file_problem, read_label_head
 from render_farm.core.plan.jobs import Job
+from render_farm.core.plan.record import PlanRecord, refusal, short_json
+from render_farm.core.template.model import ActionTemplate, load_template, template_json
 from render_farm.dataset.mp4 import ClipHeaderError, read_header
 from synthact.atomic import write_text_atomic
 from synthact.errors import SynthActError
@@ -80,12 +83,14 @@ class CompleteClips:
     """Which jobs have their clip and label, from one directory listing per action folder (os.scandir),
     not two stat calls per job: a million-job resume is a few hundred listings.
 
-    With `headers`, a listed clip counts only when its MP4 header says it is whole and has the job's
-    frame count and size (mp4.read_header, about 25 us a clip); the others are collected in `broken`."""
+    With `check`, a listed clip counts only when its label is whole and says it is this job's clip, and
+    the clip is the one the label records (core.label.integrity: the label's first few kB and one stat
+    a clip; clips written over are hashed). Labels from before clip records are checked by the clip's
+    MP4 header instead. The others are collected in `broken`, with what is wrong."""
 
-    def __init__(self, root: Path, headers: bool = False):
+    def __init__(self, root: Path, check: bool = False):
         self.root = Path(root)
-        self.headers = headers
+        self.check = check
         self.broken: list[tuple[Job, str]] = []
         self._names: dict[str, frozenset[str]] = {}
 
@@ -104,16 +109,44 @@ class CompleteClips:
             folder, _, name = rel.rpartition("/")
             if name not in self._listing(folder):
                 return False
-        if self.headers:
-            problem = clip_problem(self.root / job.clip_path, job)
+        if self.check:
+            problem = clip_problem(self.root, job)
             if problem:
                 self.broken.append((job, problem))
                 return False
         return True
 
 
-def clip_problem(path: Path, job: Job) -> str | None:
-    """Why the clip at `path` is not the whole clip `job` plans, or None when it is."""
+# A label's fields that must say what its job says (the label is the job's own, from this plan).
+_LABEL_SAYS = (("job_id", "job_id"), ("clip", "clip_path"), ("plan_id", "plan_id"), ("action_id", "action_id"),
+               ("class_index", "class_index"), ("split", "split"))
+
+
+def clip_problem(root: Path, job: Job) -> str | None:
+    """Why the clip and label of `job` in `root` are not the whole clip the job plans, or None when they are."""
+    try:
+        head = read_label_head(root / job.label_path)
+    except LabelHeadError as exc:
+        return f"its label is {exc}"
+    for field, attr in _LABEL_SAYS:
+        if head.get(field) != getattr(job, attr):
+            said, planned = short_json(head.get(field)), short_json(getattr(job, attr))
+            return f"its label says {field} {said}, the plan says {planned}"
+    r = job.render
+    for field, planned in (("frame_count", r.frames), ("width", r.width), ("height", r.height), ("fps", r.fps)):
+        if head.get(field) != planned:
+            return f"its label says {field} {short_json(head.get(field))}, the plan says {planned}"
+    if head.get("clip_file") is None:  # a label from before clip records
+        return header_problem(root / job.clip_path, job)
+    try:
+        record = ClipFile.model_validate(head["clip_file"])
+    except ValueError:
+        return "its label's clip_file is not a clip record"
+    return clip_file_problem(root / job.clip_path, record)
+
+
+def header_problem(path: Path, job: Job) -> str | None:
+    """Why the clip at `path` is not the whole clip `job` plans by its MP4 header, or None when it is."""
     try:
         header = read_header(path)
     except (OSError, ClipHeaderError) as exc:
@@ -181,10 +214,10 @@ class OutputFolder:
             raise SynthActError(f"{self.plan_file}: plan file not found")
         return read_jobs(self.plan_file)
 
-    def complete(self, headers: bool = False) -> CompleteClips:
-        """A snapshot of the complete clips (take a new one after rendering); `headers`: check each clip's
-        MP4 header against its job too."""
-        return CompleteClips(self.root, headers)
+    def complete(self, check: bool = False) -> CompleteClips:
+        """A snapshot of the complete clips (take a new one after rendering); `check`: check each clip and
+        its label against its job too (CompleteClips)."""
+        return CompleteClips(self.root, check)
 
     def remove_clip(self, job: Job) -> None:
         """Remove a job's label (first: a clip without one is never listed), clip and passes."""
@@ -196,33 +229,49 @@ class OutputFolder:
     def plan_record(self) -> Path:
         return self.root / "plan.json"
 
-    def claim(self, plan_id: str, settings: dict | None) -> None:
-        """Bind the folder to one plan identity: refuse (one line, nothing written) a plan of another
-        identity; record the identity in plan.json when the folder has none."""
+    def recorded_plan(self) -> PlanRecord | None:
+        """plan.json, with what folders from before the class list was recorded lack filled in from their
+        classes.txt and jobs.jsonl; None when the folder has no plan.json."""
         try:
-            recorded = json.loads(self.plan_record.read_text(encoding="utf-8"))
+            recorded = PlanRecord.model_validate_json(self.plan_record.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            recorded = None
+            return None
         except (OSError, ValueError) as exc:
-            raise SynthActError(f"{self.plan_record}: unreadable ({exc}); remove it if the folder holds no clips "
+            first = str(exc).splitlines()[0]
+            raise SynthActError(f"{self.plan_record}: unreadable ({first}); remove it if the folder holds no clips "
                                 "you want to keep") from None
+        classes_file = self.root / "classes.txt"
+        if recorded.classes is None and classes_file.is_file():
+            recorded.classes = classes_file.read_text(encoding="utf-8").split()
+        if recorded.clips_per_action is None and recorded.classes and self.plan_file.is_file():
+            with open(self.plan_file, "rb") as f:
+                lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+            recorded.clips_per_action = lines // len(recorded.classes) or None
+        return recorded
+
+    def claim(self, wanted: PlanRecord, templates: Iterable[ActionTemplate] = ()) -> None:
+        """Bind the folder to one plan: refuse (one line, nothing written) a plan that would change what
+        clips already here mean (record.refusal), or a template that differs from the copy its clips were
+        rendered from; record the plan in plan.json when it is new or extends the recorded one."""
+        recorded = self.recorded_plan()
         if recorded is not None:
-            if recorded.get("plan_id") == plan_id:
-                return
-            theirs, ours = recorded.get("settings") or {}, settings or {}
-            changed = [k for k in sorted(set(theirs) | set(ours)) if theirs.get(k) != ours.get(k)]
-            what = ", ".join(f"{k} {_short(theirs.get(k))} -> {_short(ours.get(k))}" for k in changed[:3])
-            more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-            raise SynthActError(f"{self.root}: holds clips of another plan ({what or 'different settings'}{more}); "
-                                "render into a new --out folder, or remove this one")
-        if next(self.root.glob("labels/*/*.json"), None) is not None:
+            problem = refusal(recorded, wanted)
+            if problem:
+                raise SynthActError(f"{self.root}: {problem}; render into a new --out folder, or remove this one")
+        elif next(self.root.glob("labels/*/*.json"), None) is not None:
             # Clips from before plan identities (2026-11-29) were sampled by an older planner: the same
             # config now plans other parameters for the same job ids, so the plan would not describe them.
             raise SynthActError(f"{self.root}: holds clips rendered by an older synthact (no plan.json); render "
                                 "into a new --out folder")
+        for template in templates:
+            copy = self.templates / f"{template.id}.json"
+            if copy.is_file() and not _same_template(copy, template):
+                raise SynthActError(f"{copy}: the template of class {template.id} has changed since this folder's "
+                                    "clips were planned; render into a new --out folder, or remove this one")
+        if recorded == wanted:
+            return
         try:
-            write_text_atomic(self.plan_record, json.dumps({"plan_id": plan_id, "settings": settings}, indent=1,
-                                                           sort_keys=True) + "\n")
+            write_text_atomic(self.plan_record, wanted.model_dump_json(indent=1) + "\n")
         except OSError as exc:
             raise self._cannot_write(exc) from None
 
@@ -255,7 +304,7 @@ class OutputFolder:
         """classes.txt for every planned class, train/val lists of the complete clips only, headers
         checked (one pass over the plan); returns the counts per split, the complete clips and the
         planned ones."""
-        complete = self.complete(headers=True)
+        complete = self.complete(check=True)
         names: dict[int, str] = {}
         rows: dict[str, list[str]] = {"train": [], "val": []}
         planned = 0
@@ -273,6 +322,17 @@ class OutputFolder:
         return counts, sum(counts.values()), planned
 
 
-def _short(value: object) -> str:
-    text = json.dumps(value, separators=(",", ":"))
-    return text if len(text) <= 40 else text[:37] + "..."
+
+def _same_template(copy: Path, template: ActionTemplate) -> bool:
+    """Whether the folder's copy holds the same motion, props, partner and ranges as `template` (compared as
+    written to a folder, so digits beyond the written ones, the schema version and the description, which
+    no clip or label shows, do not count)."""
+    try:
+        theirs = json.loads(template_json(load_template(copy)))
+    except SynthActError:
+        return False
+    ours = json.loads(template_json(template))
+    for unseen in ("schema_version", "description"):
+        theirs.pop(unseen, None)
+        ours.pop(unseen, None)
+    return theirs == ours

@@ -1,6 +1,7 @@
 """`synthact verify`: check a rendered dataset end to end and list every problem.
 
-Decodes every clip (PyAV) and compares frame count, size and fps with its label, checks every label
+Decodes every clip (PyAV) and compares frame count, size and fps with its label (and its bytes with the
+digest the label records), checks every label
 against the plan it claims (the folder's plan identity, its job's id, size, frames and fps), validates
 every label against the schema, and checks classes.txt and the split lists against clips and labels.
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from render_farm.core.label.integrity import clip_file_problem
 from render_farm.core.label.labels import ClipLabel
 from render_farm.core.plan.jobs import Job
 from render_farm.dataset.folder import OutputFolder
@@ -98,6 +100,10 @@ def verify_dataset(root: Path, on_clip: Callable[[], None] | None = None) -> tup
         if not path.is_file():
             problems.append(f"{rel}: label {label.job_id} names a clip that does not exist")
             continue
+        if label.clip_file is not None:
+            problem = clip_file_problem(path, label.clip_file, full=True)
+            if problem:
+                problems.append(f"{rel}: {problem}")
         try:
             frames, width, height, fps = decode_stats(path)
         except Exception as exc:  # corrupt container or stream

@@ -10,10 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from render_farm.core.geometry.camera import SENSOR_WIDTH_MM
 from render_farm.core.geometry.skeleton import JOINT_NAMES
+from render_farm.core.label.integrity import ClipFile
 from render_farm.core.plan.jobs import Job
 from render_farm.core.scene.clip_spec import ClipSpec, project
 
-LABEL_SCHEMA_VERSION = 2  # 2 added partner and props; version 1 labels read as they are
+LABEL_SCHEMA_VERSION = 3  # 2 added partner and props, 3 clip_file; older labels read as they are
 
 
 class CameraLabel(BaseModel):
@@ -58,8 +59,10 @@ class PropLabel(BaseModel):
 class ClipLabel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1, 2] = LABEL_SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3] = LABEL_SCHEMA_VERSION
     clip: str = Field(description="Clip path relative to the dataset folder.")
+    clip_file: ClipFile | None = Field(None, description="The clip's bytes as written: size, mtime and digest "
+                                       "(a resume compares them with the clip; older labels lack them).")
     job_id: str
     plan_id: str | None = Field(None, description="The identity of the plan the clip was rendered from.")
     action_id: str
@@ -120,7 +123,7 @@ def _prop_labels(job: Job, spec: ClipSpec) -> list[PropLabel]:
 
 def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, truths: list,
                keypoint_names: tuple[str, ...], render_device: str = "CPU",
-               partner_truths: list | None = None) -> ClipLabel:
+               partner_truths: list | None = None, clip_file: ClipFile | None = None) -> ClipLabel:
     """The label of a rendered clip: the ClipSpec's joints and cameras, plus per-frame truths
     measured in the rendered scene (blender.annotate.FrameTruth), the partner's too."""
     pose = spec.cameras[0]
@@ -133,6 +136,7 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, 
         partner = _actor_label(spec, spec.partner.joints_3d, partner_truths)
     return ClipLabel(
         clip=job.clip_path,
+        clip_file=clip_file,
         job_id=job.job_id,
         plan_id=job.plan_id,
         action_id=job.action_id,
