@@ -52,15 +52,22 @@ def import_segment(segment: dict, out_dir: Path, joint_map: str, map_file: str, 
     _clear()
     bpy.ops.synthact.add_rig()
     rig = bpy.context.active_object
+    # A segment cut out of its file ("bvh", render_farm/templates/bvh_cut.py) holds only its own frames.
+    cut = segment.get("bvh") or ""
     try:
-        bpy.ops.synthact.import_bvh(filepath=segment["file"], joint_map=joint_map, map_file=map_file)
+        bpy.ops.synthact.import_bvh(filepath=cut or segment["file"], joint_map=joint_map, map_file=map_file)
     except RuntimeError as exc:
         result["reason"] = _reason(exc)
         return result
     bpy.context.view_layer.objects.active = rig
     action = rig.animation_data.action
     first, last = (int(round(v)) for v in action.frame_range)
-    start, end = segment["start_frame"] or first, segment["end_frame"] or last
+    if cut:
+        start, end = first, last
+        shown = (segment["start_frame"] or 1, (segment["start_frame"] or 1) + last - first)
+    else:
+        start, end = segment["start_frame"] or first, segment["end_frame"] or last
+        shown = (start, end)
     if end > last:
         result["reason"] = f"end_frame {end} is past the file's last frame ({last})"
         return result
@@ -73,7 +80,7 @@ def import_segment(segment: dict, out_dir: Path, joint_map: str, map_file: str, 
     action.frame_start, action.frame_end = start, end
     props = action.synthact
     props.template_id, props.label, props.family = segment["template_id"], segment["label"], FAMILY
-    props.description = f"{segment['label']} (mocap: {Path(segment['file']).name}, frames {start}-{end})"
+    props.description = f"{segment['label']} (mocap: {Path(segment['file']).name}, frames {shown[0]}-{shown[1]})"
     performance = segment.get("performance") or None  # a further performance of the class template_id
     props.loops = False
     try:

@@ -33,6 +33,8 @@ def load_joint_map(path: Path) -> dict[str, str]:
         raise JointMapError(f"{path}: cannot read joint map ({exc.strerror})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise JointMapError(f"{path}: not a JSON joint map ({exc})") from None
+    except RecursionError:
+        raise JointMapError(f"{path}: the joint map is nested too deeply to be one") from None
     joints = data.get("joints") if isinstance(data, dict) else None
     if not isinstance(joints, dict) or not joints:
         raise JointMapError(f'{path}: joints: missing (expected {{"joints": {{"SourceName": "canonical_name"}}}})')

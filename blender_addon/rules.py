@@ -365,8 +365,8 @@ def read_document(path: Path) -> dict:
     try:
         size = Path(path).stat().st_size
         if size > MAX_TEMPLATE_BYTES:
-            raise TemplateFileError(f"{path}: the template file is {size / 1e6:.1f} MB, over the limit of "
-                                    f"{MAX_TEMPLATE_BYTES / 1e6:.0f} MB")
+            raise TemplateFileError(f"{path}: the template file is {size / 2**20:.1f} MiB, over the limit of "
+                                    f"{MAX_TEMPLATE_BYTES // 2**20} MiB")
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise TemplateFileError(f"{path}: cannot read ({exc.strerror})") from None

@@ -73,7 +73,7 @@ def plan(
     cfg = load_config(config)
     out_dir = out or cfg.output
     try:
-        with Progress(console=console, transient=True) as progress:
+        with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
             task = progress.add_task("planning jobs", total=len(cfg.actions) * cfg.clips_per_action)
             count = pipeline.write_plan(cfg, out_dir, summary, on_written=lambda n: progress.advance(task, n))
     except KeyboardInterrupt:
@@ -251,7 +251,7 @@ def report(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
     if not (dataset / "jobs.jsonl").is_file():
         fail(f"{dataset / 'jobs.jsonl'}: not found (is {dataset} a rendered dataset?)")
     jobs = pipeline.load_jobs(dataset)
-    with Progress(console=console, transient=True) as progress:
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("reading clips", total=len(jobs))
         out = write_report(dataset, jobs, on_clip=lambda: progress.advance(task))
     console.print(f"report -> {out / 'report.md'}", highlight=False, markup=False, soft_wrap=True)
@@ -266,7 +266,7 @@ def verify(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
 
     if not dataset.is_dir():
         fail(f"{dataset}: dataset folder not found")
-    with Progress(console=console, transient=True) as progress:
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("verifying clips", total=None)
         problems, checked = verify_dataset(dataset, on_clip=lambda: progress.advance(task))
     for p in problems:
@@ -319,18 +319,19 @@ def templates_check(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from render_farm.core.template.checks import check_library
-    from render_farm.templates import load_library
+    from render_farm.templates import read_library
 
-    library = load_library(template_dir)
+    library, unreadable = read_library(template_dir)
     count = sum(t.performance_count for t in library)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True) as progress:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True,
+                  disable=not console.is_terminal) as progress:
         progress.add_task(f"checking {len(library)} templates, {count} performances ({count * (count - 1) // 2} "
                           "pairs)")
-        problems = check_library(library)
+        problems = unreadable + check_library(library)
     for line in problems:
         console.print(f"problem: {line}", highlight=False, markup=False, soft_wrap=True)
     if problems:
-        fail(f"{len(problems)} problem(s) in {len(library)} templates", 1)
+        fail(f"{len(problems)} problem(s) in {len(library) + len(unreadable)} templates", 1)
     console.print(f"{len(library)} templates ({count} performances) ok: valid, within joint limits, on the "
                   "ground, no near-duplicates", highlight=False, markup=False, soft_wrap=True)
 
@@ -359,13 +360,14 @@ def templates_import_bvh(
     """Import labelled mocap as templates: each labelled segment is retargeted onto the canonical rig by the
     add-on in background Blender and exported, as a new template or as another performance of an existing
     class; rows that cannot be are reported with the reason."""
+    import dataclasses
     import shutil
-    import subprocess
     import tempfile
 
     from rich.progress import Progress
 
-    from render_farm.templates.mocap import MocapLabelsError, read_descriptions, read_labels_csv
+    from render_farm.templates.bvh_cut import BvhSegmentError, cut_segment
+    from render_farm.templates.mocap import MocapLabelsError, check_joint_map_file, read_descriptions, read_labels_csv
 
     if (labels is None) == (descriptions is None):
         fail("give exactly one of --labels (a CSV) and --descriptions (a CMU-style descriptions file)")
@@ -384,10 +386,18 @@ def templates_import_bvh(
         map_kind, map_file = maps[joint_map.lower()]
     elif Path(joint_map).is_file():
         map_kind, map_file = "CUSTOM", str(Path(joint_map).resolve())
+        try:
+            check_joint_map_file(Path(map_file))
+        except MocapLabelsError as exc:
+            fail(f"--joint-map: {exc}")
+            return
     else:
         fail(f"--joint-map: {joint_map!r} is neither cmu, mixamo nor a joint map file")
         return
     out = (out or folder / "templates").resolve()
+    if out.exists() and not out.is_dir():
+        fail(f"--out: {out} is a file, not a template folder")
+        return
     if add_to is not None or by_label:
         from render_farm.templates import BUILTIN_DIR
         from render_farm.templates.mocap import as_performances
@@ -397,31 +407,40 @@ def templates_import_bvh(
             fail(f"--add-to: no class {add_to!r} in {out} or the built-in library")
             return
         segments = as_performances(segments, classes, add_to)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".synthact-probe-")  # noqa: SIM115 - closed below
+        probe.close()
+    except OSError as exc:
+        fail(f"--out: {exc.filename or out}: cannot write the template folder ({exc.strerror})")
+        return
     if add_to is not None or by_label:
         for target in sorted({s.template_id for s in segments if s.performance}):
             if not (out / f"{target}.json").is_file():  # a built-in class: the user's copy is extended
                 shutil.copyfile(BUILTIN_DIR / f"{target}.json", out / f"{target}.json")
     rows = [(s.row, s.file, "", "skipped", s.reason) for s in skipped]
-    with tempfile.TemporaryDirectory() as tmp:
-        listing = Path(tmp) / "segments.json"
-        listing.write_text(json.dumps([s.as_dict() for s in segments]), encoding="utf-8")
-        cmd = [sys.executable, "-m", "blender_addon.batch_import", str(listing), str(out),
-               "--joint-map", map_kind, "--map-file", map_file, "--min-frames", str(min_frames),
-               "--max-skate", str(max_skate)]
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("importing mocap segments", total=len(segments))
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for line in proc.stdout:
-                if line.startswith("{"):
-                    r = json.loads(line)
-                    rows.append((r["row"], r["file"], r["template_id"], r["status"], r["reason"]))
+    # SIGTERM and SIGHUP (a closed terminal) end the import like Ctrl-C: Blender is stopped and the
+    # temporary folder (the segment list, the cut segments) removed on the way out.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.default_int_handler)
+    try:
+        with tempfile.TemporaryDirectory(prefix="synthact-import-") as tmp:
+            cut = []
+            with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+                task = progress.add_task("reading mocap segments", total=len(segments))
+                for s in segments:
+                    try:
+                        piece = cut_segment(Path(s.file), s.start_frame, s.end_frame, Path(tmp) / f"{s.row}.bvh")
+                        cut.append(dataclasses.replace(s, bvh=str(piece.path)))
+                    except BvhSegmentError as exc:
+                        rows.append((s.row, s.file, s.template_id, "skipped", str(exc)))
                     progress.advance(task)
-            err = proc.stderr.read()
-            proc.wait()
-    if proc.returncode != 0:
-        fail(f"mocap import stopped in Blender: {(err.strip().splitlines() or ['no message'])[-1]}")
-        return
+            if cut:  # else every row was refused before Blender would start
+                options = ["--joint-map", map_kind, "--map-file", map_file, "--min-frames", str(min_frames),
+                           "--max-skate", str(max_skate)]
+                rows += _batch_import(cut, out, Path(tmp), options)
+    except KeyboardInterrupt:
+        fail("interrupted: the templates exported so far are in place, nothing temporary is left", 130)
     rows.sort()
     imported = [r for r in rows if r[3] == "imported"]
     for row, file, _, status, reason in rows:
@@ -434,6 +453,40 @@ def templates_import_bvh(
     what = f"{len(imported) - added} template(s)" + (f" and {added} performance(s)" if added else "")
     console.print(f"imported {what} into {out}; skipped {len(rows) - len(imported)} row(s)",
                   highlight=False, markup=False, soft_wrap=True)
+
+
+def _batch_import(segments: list, out: Path, tmp: Path, options: list[str]) -> list[tuple]:
+    """Run blender_addon.batch_import on the cut segments; its rows. Blender is killed if this is interrupted."""
+    import os
+    import subprocess
+
+    from rich.progress import Progress
+
+    listing = tmp / "segments.json"
+    listing.write_text(json.dumps([s.as_dict() for s in segments]), encoding="utf-8")
+    rows = []
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("importing mocap segments", total=len(segments))
+        scratch = tmp / "blender"  # Blender's own temporary files go where ours are removed, even when it is killed
+        scratch.mkdir()
+        proc = subprocess.Popen([sys.executable, "-m", "blender_addon.batch_import", str(listing), str(out), *options],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "TMPDIR": str(scratch)})
+        try:
+            for line in proc.stdout:
+                if line.startswith("{"):
+                    r = json.loads(line)
+                    rows.append((r["row"], r["file"], r["template_id"], r["status"], r["reason"]))
+                    progress.advance(task)
+            err = proc.stderr.read()
+            proc.wait()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    if proc.returncode != 0:
+        fail(f"mocap import stopped in Blender: {(err.strip().splitlines() or ['no message'])[-1]}")
+    return rows
 
 
 @templates_app.command("validate")

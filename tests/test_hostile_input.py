@@ -81,7 +81,7 @@ def test_a_template_over_the_size_limit_is_refused_unread(tmp_path):
     with open(huge, "wb") as f:
         f.truncate(10 * 1024**3)  # 10 GB, sparse: reading it would take minutes and all the memory
     line = one_error_line(run_cli("templates", "validate", str(huge), timeout=60))
-    assert line == f"error: {huge}: the template file is 10737.4 MB, over the limit of 34 MB"
+    assert line == f"error: {huge}: the template file is 10240.0 MiB, over the limit of 32 MiB"
 
 
 def test_binary_deep_and_nan_inputs_are_one_line(tmp_path):
@@ -161,7 +161,7 @@ def test_the_addon_library_lists_around_a_broken_deep_or_huge_file(tmp_path):
     assert rows["clap"] == "clap"
     deep, huge = tmp_path / "deep.json", tmp_path / "huge.json"
     assert rows["deep"] == f"unreadable: {deep}: not a template JSON file (nested too deeply to parse)"
-    assert rows["huge"] == f"unreadable: {huge}: the template file is 10737.4 MB, over the limit of 34 MB"
+    assert rows["huge"] == f"unreadable: {huge}: the template file is 10240.0 MiB, over the limit of 32 MiB"
     assert rows["odd"].startswith("unreadable: ") and "frame_count: 'many'" in rows["odd"]
 
 
@@ -188,3 +188,43 @@ def test_a_folder_of_clips_from_before_plan_identities_is_not_extended(tmp_path)
     assert line == (f"error: {out}: holds clips rendered by an older synthact (no plan.json); render into a new "
                     "--out folder")
     assert sorted(p.name for p in out.iterdir()) == ["labels"]
+
+
+def test_config_readers_refuse_duplicate_keys_nan_and_long_lists_in_one_line(tmp_path):
+    from render_farm.core.plan.config import MAX_ACTIONS, MAX_CONFIG_BYTES
+
+    twice = tmp_path / "twice.yaml"
+    for text, message in (("seed: 1\nactions: [wave]\nseed: 2\n", "key 'seed' is given twice (lines 1 and 3)"),
+                          ("actions: [wave]\ncamera:\n  focal_mm: 35\n  focal_mm: 50\n",
+                           "key 'focal_mm' is given twice (lines 3 and 4)")):
+        twice.write_text(text)
+        for command in ("plan", "render"):
+            result = run_cli(command, str(twice), "--out", str(tmp_path / "out"))
+            # exactly one line: no blank line before it either
+            assert result.returncode == 2 and result.stderr.splitlines() == [
+                f"error: {twice}: {message}; keep one"], result.stderr
+    assert not (tmp_path / "out").exists()
+    train = tmp_path / "train.yaml"
+    train.write_text("epochs: 2\nepochs: 3\n")
+    result = run_cli("train", "pretrain", "--config", str(train), "--data", str(tmp_path), "--out",
+                     str(tmp_path / "run"))
+    assert one_error_line(result) == f"error: {train}: key 'epochs' is given twice (lines 1 and 2); keep one"
+
+    nan = tmp_path / "nan.yaml"
+    for text, message in (("fps: .nan", "fps: not a number (NaN)"),
+                          ("val_fraction: .nan", "val_fraction: not a number (NaN)"),
+                          ("camera:\n  focal_mm: [.nan, 50]", "camera.focal_mm: low must be a finite number")):
+        nan.write_text(f"actions: [wave]\n{text}\n")
+        line = one_error_line(run_cli("plan", str(nan), "--out", str(tmp_path / "out")))
+        assert line == f"error: {nan}: {message}", line
+
+    many = tmp_path / "many.yaml"
+    many.write_text("actions:\n" + "".join(f"- a{k}\n" for k in range(MAX_ACTIONS + 1)))
+    assert many.stat().st_size < MAX_CONFIG_BYTES
+    line = one_error_line(run_cli("plan", str(many), "--out", str(tmp_path / "out")))
+    assert line == f"error: {many}: actions: List should have at most {MAX_ACTIONS} items after validation, not " \
+        f"{MAX_ACTIONS + 1}"
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("actions:\n" + "- a\n" * 5_000_000)  # 20 MB: 180 s and 3.7 GB when it was parsed
+    line = one_error_line(run_cli("plan", str(huge), "--out", str(tmp_path / "out"), timeout=60))
+    assert line == f"error: {huge}: the config file is 19.1 MiB, over the limit of 256 KiB"

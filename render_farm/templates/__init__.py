@@ -60,6 +60,18 @@ def load_library(extra_dirs: list[Path] | None = None) -> list[ActionTemplate]:
     return [find_template(i, extra_dirs) for i in sorted(template_paths(extra_dirs))]
 
 
+def read_library(extra_dirs: list[Path] | None = None) -> tuple[list[ActionTemplate], list[str]]:
+    """Every template of the library that loads, and one line for each file that does not (load_library
+    stops at the first)."""
+    templates, problems = [], []
+    for template_id in sorted(template_paths(extra_dirs)):
+        try:
+            templates.append(find_template(template_id, extra_dirs))
+        except SynthActError as exc:
+            problems.append(str(exc))
+    return templates, problems
+
+
 def class_mappings(folder: Path = MAPPINGS_DIR) -> dict[str, dict[str, list[str]]]:
     """dataset -> template id -> the overlapping classes of that dataset, as the dataset spells them."""
     out: dict[str, dict[str, list[str]]] = {}

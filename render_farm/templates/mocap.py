@@ -13,17 +13,40 @@ performance of an existing class (`--add-to CLASS`, or `--by-label` where its la
 from __future__ import annotations
 
 import csv
+import json
 import re
-from dataclasses import asdict, dataclass
+import unicodedata
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from synthact.errors import SynthActError
+from synthact.yamlio import read_user_text, too_deep
 
 CSV_COLUMNS = ("file", "start_frame", "end_frame", "label")
 
 
 class MocapLabelsError(SynthActError):
     pass
+
+
+MAX_JOINT_MAP_BYTES = 1024 * 1024
+
+
+def check_joint_map_file(path: Path) -> None:
+    """Read a joint map file as the add-on will, before Blender starts: a file that is too large, not UTF-8,
+    not JSON, nested too deeply or not an object is one line here (the add-on checks its entries)."""
+    text = read_user_text(path, "joint map", MocapLabelsError, MAX_JOINT_MAP_BYTES)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MocapLabelsError(f"{path}: not a JSON joint map (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise too_deep(path, "joint map", MocapLabelsError) from None
+    if not isinstance(data, dict) or not isinstance(data.get("joints"), dict):
+        raise MocapLabelsError(f'{path}: joints: missing (expected {{"joints": {{"SourceName": "canonical_name"}}}})')
+    for source, target in data["joints"].items():
+        if not isinstance(target, str):
+            raise MocapLabelsError(f"{path}: joints.{source}: not a joint name ({type(target).__name__})")
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,7 @@ class Segment:
     label: str
     template_id: str  # the template written, or the class the segment becomes a performance of
     performance: str = ""  # the performance's name, when the segment is added to an existing class
+    bvh: str = ""  # the segment cut out as a BVH of its own (bvh_cut), which Blender reads instead of `file`
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -51,7 +75,7 @@ def as_performances(segments: list[Segment], classes: set[str], add_to: str | No
             out.append(s)
         else:
             name = slug(Path(s.file).stem)[:40] + (f"_{s.start_frame}" if s.start_frame is not None else "")
-            out.append(Segment(s.row, s.file, s.start_frame, s.end_frame, s.label, target, name[:64]))
+            out.append(replace(s, template_id=target, performance=name[:64]))
     return out
 
 
@@ -91,11 +115,33 @@ def _frame(value: str, column: str) -> int | None:
     return frame
 
 
+def _inside(folder: Path, name: str) -> Path:
+    """The BVH file `name` names, which must be a file inside `folder` (after links are followed): a labels
+    file is data, and data does not choose which files of the machine are opened."""
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise ValueError("outside the BVH folder (files are named relative to it)")
+    if not path.is_file():
+        raise ValueError("file not found")
+    return path
+
+
+def _label(text: str) -> str:
+    label = text.strip()
+    if not label:
+        raise ValueError("no label")
+    bad = next((c for c in label if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"the label has a control character (U+{ord(bad):04X})")
+    return label
+
+
 def read_labels_csv(folder: Path, labels: Path) -> tuple[list[Segment], list[Skipped]]:
     folder, taken = Path(folder), set()
     segments, skipped = [], []
     try:
-        with Path(labels).open(encoding="utf-8", newline="") as f:
+        # utf-8-sig: a CSV saved by Excel starts with a byte-order mark, which is not part of the header
+        with Path(labels).open(encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f)
             missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
@@ -103,21 +149,20 @@ def read_labels_csv(folder: Path, labels: Path) -> tuple[list[Segment], list[Ski
                                        f"{','.join(CSV_COLUMNS)})")
             for row_number, row in enumerate(reader, start=2):
                 name = (row["file"] or "").strip()
-                path = (folder / name).resolve()
+                path = folder / name
                 try:
                     if not name:
                         raise ValueError("no file named")
-                    if not path.is_file():
-                        raise ValueError("file not found")
+                    if "\x00" in name:
+                        raise ValueError("the file name has a NUL character")
+                    path = _inside(folder, name)
                     start = _frame(row["start_frame"] or "", "start_frame")
                     end = _frame(row["end_frame"] or "", "end_frame")
                     if start is not None and end is not None and end < start:
                         raise ValueError(f"end_frame {end} is before start_frame {start}")
-                    label = (row["label"] or "").strip()
-                    if not label:
-                        raise ValueError("no label")
+                    label = _label(row["label"] or "")
                 except ValueError as exc:
-                    skipped.append(Skipped(row_number, str(path), str(exc)))
+                    skipped.append(Skipped(row_number, str(path).replace("\x00", "\\x00"), str(exc)))
                     continue
                 segments.append(Segment(row_number, str(path), start, end, label,
                                         _template_id(label, path.stem, start, taken)))
@@ -132,7 +177,7 @@ def read_descriptions(folder: Path, descriptions: Path) -> tuple[list[Segment], 
     folder, taken = Path(folder), set()
     segments, skipped = [], []
     try:
-        lines = Path(descriptions).read_text(encoding="utf-8").splitlines()
+        lines = Path(descriptions).read_text(encoding="utf-8-sig").splitlines()
     except OSError as exc:
         raise MocapLabelsError(f"{descriptions}: cannot read ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
@@ -141,13 +186,16 @@ def read_descriptions(folder: Path, descriptions: Path) -> tuple[list[Segment], 
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         stem, _, description = line.strip().partition("\t") if "\t" in line else line.strip().partition(" ")
-        path = (folder / f"{stem.strip()}.bvh").resolve()
-        if not path.is_file():
-            skipped.append(Skipped(row_number, str(path), "file not found"))
-        elif not description.strip():
-            skipped.append(Skipped(row_number, str(path), "no description"))
-        else:
-            label = description.strip()
-            segments.append(Segment(row_number, str(path), None, None, label,
-                                    _template_id(label, path.stem, None, taken)))
+        path = folder / f"{stem.strip()}.bvh"
+        try:
+            if "\x00" in stem:
+                raise ValueError("the file name has a NUL character")
+            path = _inside(folder, f"{stem.strip()}.bvh")
+            if not description.strip():
+                raise ValueError("no description")
+            label = _label(description)
+        except ValueError as exc:
+            skipped.append(Skipped(row_number, str(path).replace("\x00", "\\x00"), str(exc)))
+            continue
+        segments.append(Segment(row_number, str(path), None, None, label, _template_id(label, path.stem, None, taken)))
     return segments, skipped

@@ -47,13 +47,25 @@ def test_templates_check_names_a_near_duplicate_and_a_knee_bent_backwards(tmp_pa
     broken = walk.model_copy(update={"id": "walk_broken", "label": "walk broken",
                                      "rotations": {n: bent[:, i].tolist() for i, n in enumerate(JOINT_NAMES)}})
     save_template(broken, tmp_path / "walk_broken.json")
+    # Files that do not load are named with the rest (the check used to stop at the first), and a one-frame
+    # pose is checked without numpy warnings.
+    (tmp_path / "cut_short.json").write_text('{"id": "cut_short"')
+    (tmp_path / "slow.json").write_text(json.dumps({**json.loads((tmp_path / "walk_broken.json").read_text()),
+                                                    "id": "slow", "fps": 0}))
+    held = wave.model_copy(update={"id": "held_pose", "label": "held pose", "frame_count": 1, "performances": [],
+                                   "rotations": {n: f[:1] for n, f in wave.rotations.items()},
+                                   "root_translation": wave.root_translation[:1]})
+    save_template(held, tmp_path / "held_pose.json")
     done = run_cli("templates", "check", "--dir", str(tmp_path))
     assert done.returncode == 1
     problems = [line for line in done.stderr.splitlines() if line.startswith("problem: ")]
     assert "problem: walk_broken: left knee bends backwards by 40 degrees at frame 0 (limit 15)" in problems
     assert any(line.startswith("problem: wave and wave_again are near-duplicates") for line in problems), problems
-    assert len(problems) == 2, problems
-    assert done.stderr.strip().splitlines()[-1] == "error: 2 problem(s) in 159 templates"
+    assert f"problem: {tmp_path / 'cut_short.json'}: not valid JSON (line 1: Expecting ',' delimiter)" in problems
+    assert f"problem: {tmp_path / 'slow.json'}: fps: Input should be greater than or equal to 1" in problems
+    assert len(problems) == 4, problems
+    assert "Warning" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "error: 4 problem(s) in 162 templates"
 
 
 def test_templates_list_json_shows_family_props_and_actors():
@@ -190,7 +202,7 @@ def test_a_sample_of_every_family_renders_through_the_farm(tmp_path):
             frames = [f.to_ndarray(format="rgb24") for f in c.decode(c.streams.video[0])]
         assert len(frames) == 6 and frames[0].shape == (48, 64, 3) and np.stack(frames).std() > 5
         label = load_label(out / "labels" / action / clip.name.replace(".mp4", ".json"))
-        assert label.schema_version == 2 and label.action_id == action
+        assert label.schema_version == 3 and label.action_id == action
         if action == "handshake":
             p = label.partner
             assert np.array(p.joints_3d).shape == (6, 24, 3) and np.array(p.joints_2d).shape == (6, 24, 2)

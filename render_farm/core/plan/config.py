@@ -70,6 +70,10 @@ class MotionRanges(_Strict):
 
 
 CAMERA_MOTIONS = ("static", "pan", "orbit", "shake")
+# List limits, checked before the list is used (a config file is at most MAX_CONFIG_BYTES, checked unread).
+MAX_ACTIONS = 5_000  # the built-in library has 157 classes
+MAX_FOLDERS = 100
+MAX_CONFIG_BYTES = 256 * 1024  # the YAML of 5,000 actions is about 100 kB
 PATTERNS = ("solid", "stripes", "checks", "noise", "texture")
 BACKGROUNDS = ("hdri", "sky", "image")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bmp", ".webp")
@@ -114,7 +118,8 @@ class ClothingRanges(_Strict):
     pattern: choice_of(PATTERNS, "clothing pattern") = _d(
         {"choice": ["solid", "stripes", "checks", "noise"], "weights": [3, 2, 2, 2]})
     pattern_scale: dist_in(1.0, 500.0) = Field(_d([8.0, 40.0]), description="Repeats across the UV square.")
-    texture_dirs: list[Path] = Field(default_factory=list, description="Folders of images for the 'texture' pattern.")
+    texture_dirs: list[Path] = Field(default_factory=list, max_length=MAX_FOLDERS,
+                                     description="Folders of images for the 'texture' pattern.")
 
     @field_validator("texture_dirs")
     @classmethod
@@ -132,7 +137,8 @@ class SceneRanges(_Strict):
     """Context, sampled independently of the action so that no class can be told from the scene."""
 
     background: choice_of(BACKGROUNDS, "background") = _d({"choice": ["hdri", "sky"], "weights": [3, 1]})
-    background_dirs: list[Path] = Field(default_factory=list, description="Folders of backdrop images.")
+    background_dirs: list[Path] = Field(default_factory=list, max_length=MAX_FOLDERS,
+                                        description="Folders of backdrop images.")
     ground: choice_of(GROUNDS, "ground") = _d({"choice": list(GROUNDS)})
     distractors: dist_in(0.0, 16.0) = Field(_d({"choice": [0, 1, 2, 3, 4]}), description="Props around the actor.")
     area_lights: dist_in(0.0, 16.0) = _d({"choice": [0, 1, 2]})
@@ -206,9 +212,10 @@ class DatasetConfig(RenderSettings):
 
     seed: int = Field(0, ge=0)
     output: Path = Path("output/dataset")
-    actions: list[str] = Field(min_length=1, description="Template ids; 'all' stands for every template of the "
+    actions: list[str] = Field(min_length=1, max_length=MAX_ACTIONS,
+                               description="Template ids; 'all' stands for every template of the "
                                "library (built-ins and template_dirs), 'family:NAME' for those of one family.")
-    template_dirs: list[Path] = Field(default_factory=list)
+    template_dirs: list[Path] = Field(default_factory=list, max_length=MAX_FOLDERS)
     clips_per_action: int = Field(2, ge=1, le=1_000_000)
     frames: int = Field(32, ge=1, le=10_000)
     fps: float = Field(16.0, gt=0, le=240)
@@ -303,4 +310,4 @@ def parse_config(data: object, source: str | Path) -> DatasetConfig:
 
 
 def load_config(path: str | Path) -> DatasetConfig:
-    return parse_config(load_yaml_mapping(path, "config", ConfigError), path)
+    return parse_config(load_yaml_mapping(path, "config", ConfigError, MAX_CONFIG_BYTES), path)

@@ -96,7 +96,10 @@ def normalized(points: list[np.ndarray], duration_s: float) -> np.ndarray:
     rel = [(p - pelvis[:, None, :]) @ turn.T for p in points]
     frames = first.shape[0]
     dt = duration_s / max(frames - 1, 1)
-    velocity = np.gradient(pelvis @ turn.T, axis=0) / dt * VELOCITY_SCALE_S
+    if dt > 0:
+        velocity = np.gradient(pelvis @ turn.T, axis=0) / dt * VELOCITY_SCALE_S
+    else:  # a one-frame template is a pose held: it takes no time and does not move
+        velocity = np.zeros_like(pelvis)
     return np.concatenate(rel + [velocity[:, None, :]], axis=1)
 
 
