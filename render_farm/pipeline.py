@@ -34,7 +34,8 @@ from render_farm.core.plan.planner import PlanSummary
 from render_farm.core.plan.record import PlanRecord, plan_record
 from render_farm.core.template.model import load_template, template_json
 from render_farm.dataset.folder import OutputFolder, read_jobs, remove_orphaned_scratch
-from render_farm.executors.base import EXECUTORS, Executor, JobOutcome, RunLimits, executor_for
+from render_farm.executors import executor_for
+from render_farm.executors.base import EXECUTORS, Executor, JobOutcome, RunLimits
 from render_farm.executors.slurm import SlurmExecutor, SlurmOptions
 from render_farm.templates import find_template
 from synthact.errors import RenderInterrupted, SynthActError

@@ -23,7 +23,8 @@ import blender_addon
 from blender_addon import rig as addon_rig
 from render_farm.core.geometry.skeleton import JOINT_NAMES
 from render_farm.templates import BUILTIN_DIR
-from tools.authoring import FPS, TemplateSpec, build_library, solve_pose
+from tools.authoring import FPS, TemplateSpec, solve_pose
+from tools.families import build_library
 
 
 class AuthoringError(RuntimeError):

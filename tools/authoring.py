@@ -423,33 +423,6 @@ LEANING: Pose = merge(
 )
 
 
-def build_library() -> list[TemplateSpec]:
-    """Every built-in action, family by family."""
-    from dataclasses import replace
-
-    from tools.families import FAMILIES, PERFORMANCE_STYLES
-
-    specs: list[TemplateSpec] = []
-    for family, makers in FAMILIES.items():
-        for make in makers:
-            spec = make()
-            spec = spec if spec.family == family else _with_family(spec, family)
-            styles = PERFORMANCE_STYLES.get(family, ())
-            if styles:
-                spec = replace(spec, performances=tuple((s.name, _with_family(make(s), family)) for s in styles))
-            specs.append(spec)
-    ids = [s.id for s in specs]
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"duplicate template ids: {sorted({i for i in ids if ids.count(i) > 1})}")
-    return specs
-
-
-def _with_family(spec: TemplateSpec, family: str) -> TemplateSpec:
-    from dataclasses import replace
-
-    return replace(spec, family=family)
-
-
 Maker = Callable[[], TemplateSpec]
 
 

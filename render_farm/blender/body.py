@@ -6,6 +6,7 @@ import bpy
 import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
+from render_farm.blender.materials import PATTERN_IDS, TEXTURE_ID_BASE
 from render_farm.bodies.baked.body import REGIONS, BakedBody
 from render_farm.bodies.baked.outfit import OutfitPiece, hidden_body_faces, outfit_pieces, strand_guides
 from render_farm.core.geometry import quaternion as quat
@@ -87,10 +88,6 @@ def _triangles(name: str, vertices: np.ndarray, faces: np.ndarray, corner_uvs: n
     else:
         mesh.polygons.foreach_set("use_smooth", np.ones(f, dtype=bool))
     return mesh
-
-
-PATTERN_IDS = {"solid": 0.0, "stripes": 1.0, "checks": 2.0, "noise": 3.0}
-TEXTURE_ID_BASE = 10.0  # a region painted with an image has pattern 10 + its index in REGIONS
 
 
 def _color_attribute(mesh: bpy.types.Mesh, name: str, rgb: np.ndarray) -> bpy.types.Attribute:

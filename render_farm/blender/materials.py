@@ -6,9 +6,13 @@ import math
 
 import bpy
 
-from render_farm.blender.body import TEXTURE_ID_BASE
 from render_farm.blender.lighting import AssetError
 from render_farm.bodies.baked.body import REGIONS
+
+# The pattern a body region is painted with, as the mesh attribute the actor material reads (body.py
+# writes it per face, actor_material's shader switches on it).
+PATTERN_IDS = {"solid": 0.0, "stripes": 1.0, "checks": 2.0, "noise": 3.0}
+TEXTURE_ID_BASE = 10.0  # a region painted with an image has pattern 10 + its index in REGIONS
 
 
 def _nodes(mat: bpy.types.Material):

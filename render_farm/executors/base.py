@@ -3,7 +3,8 @@
 An executor takes jobs lazily (an iterator over the plan, never a list of a 150k plan), keeps a bounded
 number of them in flight, reports each job's final outcome through `on_done` as it lands, and on
 Ctrl-C or SIGTERM (KeyboardInterrupt) stops whatever it started before re-raising, so that nothing
-writes into the output folder once it has returned. Executors are chosen by name (`EXECUTORS`).
+writes into the output folder once it has returned. Executors are chosen by name (`EXECUTORS`, built by
+`render_farm.executors.executor_for`).
 """
 
 from __future__ import annotations
@@ -82,23 +83,6 @@ class Executor(Protocol):
 
     def run(self, jobs: Iterable[Job], total: int, folder: OutputFolder, body_dir: Path, limits: RunLimits,
             on_done: OnDone) -> None: ...
-
-
-def executor_for(name: str, **options) -> Executor:
-    """The executor called `name` (local, ray, slurm), built with its own options."""
-    if name == "local":
-        from render_farm.executors.local import LocalExecutor
-
-        return LocalExecutor(**options)
-    if name == "ray":
-        from render_farm.executors.ray_cluster import RayExecutor
-
-        return RayExecutor(**options)
-    if name == "slurm":
-        from render_farm.executors.slurm import SlurmExecutor
-
-        return SlurmExecutor(**options)
-    raise SynthActError(f"--backend: unknown backend {name!r} (choose {', '.join(EXECUTORS)})")
 
 
 EXECUTORS = ("local", "ray", "slurm")

@@ -43,6 +43,10 @@ from synthact.errors import SynthActError
 STOP_WAIT_S = 5.0  # after SIGTERM: how long a worker gets to unwind its clip before SIGKILL
 RETIRE_WAIT_S = 30.0  # a worker told to exit (recycling, end of run) that has not after this is killed
 TICK_S = 1.0  # the parent looks at the watchdog at least this often
+# A worker starting (importing bpy, loading caches) reports no frames; it gets at least this long before
+# the watchdog counts it hung, whatever --watchdog says: a short watchdog is for jobs, and a start on a
+# busy machine took longer than a 4 s one.
+STARTUP_LIMIT_S = 120.0
 STARTUP_DEATHS = 3  # workers dying before they are ready, in a row: the run stops with their exit code
 # Tests: a marker path; the first SYNTHACT_TEST_HANG_COUNT jobs (default 1) to create a marker of their own
 # (the path, then path.1, path.2, ...) sleep in their worker, for the watchdog to find.
@@ -236,7 +240,7 @@ class WorkerPool:
 
     def _wait(self, on_done: OnDone) -> None:
         now = time.monotonic()
-        deadlines = [w.since + self.limits.watchdog_s - now for w in self.workers if w.job or not w.ready]
+        deadlines = [w.since + self._limit(w) - now for w in self.workers if w.job or not w.ready]
         timeout = max(0.0, min([TICK_S, *deadlines]))
         by_handle = {}
         for w in self.workers:
@@ -253,13 +257,16 @@ class WorkerPool:
                 self._replace(w, on_done)
         now = time.monotonic()
         for w in list(self.workers):
-            if now - w.since > self.limits.watchdog_s and (w.job or not w.ready):
+            if now - w.since > self._limit(w) and (w.job or not w.ready):
                 what = "no frame finished" if w.job else "not ready"
                 self._kill(w)
-                self._replace(w, on_done, f"{what} for {self.limits.watchdog_s:g} s (watchdog); worker killed")
+                self._replace(w, on_done, f"{what} for {self._limit(w):g} s (watchdog); worker killed")
             elif w.retiring and now - w.since > RETIRE_WAIT_S:  # told to exit, still there: its slot is needed
                 self._kill(w)
                 self._replace(w, on_done)
+
+    def _limit(self, w: _Worker) -> float:
+        return self.limits.watchdog_s if w.ready else max(self.limits.watchdog_s, STARTUP_LIMIT_S)
 
     def _read(self, w: _Worker, on_done: OnDone) -> None:
         try:

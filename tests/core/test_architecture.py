@@ -4,6 +4,7 @@ package pulls in when every one of its modules is imported."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,118 @@ def test_training_never_imports_blender_or_the_render_side():
 @pytest.mark.blender
 def test_the_addon_imports_neither_the_farm_nor_torch():
     assert imported(["blender_addon"], ["render_farm", "torch", "training"]) == set()
+
+
+PACKAGES = ("render_farm", "blender_addon", "training", "synthact", "tools")
+
+
+def import_graph(root=REPO, packages=PACKAGES) -> dict[str, set[str]]:
+    """Module -> the project modules it imports anywhere in its text (function-level imports too), read with
+    ast: `from a.b import c` counts as a.b.c when that is a module, else a.b."""
+    import ast
+
+    files = {}
+    for package in packages:
+        for path in (root / package).rglob("*.py"):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {}
+    for name, path in files.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(here[: len(here) - node.level + 1] + ([node.module] if node.module else [])) \
+                    if node.level else node.module
+                found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in files else base for a in node.names}
+        graph[name] = {m for m in found if m in files and m != name}
+    return graph
+
+
+def import_loops(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    loops = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    loops.append(sorted(component))
+    return loops
+
+
+def test_the_loop_finder_finds_loops():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"e2"}, "e2": {"e"}}
+    assert sorted(import_loops(graph)) == [["a", "b", "c"], ["e", "e2"]]
+    assert import_loops({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_package_has_an_import_loop():
+    graph = import_graph()
+    assert len(graph) > 100 and "render_farm.core.plan.planner" in graph and "tools.families.interactions" in graph
+    assert import_loops(graph) == []
+
+
+def test_core_never_imports_upward():
+    """render_farm.core is the bottom of the data path: it imports only itself and the shared helpers."""
+    graph = import_graph()
+    upward = {f"{m} -> {i}" for m, imports in graph.items() if m.startswith("render_farm.core")
+              for i in imports if not i.startswith(("render_farm.core", "synthact"))}
+    assert upward == set()
+
+
+def test_every_module_the_architecture_doc_names_exists():
+    """docs/architecture.md names folders, files (`x.py`, in its folder's row) and dotted modules
+    (`core.label.integrity`, `blender.worker.render_job`: a module, or a name in one); each must exist."""
+    import re
+
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = []
+    for path in re.findall(r"`((?:render_farm|blender_addon|training|synthact|tools|scripts|tests)/[\w/.\-]*)`", text):
+        if not (REPO / path).exists():
+            missing.append(path)
+    for row in re.findall(r"^\| `([\w/]+/)` \|(.*)$", text, flags=re.MULTILINE):
+        folder, cells = row
+        for name in re.findall(r"`(\w+\.py)`", cells):
+            if not (REPO / folder / name).exists() and not list((REPO / folder).rglob(name)) \
+                    and not (REPO / "render_farm" / "core" / "label" / name).exists():
+                missing.append(f"{folder}{name}")
+    subpackages = ("core.", "blender.", "dataset.", "executors.", "bodies.", "templates.")
+    for dotted in re.findall(r"`((?:" + "|".join(re.escape(p) for p in subpackages) + r")[\w.]+)`", text):
+        parts = f"render_farm.{dotted}".split(".")
+        modules = [REPO / Path(*parts[:k]) for k in (len(parts), len(parts) - 1)]
+        if not any(m.with_suffix(".py").is_file() or m.is_dir() for m in modules):
+            missing.append(dotted)
+    assert missing == []

@@ -17,7 +17,8 @@ from render_farm.core.template.model import (
     template_json_schema,
 )
 from render_farm.templates import BUILTIN_DIR, UnknownActionError, find_template, load_library, template_paths
-from tools.authoring import build_library, lowest_point
+from tools.authoring import lowest_point
+from tools.families import build_library
 
 REPO = Path(__file__).resolve().parents[2]
 

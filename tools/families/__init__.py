@@ -8,6 +8,9 @@ template (`family`) and `synthact templates list` shows them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from tools.authoring import TemplateSpec
 from tools.families import exercise, gestures, interactions, locomotion, objects, postures
 
 FAMILIES = {
@@ -22,3 +25,24 @@ FAMILIES = {
 PERFORMANCE_STYLES = {
     "interaction": interactions.STYLES,
 }
+
+
+def build_library() -> list[TemplateSpec]:
+    """Every built-in action, family by family."""
+    specs: list[TemplateSpec] = []
+    for family, makers in FAMILIES.items():
+        for make in makers:
+            spec = make()
+            spec = spec if spec.family == family else _with_family(spec, family)
+            styles = PERFORMANCE_STYLES.get(family, ())
+            if styles:
+                spec = replace(spec, performances=tuple((s.name, _with_family(make(s), family)) for s in styles))
+            specs.append(spec)
+    ids = [s.id for s in specs]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"duplicate template ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+    return specs
+
+
+def _with_family(spec: TemplateSpec, family: str) -> TemplateSpec:
+    return replace(spec, family=family)

@@ -64,7 +64,7 @@ STYLES = (
     Style("low", height=-0.12, amplitude=0.85, spacing_m=-0.1),
     Style("walk_in_brisk", approach_m=0.8, tempo=0.85, amplitude=1.15, repeats=1),
 )
-"""The further performances of every interaction (tools.authoring.build_library adds them)."""
+"""The further performances of every interaction (tools.families.build_library adds them)."""
 
 STEP_M, STEP_S = 0.42, 0.48  # an unhurried step as people approach each other: 0.9 m/s
 

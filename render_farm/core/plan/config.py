@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from render_farm.core.plan.distributions import Dist, choice_of, dist_in
 from render_farm.core.plan.render_settings import PRESETS, RenderSettings
+from render_farm.core.template.library import load_library, template_paths
 from synthact.errors import SynthActError, describe_validation_error
 from synthact.yamlio import load_yaml_mapping
 
@@ -275,8 +276,6 @@ FAMILY_SELECTOR = "family:"
 
 def _expand_selectors(actions: list[str], template_dirs: list[Path]) -> list[str]:
     """'all' and 'family:NAME' replaced by the template ids they stand for, in id order, where they stand."""
-    from render_farm.templates import load_library, template_paths  # the library is read only for selectors
-
     try:
         ids = sorted(template_paths(template_dirs))
         families: dict[str, list[str]] = {}
