@@ -1,13 +1,17 @@
 """Planning and resuming at scale: jobs/s and peak memory of `write_plan`, and the resume scan.
 
-    python benchmarks/plan_scale.py [--sizes 10000 100000 1000000] [--processes 0]
+    python benchmarks/plan_scale.py [--sizes 10000 100000 1000000] [--processes 0] [--scan-sizes 100000 1000000]
 
 Each size is planned in a fresh process (peak RSS of that process and of its largest planning child,
-from getrusage). Then, for the largest plan, the resume scan that `synthact render` runs before it
-renders anything (every line validated, every job checked for its label and clip, each clip's MP4
-header read and compared with its job) against an empty output folder and against one where every
-other clip is complete: one real clip of the plan's size and length, hard-linked to every completed
-job's path (the scan reads each header, so it cannot tell), and empty labels (the scan only lists them).
+from getrusage). Then the resume scan that `synthact render` runs before it renders anything (every
+line validated, every job checked for its label and clip, each present clip checked) for each of
+--scan-sizes: against an empty output folder, and against one where every clip is present, by two
+checks side by side: the MP4 header of each clip (before issue 29) and the label head plus clip
+record (each label's first 4 KiB and last bytes, one stat of its clip). The clips are one real clip
+of the plan's size and length, hard-linked to every job's path (a new original every 60,000 links,
+ext4's limit); the labels are real files, one per job, with the job's fields, the clip's record,
+the job itself and padding to about 6 kB. A last row changes every clip's modification time (a folder
+copied without its times), so the record check hashes every clip.
 """
 
 from __future__ import annotations
@@ -46,14 +50,17 @@ PLAN = textwrap.dedent("""
 SCAN = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
-    from render_farm.dataset.folder import OutputFolder
-    folder = OutputFolder(Path(sys.argv[1]))
+    from render_farm.dataset.folder import OutputFolder, header_problem
+    folder, mode = OutputFolder(Path(sys.argv[1])), sys.argv[2]
     t = time.perf_counter()
-    complete = folder.complete(headers=True)
+    complete = folder.complete(check=mode == "records")
     planned = todo = 0
     for job in folder.jobs():
         planned += 1
-        todo += job not in complete
+        present = job in complete
+        if present and mode == "header":  # the check before issue 29
+            present = header_problem(folder.root / job.clip_path, job) is None
+        todo += not present
     wall = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"planned": planned, "todo": todo, "seconds": wall, "rss_mb": rss}))
@@ -68,46 +75,52 @@ def run(code: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def complete_every_other(out: Path) -> int:
-    """A clip and a label for every other job, as a half-finished run leaves them (hard links)."""
+def complete_all(out: Path) -> list[Path]:
+    """A clip and a label for every job, as a finished run leaves them; returns the clip originals."""
     import numpy as np
 
+    from render_farm.core.label.integrity import clip_file
     from render_farm.video import ClipEncoder
 
     first = json.loads(open(out / "jobs.jsonl", encoding="utf-8").readline())["render"]
-    clip, label = out / "one.mp4", out / "one.json"
+    clip = out / "clip-0.mp4"
     encoder = ClipEncoder(clip, first["width"], first["height"], first["fps"])
     for k in range(first["frames"]):
         encoder.write(np.full((first["height"], first["width"], 3), k * 7 % 255, dtype=np.uint8))
     encoder.close()
-    label.touch()
-    made, folders, links = 0, set(), 0
-    sources = {"clip": clip, "label": label}
+    originals, record = [clip], clip_file(clip).model_dump()
+    folders, links = set(), 0
+    padding = [[[0.12345, 0.12345, 0.12345]] * 24] * 4
     with open(out / "jobs.jsonl", encoding="utf-8") as f:
-        for n, line in enumerate(f):
-            if n % 2:
-                continue
+        for line in f:
             job = json.loads(line)
-            if links and links % 60_000 == 0:  # ext4 allows 65,000 links to one file: start new originals
-                for kind, source in sources.items():
-                    fresh = source.with_name(f"{kind}-{links}{source.suffix}")
-                    shutil.copyfile(source, fresh)
-                    sources[kind] = fresh
+            if links and links % 60_000 == 0:  # ext4 allows 65,000 links to one file: start a new original
+                clip = out / f"clip-{links}.mp4"
+                shutil.copyfile(originals[0], clip)
+                originals.append(clip)
+                record = clip_file(clip).model_dump()
             links += 1
-            for rel, kind in ((job["clip_path"], "clip"), (job["label_path"], "label")):
-                path = out / rel
-                if path.parent not in folders:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    folders.add(path.parent)
-                os.link(sources[kind], path)
-            made += 1
-    return made
+            for rel in (job["clip_path"], job["label_path"]):
+                if (out / rel).parent not in folders:
+                    (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                    folders.add((out / rel).parent)
+            os.link(clip, out / job["clip_path"])
+            r = job["render"]
+            label = {"schema_version": 3, "clip": job["clip_path"], "clip_file": record, "job_id": job["job_id"],
+                     "plan_id": job["plan_id"], "action_id": job["action_id"], "action_label": job["action_label"],
+                     "class_index": job["class_index"], "template_id": job["template_id"], "seed": job["seed"],
+                     "split": job["split"], "fps": r["fps"], "frame_count": r["frames"], "width": r["width"],
+                     "height": r["height"], "params": job, "joints_3d": padding}
+            (out / job["label_path"]).write_text(json.dumps(label, separators=(",", ":")), encoding="utf-8")
+    return originals
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     p.add_argument("--processes", type=int, default=0, help="planning processes (0: the default for the size)")
+    p.add_argument("--scan-sizes", type=int, nargs="*", default=[100_000, 1_000_000],
+                   help="plans whose resume scan is measured (each writes a clip link and a label per job)")
     args = p.parse_args()
     root = Path(tempfile.mkdtemp(prefix="synthact-plan-scale-"))
     try:
@@ -120,15 +133,26 @@ def main() -> int:
             rate = r["jobs"] / r["seconds"]
             print(f"| {r['jobs']} | {args.processes or 'default'} | {r['seconds']:.1f} | {rate:.0f} "
                   f"| {r['rss_mb']:.0f} | {r['child_rss_mb']:.0f} | {mb:.0f} |", flush=True)
-        largest = root / str(max(args.sizes))
-        print("\n| resume scan of | planned | to render | seconds | peak RSS (MB) |\n|---|---|---|---|---|")
-        empty = run(SCAN, str(largest))
-        print(f"| an empty folder | {empty['planned']} | {empty['todo']} | {empty['seconds']:.1f} | "
-              f"{empty['rss_mb']:.0f} |", flush=True)
-        complete_every_other(largest)
-        half = run(SCAN, str(largest))
-        print(f"| a half-complete folder | {half['planned']} | {half['todo']} | {half['seconds']:.1f} | "
-              f"{half['rss_mb']:.0f} |")
+        print("\n| resume scan of | planned | to render | seconds | us a job | peak RSS (MB) |\n"
+              "|---|---|---|---|---|---|")
+
+        def row(what: str, r: dict) -> None:
+            print(f"| {what} | {r['planned']:,} | {r['todo']:,} | {r['seconds']:.1f} | "
+                  f"{r['seconds'] / r['planned'] * 1e6:.0f} | {r['rss_mb']:.0f} |", flush=True)
+
+        for size in args.scan_sizes:
+            out = root / str(size)
+            if not out.is_dir():
+                run(PLAN, str(size), str(out), str(args.processes))
+            row("an empty folder", run(SCAN, str(out), "records"))
+            originals = complete_all(out)
+            for mode, what in (("header", "every clip present: MP4 headers (before)"),
+                               ("records", "every clip present: label heads and clip records")):
+                row(what, run(SCAN, str(out), mode))
+            for clip in originals:  # a copy without times: every record check hashes its clip
+                os.utime(clip, ns=(1, 1))
+            row("every clip present, mtimes changed: every clip hashed", run(SCAN, str(out), "records"))
+            shutil.rmtree(out)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0
