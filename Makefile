@@ -7,7 +7,7 @@ VENV42 ?= .venv-bpy42
 # Baked bodies and Blender's caches stay inside the checkout.
 export SYNTHACT_CACHE ?= $(CURDIR)/.cache/synthact
 
-.PHONY: demo test system-deps test-system-deps lint bench templates figures clean
+.PHONY: demo test test-fast system-deps test-system-deps lint bench templates figures clean
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -38,6 +38,11 @@ $(VENV42)/.installed:
 
 test: test-system-deps $(VENV)/.dev-installed $(VENV42)/.installed
 	$(BIN)/python -m pytest -q
+
+# The quick lane while working: no Blender renders, no cluster, no training runs (tests marked slow or
+# blender); `make test` (CI) runs everything.
+test-fast: system-deps $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -q -m "not slow and not blender"
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -4,7 +4,7 @@
 
 The default body wears each test outfit; for every built-in template, every `--every`-th template frame is
 posed by linear blend skinning (what Blender's Armature modifier computes) and the covered skin is ray-cast
-against what covers it (render_farm/bodies/baked/outfit_check.py; a Blender test checks the same rays in the
+against what covers it (render_farm/outfits/fit.py; a Blender test checks the same rays in the
 evaluated scene). Reports, per outfit, the frames checked, the frames where any point shows through, the
 share of covered points through, and the worst frames; for skirts, also the skin left out deep under them that
 a pose brings out by the hem (`skin_exposed`). With `--rays-every N`, every N-th ray query of the checks is
@@ -39,12 +39,12 @@ def main() -> int:
     args = ap.parse_args()
     if args.rays_every:
         queries = record_ray_queries(args.rays_every)
-    from render_farm.bodies.baked import outfit as o
+    from render_farm import outfits as o
     from render_farm.bodies.baked.body import load_body
     from render_farm.bodies.baked.cache import body_path, default_cache_dir
-    from render_farm.bodies.baked.outfit_check import covered_points, left_out_points, skin_exposed, skin_through
     from render_farm.core.plan.jobs import BodyParams, OutfitParams
     from render_farm.core.scene import motion
+    from render_farm.outfits.fit import covered_points, left_out_points, skin_exposed, skin_through
     from render_farm.templates import load_library
     from tests.conftest import DEFAULT_PHENOTYPE
 
@@ -90,7 +90,7 @@ def main() -> int:
 
 def record_ray_queries(every: int) -> list[tuple]:
     """Keep every `every`-th call of outfit_check.ray_crossings (its arguments) as the checks run."""
-    from render_farm.bodies.baked import outfit_check
+    from render_farm.outfits import fit as outfit_check
 
     queries, seen, culled = [], [0], outfit_check.ray_crossings
 
@@ -110,7 +110,7 @@ def ray_side_by_side(queries: list[tuple]) -> dict:
     every ray against every triangle in blocks of RAY_BLOCK rays (how ray_crossings counted before)."""
     import time
 
-    from render_farm.bodies.baked import outfit_check
+    from render_farm.outfits import fit as outfit_check
 
     culled = outfit_check.ray_crossings.__wrapped__  # the recorder's function
 

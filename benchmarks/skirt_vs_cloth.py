@@ -2,12 +2,12 @@
 
     python benchmarks/skirt_vs_cloth.py [--actions walk sit_down jumping_jacks] [--frames 48]
 
-For each action the default body wears a t-shirt and a skirt (render_farm/bodies/baked/outfit.py). A copy of the
+For each action the default body wears a t-shirt and a skirt (render_farm/outfits/). A copy of the
 skirt is simulated by Blender's Cloth modifier after the same Armature modifier: its waist ring is pinned to the
 rig, the rest falls under gravity and collides with the body. Reports, per action, how far the simulated skirt's
 vertices are from the skinned ones (mean and 95th percentile over the frames after a settling second), how many
 covered skin points come out through each (the cloth between the point and its bone:
-render_farm/bodies/baked/outfit_check.py on Blender's evaluated geometry), and what a frame costs each way
+render_farm/outfits/fit.py on Blender's evaluated geometry), and what a frame costs each way
 (evaluating the scene at the next frame).
 """
 
@@ -29,8 +29,8 @@ def through(body, armature, skirt: np.ndarray, faces: np.ndarray, skin: np.ndarr
             rotations: np.ndarray, root: np.ndarray) -> int:
     """Covered skin points with the cloth between them and their bone (outfit_check.through_cloth, on Blender's
     evaluated geometry brought back into the armature's space)."""
-    from render_farm.bodies.baked.outfit_check import through_cloth
     from render_farm.core.geometry import kinematics
+    from render_farm.outfits.fit import through_cloth
 
     inverse = np.linalg.inv(np.array(armature.matrix_world))
     local = [x @ inverse[:3, :3].T + inverse[:3, 3] for x in (skirt, skin[points])]
@@ -41,13 +41,13 @@ def through(body, armature, skirt: np.ndarray, faces: np.ndarray, skin: np.ndarr
 def run(action: str, frames: int, out: Path) -> dict:
     import bpy
 
+    from render_farm import outfits as o
     from render_farm.blender import worker
     from render_farm.blender.annotate import _evaluated
-    from render_farm.bodies.baked import outfit as o
     from render_farm.bodies.baked.cache import default_cache_dir
-    from render_farm.bodies.baked.outfit_check import covered_points
     from render_farm.core.geometry.skeleton import JOINT_NAMES
     from render_farm.core.plan.jobs import OutfitParams
+    from render_farm.outfits.fit import covered_points
     from tests.blender.test_blender_worker import make_jobs
 
     job = make_jobs(out, [action], frames=frames, size=(64, 64), samples=1)[0]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
 from render_farm.core.geometry.skeleton import END_BONES, JOINT_NAMES, PARENTS, PRIMARY_CHILD, REFERENCE_REST_JOINTS
-from synthact.atomic import write_text_atomic
+from synthact.atomic import replaced_on_success, write_text_atomic
 from synthact.errors import SynthActError
 
 SKIP_PARTS = {"__pycache__"}
@@ -50,19 +48,10 @@ def build_addon(out_dir: Path) -> Path:
     folder = addon_dir()
     write_text_atomic(folder / "skeleton.json", skeleton_json())
     target = Path(out_dir) / f"synthact-{manifest_version(folder)}.zip"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            for path in sorted(folder.rglob("*")):
-                rel = path.relative_to(folder)
-                if path.is_dir() or SKIP_PARTS & set(rel.parts) or path.suffix in SKIP_SUFFIXES:
-                    continue
-                z.write(path, rel.as_posix())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_on_success(target, binary=True) as f, zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if path.is_dir() or SKIP_PARTS & set(rel.parts) or path.suffix in SKIP_SUFFIXES:
+                continue
+            z.write(path, rel.as_posix())
     return target

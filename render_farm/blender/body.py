@@ -8,9 +8,9 @@ from mathutils import Matrix, Quaternion, Vector
 
 from render_farm.blender.materials import PATTERN_IDS, TEXTURE_ID_BASE
 from render_farm.bodies.baked.body import REGIONS, BakedBody
-from render_farm.bodies.baked.outfit import OutfitPiece, hidden_body_faces, outfit_pieces, strand_guides
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.skeleton import JOINT_NAMES, PARENTS, bone_tail
+from render_farm.outfits import OutfitPiece, hidden_body_faces, outfit_pieces, strand_guides
 from synthact.errors import SynthActError
 
 WEIGHT_STEP = 1.0 / 512  # skin weights are stored to this step (as they were when added value by value)

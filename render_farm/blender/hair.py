@@ -1,4 +1,4 @@
-"""Strand hair: Blender hair curves grown from guide strands (bodies.baked.outfit.hair_guides) and styled
+"""Strand hair: Blender hair curves grown from guide strands (outfits.hairstyles.hair_guides) and styled
 by Blender's own CC0 procedural hair node assets (datafiles/assets/nodes/procedural_hair_node_assets.blend,
 listed in assets_manifest.yaml as `hair-node-assets`).
 
@@ -18,7 +18,7 @@ import bpy
 import numpy as np
 
 from render_farm.blender.materials import empty_material
-from render_farm.bodies.baked.outfit import GUIDE_POINTS, HairGuides
+from render_farm.outfits.hairstyles import GUIDE_POINTS, HairGuides
 from synthact.errors import SynthActError
 
 HAIR_ASSET_ID = "hair-node-assets"

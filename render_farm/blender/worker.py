@@ -46,12 +46,7 @@ from render_farm.core.scene.clip_spec import resolve  # noqa: E402
 from render_farm.core.template.model import load_template  # noqa: E402
 from render_farm.dataset.folder import scratch_dir  # noqa: E402
 from render_farm.video import ClipEncoder  # noqa: E402
-from synthact.atomic import write_json_atomic  # noqa: E402
-
-
-def partial_name(path: Path) -> Path:
-    """The temporary name a file has while it is being written (hidden, never listed)."""
-    return path.with_name(f".{path.name}.partial")
+from synthact.atomic import partial_path, replaced_on_success, write_json_atomic  # noqa: E402
 
 
 @functools.lru_cache(maxsize=4)
@@ -94,11 +89,8 @@ def write_passes(path: Path, passes: dict[str, np.ndarray], wanted: list[str]) -
         arrays["mask"] = passes["mask"].astype(np.uint8)
     if "depth" in wanted:
         arrays["depth"] = passes["depth"].astype(np.float16)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = partial_name(path)
-    with open(tmp, "wb") as f:
+    with replaced_on_success(path, binary=True) as f:
         np.savez_compressed(f, **arrays)
-    os.replace(tmp, path)
 
 
 def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device: str = "cpu",
@@ -115,7 +107,7 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
     build_s = time.perf_counter() - t0
     clip = out_dir / job.clip_path
     clip.parent.mkdir(parents=True, exist_ok=True)
-    tmp_clip = partial_name(clip)
+    tmp_clip = partial_path(clip)  # ffmpeg writes it; renamed below when whole
     encoder = ClipEncoder(tmp_clip, job.render.width, job.render.height, job.render.fps)
     try:
         with scratch_dir() as scratch:

@@ -26,7 +26,7 @@ from render_farm.core.plan.jobs import Job
 from render_farm.core.plan.record import PlanRecord, refusal, short_json
 from render_farm.core.template.model import ActionTemplate, load_template, template_json
 from render_farm.dataset.mp4 import ClipHeaderError, read_header
-from synthact.atomic import write_text_atomic
+from synthact.atomic import is_temporary, replaced_on_success, write_text_atomic
 from synthact.errors import SynthActError
 
 # Worker processes keep their temporary files (Blender's own, the frames of a clip) in folders named
@@ -187,18 +187,10 @@ class OutputFolder:
         under a temporary name renamed when complete; returns the number of jobs."""
         count = 0
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".jobs.jsonl.", suffix=".tmp", dir=self.root)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    for lines in text:
-                        f.write(lines)
-                        count += lines.count("\n")
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, self.plan_file)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with replaced_on_success(self.plan_file) as f:
+                for lines in text:
+                    f.write(lines)
+                    count += lines.count("\n")
         except OSError as exc:
             raise self._cannot_write(exc) from None
         return count
@@ -281,12 +273,13 @@ class OutputFolder:
         removed = 0
         for folder in ("clips", "labels", "passes"):
             for path in (self.root / folder).rglob(".*"):
-                if path.is_file() and (path.name.endswith(".partial") or path.name.endswith(".tmp")):
+                if path.is_file() and is_temporary(path.name):
                     path.unlink(missing_ok=True)
                     removed += 1
-        for path in self.root.glob(".jobs.jsonl.*.tmp"):
-            path.unlink(missing_ok=True)
-            removed += 1
+        for path in self.root.glob(".*"):
+            if path.is_file() and is_temporary(path.name):
+                path.unlink(missing_ok=True)
+                removed += 1
         return removed
 
     def write_failures(self, failed: list, shard: int | None = None) -> Path:

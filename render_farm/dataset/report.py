@@ -16,7 +16,7 @@ import numpy as np
 
 from render_farm.core.plan.jobs import Job
 from render_farm.core.plan.planner import sampled_parameters, summarize
-from synthact.atomic import write_text_atomic
+from synthact.atomic import replaced_on_success, write_text_atomic
 
 
 def _frames(path: Path) -> list[np.ndarray]:
@@ -43,7 +43,8 @@ def _plots(summary: dict, out: Path) -> list[str]:
     ax.tick_params(axis="x", rotation=60, labelsize=7)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out / "clips_per_class.png", dpi=100)
+    with replaced_on_success(out / "clips_per_class.png", binary=True) as f:
+        fig.savefig(f, dpi=100, format="png")
     plt.close(fig)
     written.append("clips_per_class.png")
     return written
@@ -72,7 +73,8 @@ def _histograms(values: dict[str, list], out: Path) -> str:
     for ax in np.ravel(axes)[len(names):]:
         ax.axis("off")
     fig.tight_layout()
-    fig.savefig(out / "parameters.png", dpi=90)
+    with replaced_on_success(out / "parameters.png", binary=True) as f:
+        fig.savefig(f, dpi=90, format="png")
     plt.close(fig)
     return "parameters.png"
 
@@ -88,7 +90,8 @@ def _contact_sheet(items: list[tuple[str, np.ndarray]], out: Path, cell: int = 1
         x, y = (i % cols) * cell, (i // cols) * (cell + 14)
         sheet.paste(Image.fromarray(frame).resize((cell, cell)), (x, y))
         draw.text((x + 3, y + cell + 1), caption[:22], fill=(230, 230, 230))
-    sheet.save(out / "contact_sheet.png")
+    with replaced_on_success(out / "contact_sheet.png", binary=True) as f:
+        sheet.save(f, format="PNG")
     return "contact_sheet.png"
 
 
@@ -97,7 +100,9 @@ def _gif(frames: list[np.ndarray], path: Path, fps: float) -> None:
 
     step = max(1, len(frames) // 16)
     images = [Image.fromarray(f) for f in frames[::step]]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 * step / fps), loop=0)
+    with replaced_on_success(path, binary=True) as f:
+        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 * step / fps),
+                       loop=0)
 
 
 def write_report(root: Path, jobs: list[Job], on_clip: Callable[[], None] | None = None) -> Path:

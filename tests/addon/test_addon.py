@@ -129,6 +129,7 @@ def test_registers_as_a_legacy_addon(tmp_path, blender_python):
     assert out["final"] == []
 
 
+@pytest.mark.slow
 def test_author_export_validate_render_and_round_trip(tmp_path, addon_zip, body_dir, blender_python):
     library = tmp_path / "library"
     roundtrip = tmp_path / "roundtrip"
@@ -312,6 +313,7 @@ def test_bvh_imports_and_retargets_onto_the_rig(tmp_path, addon_zip, naming, ble
     assert (t.label, t.frame_count, t.fps) == ("reach and step", 20, 30.0)
 
 
+@pytest.mark.slow
 def test_preview_variant_renders_through_the_farm_and_shows_the_clip(tmp_path, addon_zip, body_dir, blender_python):
     out = run_scenario(tmp_path, "preview", addon_zip, BUILTIN_DIR / "clap.json", SYNTHACT, timeout=600,
                        python=blender_python)

@@ -50,6 +50,7 @@ def test_baking_uses_a_process_per_core_when_the_bodies_warrant_it():
     assert baking_processes(3, processes=16) == 3 and baking_processes(1000, processes=4) == 4
 
 
+@pytest.mark.slow
 def test_bake_is_deterministic_and_shape_varies(tmp_path):
     from render_farm.bodies.baked.cache import body_path
     from render_farm.bodies.baking.bake import bake_bodies

@@ -1,12 +1,16 @@
-"""Skin under garments across the built-in actions (render_farm/bodies/baked/outfit_check.py, numpy)."""
+"""Skin under garments across the built-in actions (render_farm/outfits/fit.py, numpy)."""
 
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from render_farm.bodies.baked import outfit as o
-from render_farm.bodies.baked.outfit_check import (
+from render_farm import outfits as o
+from render_farm.core.geometry import mesh
+from render_farm.core.geometry import quaternion as quat
+from render_farm.core.plan.jobs import OutfitParams
+from render_farm.core.scene import motion
+from render_farm.outfits.fit import (
     capped,
     covered_points,
     inside,
@@ -14,9 +18,6 @@ from render_farm.bodies.baked.outfit_check import (
     skin_exposed,
     skin_through,
 )
-from render_farm.core.geometry import quaternion as quat
-from render_farm.core.plan.jobs import OutfitParams
-from render_farm.core.scene import motion
 from render_farm.templates import find_template, load_library
 
 
@@ -44,7 +45,7 @@ def test_a_tube_closed_at_both_ends_holds_the_points_near_its_open_ends():
     rings, segments = 3, 24
     a = np.linspace(0, 2 * np.pi, segments, endpoint=False)
     tube = np.array([(0.5 * np.cos(t), 0.5 * np.sin(t), z) for z in np.linspace(0, 0.2, rings) for t in a])
-    faces = o._grid_faces(rings, segments, True)
+    faces = mesh.grid_faces(rings, segments, True)
     points = np.array([[0.0, 0.0, 0.1], [0.1, 0.05, 0.02], [0.0, 0.0, -0.1], [0.7, 0.0, 0.1]])
     vertices, closed = capped(tube, faces)
     assert len(vertices) == len(tube) + 2 and len(closed) == len(faces) + 2 * segments
@@ -57,7 +58,7 @@ def test_culled_ray_crossings_count_what_testing_every_pair_counts():
     the counts are those of testing every ray against every triangle: rays along one shared direction (the
     inside test's), segments of their own directions and reaches, unbounded rays, rays along an axis, rays that
     start inside the surface and rays that miss it, rays that are not numbers among the others."""
-    from render_farm.bodies.baked import outfit_check as check
+    from render_farm.outfits import fit as check
 
     rng = np.random.default_rng(7)
     vertices = rng.uniform(-1, 1, size=(400, 3))
@@ -106,6 +107,7 @@ def test_the_check_sees_skin_through_a_garment_that_sinks_into_it(default_body):
     assert through.size == sum(len(v) for v in covered.values()) > 50
 
 
+@pytest.mark.slow
 def test_no_skin_comes_through_a_garment_shell_in_any_built_in_action(default_body, extreme_poses):
     """Every template at its most bent pose, in long sleeves, trousers, an open jacket and shoes, and in a
     t-shirt and shorts: the skin under a shell is not rendered, and the band left at its edges stays under it."""
@@ -131,6 +133,7 @@ def _lifted(piece, metres):
     return replace(piece, vertices=piece.vertices + np.array([0.0, 0.0, metres], dtype=np.float32))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fields", [{"top": "tshirt", "bottom": "skirt"}, {"dress": True}], ids=["skirt", "dress"])
 def test_no_skin_comes_through_a_skirt_and_little_left_out_skin_comes_out_by_its_hem(default_body, extreme_poses,
                                                                                    fields):

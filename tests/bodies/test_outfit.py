@@ -1,14 +1,17 @@
-"""Outfits: garments, hair and accessories as meshes skinned to the body (render_farm/bodies/baked/outfit.py),
+"""Outfits: garments, hair and accessories as meshes skinned to the body (render_farm/outfits/),
 from their geometry to Blender's evaluated scene and the rendered person mask."""
 
 import av
 import numpy as np
 import pytest
 
-from render_farm.bodies.baked import outfit as o
+from render_farm import outfits as o
+from render_farm.core.geometry import mesh
 from render_farm.core.plan.config import ConfigError, parse_config
 from render_farm.core.plan.jobs import OutfitParams
 from render_farm.core.plan.planner import plan
+from render_farm.outfits import garments, hairstyles
+from render_farm.outfits.pieces import THICKNESS, dominated_by
 from render_farm.templates import find_template
 
 GARMENTS = ("tshirt", "longsleeve", "trousers", "shorts", "skirt", "dress", "jacket", "shoes")
@@ -36,7 +39,7 @@ def test_every_piece_is_a_skinned_mesh_standing_off_the_skin(default_body):
     (shirt,) = o.garment(body, "tshirt")
     np.testing.assert_array_equal(shirt.vertices, body.vertices[shirt.source])
     np.testing.assert_array_equal(shirt.weights, body.joint_weights[shirt.source])
-    assert shirt.thickness == o.THICKNESS["tshirt"] < o.garment(body, "jacket")[0].thickness
+    assert shirt.thickness == THICKNESS["tshirt"] < o.garment(body, "jacket")[0].thickness
     # Longer sleeves reach further down the arm; shorts stop above the knee, trousers near the ankle.
     (long,) = o.garment(body, "longsleeve")
     assert np.abs(long.vertices[:, 0]).max() > np.abs(shirt.vertices[:, 0]).max() + 0.15
@@ -46,10 +49,10 @@ def test_every_piece_is_a_skinned_mesh_standing_off_the_skin(default_body):
 
 def test_strand_hair_guides_lie_outside_the_head_at_their_style_length(default_body):
     body = default_body
-    head = o._dominant(body, "head", "neck")
-    skin, normals = body.vertices[head].astype(np.float64), o.vertex_normals(body.vertices, body.faces)[head]
+    head = dominated_by(body, "head", "neck")
+    skin, normals = body.vertices[head].astype(np.float64), mesh.vertex_normals(body.vertices, body.faces)[head]
     neck = body.rest_joints[12]
-    for style, base in o.STRAND_LENGTH_M.items():
+    for style, base in hairstyles.STRAND_LENGTH_M.items():
         g = o.hair_guides(body, style, length=1.2, strands=2000, guides=100, seed=3)
         assert g.points.shape == (100, o.GUIDE_POINTS, 3) and g.children == 19
         # Roots on the scalp: the top and back of the head.
@@ -81,13 +84,13 @@ def test_strand_hair_guides_lie_outside_the_head_at_their_style_length(default_b
 
 def test_pushing_guides_out_again_only_where_they_moved_gives_the_same_strands(default_body, monkeypatch):
     """_push_out looks again only at the points its last pass moved (a point left in place keeps its nearest
-    scalp vertex), and finds the nearest vertices a few rows of distances at a time (outfit.nearest): the guides
+    scalp vertex), and finds the nearest vertices a few rows of distances at a time (mesh.nearest): the guides
     are bit for bit those of one whole distance matrix of every point each pass (measured: 240 of 240 over 6
     bodies, 4 styles, 10 seeds, in a quarter of the time)."""
     def every_point_each_pass(points, skin, normals, margin):
         flat = points.reshape(-1, 3).astype(np.float64)
         for _ in range(3):
-            nearest = np.argmin(o.squared_distances(flat, skin), axis=1)
+            nearest = np.argmin(mesh.squared_distances(flat, skin), axis=1)
             depth = ((flat - skin[nearest]) * normals[nearest]).sum(axis=1)
             under = depth < margin
             flat[under] += normals[nearest[under]] * (margin - depth[under])[:, None]
@@ -97,24 +100,24 @@ def test_pushing_guides_out_again_only_where_they_moved_gives_the_same_strands(d
         for seed in (1, 2):
             now = o.hair_guides(default_body, style, seed=seed)
             with monkeypatch.context() as m:
-                m.setattr(o, "_push_out", every_point_each_pass)
+                m.setattr(hairstyles, "_push_out", every_point_each_pass)
                 before = o.hair_guides(default_body, style, seed=seed)
             np.testing.assert_array_equal(now.points, before.points)
 
 
 def test_nearest_ranks_each_row_as_the_whole_distance_matrix_does():
-    """outfit.nearest works through the distance matrix a few rows at a time; its picks and distances are those
+    """mesh.nearest works through the distance matrix a few rows at a time; its picks and distances are those
     of ranking each row of the whole matrix, ties (repeated vertices) included, across chunk boundaries."""
     rng = np.random.default_rng(4)
     others = rng.normal(size=(700, 3))
     others[350:] = others[:350]  # every vertex twice: ties at every rank
-    points = rng.normal(size=(3 * o.NEAREST_ROWS + 5, 3))
-    d2 = o.squared_distances(points, others)
-    index, value = o.nearest(points, others)
+    points = rng.normal(size=(3 * mesh.NEAREST_ROWS + 5, 3))
+    d2 = mesh.squared_distances(points, others)
+    index, value = mesh.nearest(points, others)
     np.testing.assert_array_equal(index[:, 0], np.argmin(d2, axis=1))
     np.testing.assert_array_equal(value[:, 0], d2.min(axis=1))
     assert (index[:, 0] < 350).all()  # the first of two equals, as argmin picks
-    index6, value6 = o.nearest(points, others, k=6)
+    index6, value6 = mesh.nearest(points, others, k=6)
     np.testing.assert_array_equal(index6, np.argsort(d2, axis=1)[:, :6])
     np.testing.assert_array_equal(value6, np.take_along_axis(d2, index6, axis=1))
     assert (np.diff(value6, axis=1) >= 0).all() and len(index6) == len(points)
@@ -132,12 +135,12 @@ def test_open_edges_are_the_edges_of_one_triangle_only_in_row_order(default_body
     pieces = o.outfit_pieces(default_body, OutfitParams(top="longsleeve", bottom="skirt", shoes=True))
     holed = default_body.faces[np.arange(len(default_body.faces)) % 50 != 0]
     for faces in [p.faces for p in pieces] + [default_body.faces, holed]:
-        got = o.open_edges(faces)
+        got = mesh.open_edges(faces)
         np.testing.assert_array_equal(got, by_rows(faces))
         assert got.dtype == faces.dtype
-    assert len(o.open_edges(holed)) > len(o.open_edges(default_body.faces)) + 100  # the holes' rims
-    assert all(len(o.open_edges(p.faces)) > 20 for p in pieces)  # every garment has openings
-    assert o.open_edges(np.zeros((0, 3), dtype=np.int32)).shape == (0, 2)
+    assert len(mesh.open_edges(holed)) > len(mesh.open_edges(default_body.faces)) + 100  # the holes' rims
+    assert all(len(mesh.open_edges(p.faces)) > 20 for p in pieces)  # every garment has openings
+    assert mesh.open_edges(np.zeros((0, 3), dtype=np.int32)).shape == (0, 2)
 
 
 @pytest.mark.blender
@@ -273,7 +276,7 @@ def test_no_skin_shows_through_the_garments_in_an_extreme_pose(tmp_path, default
     bpy.context.view_layer.update()
     depsgraph = bpy.context.evaluated_depsgraph_get()
     skin = _evaluated(cast.actor.mesh)
-    normals = o.vertex_normals(skin, body.faces)
+    normals = mesh.vertex_normals(skin, body.faces)
     pieces = o.outfit_pieces(body, outfit)
     hidden = o.hidden_body_faces(body, pieces)
     assert len(cast.actor.mesh.data.polygons) == (~hidden).sum() and len(skin) == len(body.vertices)
@@ -283,7 +286,7 @@ def test_no_skin_shows_through_the_garments_in_an_extreme_pose(tmp_path, default
     body_inverse = cast.actor.mesh.matrix_world.inverted()
     for piece, obj in zip(pieces, cast.actor.pieces, strict=True):
         inverse = obj.matrix_world.inverted()
-        for i in piece.source[~o._hem(piece)][::9]:  # the covered skin: not the hem's own edge
+        for i in piece.source[~garments.hem_vertices(piece)][::9]:  # the covered skin: not the hem's own edge
             checked += 1
             if not rendered[i]:
                 left_out += 1
@@ -313,8 +316,8 @@ def test_blender_skins_a_skirt_as_the_numpy_check_does(tmp_path, default_body, b
 
     from render_farm.blender import worker
     from render_farm.blender.annotate import _evaluated
-    from render_farm.bodies.baked.outfit_check import posed_piece
     from render_farm.core.geometry import kinematics
+    from render_farm.outfits.fit import posed_piece
     from tests.blender.test_blender_worker import make_jobs
     from tools.authoring import leg, merge, solve_pose
 
@@ -442,6 +445,7 @@ def _clip_and_label(tmp_path, name, job, body_dir):
         frames = np.array([f.to_ndarray(format="rgb24") for f in c.decode(c.streams.video[0])], dtype=np.float64)
     label = json.loads((tmp_path / job.label_path).read_text())
     del label["render_stats"], label["clip"]  # how long it took and where it went differ
+    del label["clip_file"]  # the clip's bytes: the frames are compared within the path tracer's noise below
     del label["params"]["clip_path"], label["params"]["label_path"]
     return frames, label
 

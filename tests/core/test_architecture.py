@@ -39,7 +39,7 @@ def test_core_imports_neither_blender_nor_torch():
 def test_render_nodes_never_import_torch():
     """A render node runs the worker through the local pool, the Blender binary or a Slurm shard."""
     pulled = imported(["render_farm.blender", "render_farm.executors", "render_farm.bodies.baked.body",
-                       "render_farm.dataset"], ["torch", "anny", "pytorchvideo"])
+                       "render_farm.outfits", "render_farm.dataset"], ["torch", "anny", "pytorchvideo"])
     assert pulled == set()
 
 
@@ -166,3 +166,21 @@ def test_every_module_the_architecture_doc_names_exists():
         if not any(m.with_suffix(".py").is_file() or m.is_dir() for m in modules):
             missing.append(dotted)
     assert missing == []
+
+
+def test_files_are_written_atomically_in_one_place():
+    """Temporary name then rename is synthact.atomic's job; the others that rename are named here with why."""
+    import re
+
+    allowed = {
+        "synthact/atomic.py": "the one implementation",
+        "blender_addon/rules.py": "the add-on imports only what Blender ships, so it keeps its own copy",
+        "render_farm/blender/worker.py": "ffmpeg writes the clip under atomic.partial_path; the worker renames it",
+        "render_farm/preview.py": "moves a finished clip and label out of a scratch folder",
+    }
+    found = set()
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            if re.search(r"\bos\.(replace|rename)\(|\bmkstemp\(|\.rename\(", path.read_text(encoding="utf-8")):
+                found.add(path.relative_to(REPO).as_posix())
+    assert found == set(allowed)

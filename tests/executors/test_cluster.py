@@ -59,6 +59,7 @@ def need(module: str):
     return importlib.import_module(module) if IN_CI else pytest.importorskip(module)
 
 
+@pytest.mark.slow
 def test_ray_cluster_renders_everything_when_a_node_dies(tmp_path, default_body, body_dir):
     need("ray")
     out = tmp_path / "ds"
@@ -148,6 +149,7 @@ def test_shards_cover_the_plan_once_and_resubmit_only_what_is_missing(tmp_path):
     assert f"render-shard {tmp_path / 'ds'} --shard $SLURM_ARRAY_TASK_ID --of 3" in script
 
 
+@pytest.mark.slow
 def test_submitit_local_executor_renders_shards(tmp_path, default_body, body_dir):
     submitit = need("submitit")
     from render_farm.core.plan.config import load_config

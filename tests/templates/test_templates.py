@@ -44,6 +44,7 @@ def test_builtin_library_has_distinct_valid_actions():
         assert lowest_point(t) > -0.1, t.id
 
 
+@pytest.mark.slow
 def test_stored_library_is_authored_through_the_addon_and_in_sync(tmp_path):
     """The built-ins are keyed in Blender through the add-on's operators (tools/author_templates.py);
     rerunning that gives the stored files, within float noise."""

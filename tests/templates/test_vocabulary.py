@@ -25,6 +25,7 @@ def _jobs(actions, clips=1, frames=12, **extra):
     return plan(config, [find_template(a) for a in actions])
 
 
+@pytest.mark.slow
 def test_templates_check_passes_on_the_builtin_library():
     done = run_cli("templates", "check")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -35,6 +36,7 @@ def test_templates_check_passes_on_the_builtin_library():
         "no near-duplicates" in done.stderr
 
 
+@pytest.mark.slow
 def test_templates_check_names_a_near_duplicate_and_a_knee_bent_backwards(tmp_path):
     wave = find_template("wave")
     rot = joint_noise(wave.rotation_array(), np.random.default_rng(3), 2.0)

@@ -130,6 +130,7 @@ def test_grouped_fold_errors_name_the_problem():
         grouped_folds(_videos(["1", "2"]), "_(")
 
 
+@pytest.mark.slow
 def test_transfer_refuses_bad_input_in_one_line(tmp_path):
     (tmp_path / "real" / "walk").mkdir(parents=True)
     result = run_cli("train", "transfer", "--synthetic", str(tmp_path / "none.pt"), "--real",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 import random
 import re
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from synthact.atomic import replaced_on_success
 from synthact.errors import SynthActError
 
 
@@ -34,14 +34,8 @@ def set_rng_state(state: dict) -> None:
 
 def save_checkpoint(path: Path, payload: dict) -> None:
     """Temporary name, fsync, rename: a crash never leaves a half-written checkpoint."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
+    with replaced_on_success(path, binary=True, sync=True) as f:
         torch.save(payload, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def load_checkpoint(path: Path) -> dict:

@@ -283,7 +283,7 @@ def run_eval(checkpoint: Path, data: Path | None, split: str, out: Path | None, 
         if d.main:
             out = Path(out or Path(checkpoint).parent / f"eval-{split}")
             out.mkdir(parents=True, exist_ok=True)
-            (out / "metrics.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+            write_text_atomic(out / "metrics.json", json.dumps(summary, indent=1))
             write_confusion(confusion, classes, out / "confusion.csv", out / "confusion.png")
             console.print(f"top-1 {summary['top1']:.3f}, top-5 {summary['top5']:.3f}, mean class accuracy "
                           f"{summary['mean_class_accuracy']:.3f} on {summary['clips']} clips -> {out}",

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+from synthact.atomic import replaced_on_success
+
 
 class Tally:
     def __init__(self, num_classes: int):
@@ -47,7 +49,7 @@ def summarize(confusion: torch.Tensor, top5_hits: int, classes: list[str]) -> di
 
 
 def write_confusion(confusion: torch.Tensor, classes: list[str], csv_path: Path, png_path: Path) -> None:
-    with open(csv_path, "w", newline="", encoding="utf-8") as f:
+    with replaced_on_success(csv_path) as f:
         w = csv.writer(f)
         w.writerow(["true\\predicted", *classes])
         for i, c in enumerate(classes):
@@ -69,7 +71,8 @@ def write_confusion(confusion: torch.Tensor, classes: list[str], csv_path: Path,
             if confusion[i, j]:
                 ax.text(j, i, int(confusion[i, j]), ha="center", va="center", fontsize=6)
     fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
+    with replaced_on_success(png_path, binary=True) as f:
+        fig.savefig(f, dpi=100, format="png")
     plt.close(fig)
 
 
@@ -90,5 +93,6 @@ def plot_learning_curve(records: list[dict], png_path: Path) -> None:
     ax2.set_ylim(0, 1)
     fig.legend(loc="upper right")
     fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
+    with replaced_on_success(png_path, binary=True) as f:
+        fig.savefig(f, dpi=100, format="png")
     plt.close(fig)

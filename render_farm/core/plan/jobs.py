@@ -80,7 +80,7 @@ class LightingParams(_Strict):
 
 
 class OutfitParams(_Strict):
-    """What an actor wears as meshes of its own (render_farm/bodies/baked/outfit.py): garments, hair and
+    """What an actor wears as meshes of its own (render_farm/outfits/): garments, hair and
     accessories. The painted clothing of AppearanceParams stays beneath them."""
 
     top: Literal["none", "tshirt", "longsleeve"] = "none"

@@ -21,10 +21,12 @@ from __future__ import annotations
 import numpy as np
 
 from render_farm.bodies.baked.body import BakedBody
-from render_farm.bodies.baked.outfit import OutfitPiece, _hem, open_edges, squared_distances, vertex_normals
 from render_farm.core.geometry import kinematics
 from render_farm.core.geometry import quaternion as quat
+from render_farm.core.geometry.mesh import open_edges, squared_distances, vertex_normals
 from render_farm.core.geometry.skeleton import NUM_JOINTS, bone_tail
+from render_farm.outfits.garments import hem_vertices
+from render_farm.outfits.pieces import OutfitPiece
 
 EDGE = 1e-4  # barycentric slack (see ray_hits)
 EDGE_BAND_M = 0.04  # skin this close to a loose piece's open edge is not counted as covered by it
@@ -186,10 +188,10 @@ def covered_points(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: n
             continue  # garments only: hair and accessories cover nothing a pose could push through
         candidates = np.nonzero(rendered)[0]
         if piece.source is not None:  # a shell covers the skin it was made from, less its own edge
-            candidates = np.intersect1d(candidates, piece.source[~_hem(piece)])
+            candidates = np.intersect1d(candidates, piece.source[~hem_vertices(piece)])
         else:  # a loose piece covers what lies inside it, less a band along its open edges (a hem shows the
             # skin right at it from some side in any pose)
-            edge = piece.vertices[_hem(piece)].astype(np.float64)
+            edge = piece.vertices[hem_vertices(piece)].astype(np.float64)
             candidates = candidates[np.sqrt(squared_distances(skin[candidates], edge).min(axis=1)) > EDGE_BAND_M]
         candidates = candidates[::every]
         verts = posed_piece(piece, rest_joints, identity, rest_joints)
