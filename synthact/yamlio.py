@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -45,6 +46,19 @@ def read_user_text(path: str | Path, what: str, error: type[SynthActError] = Syn
 
 def too_deep(path: str | Path, what: str, error: type[SynthActError] = SynthActError) -> SynthActError:
     return error(f"{path}: the {what} is nested too deeply to be one (RecursionError while parsing)")
+
+
+def load_json_file(path: str | Path, what: str, error: type[SynthActError] = SynthActError,
+                   max_bytes: int = MAX_USER_FILE_BYTES) -> object:
+    """The JSON value in a user file; `error` names the file (one line) when it is missing, over
+    `max_bytes`, not UTF-8, not JSON (with its line) or nested too deeply."""
+    text = read_user_text(path, what, error, max_bytes)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise too_deep(path, what, error) from None
 
 
 def load_yaml_mapping(path: str | Path, what: str = "config", error: type[SynthActError] = SynthActError,

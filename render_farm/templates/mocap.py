@@ -13,14 +13,13 @@ performance of an existing class (`--add-to CLASS`, or `--by-label` where its la
 from __future__ import annotations
 
 import csv
-import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from synthact.errors import SynthActError
-from synthact.yamlio import read_user_text, too_deep
+from synthact.yamlio import load_json_file
 
 CSV_COLUMNS = ("file", "start_frame", "end_frame", "label")
 
@@ -35,13 +34,7 @@ MAX_JOINT_MAP_BYTES = 1024 * 1024
 def check_joint_map_file(path: Path) -> None:
     """Read a joint map file as the add-on will, before Blender starts: a file that is too large, not UTF-8,
     not JSON, nested too deeply or not an object is one line here (the add-on checks its entries)."""
-    text = read_user_text(path, "joint map", MocapLabelsError, MAX_JOINT_MAP_BYTES)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MocapLabelsError(f"{path}: not a JSON joint map (line {exc.lineno}: {exc.msg})") from None
-    except RecursionError:
-        raise too_deep(path, "joint map", MocapLabelsError) from None
+    data = load_json_file(path, "joint map", MocapLabelsError, MAX_JOINT_MAP_BYTES)
     if not isinstance(data, dict) or not isinstance(data.get("joints"), dict):
         raise MocapLabelsError(f'{path}: joints: missing (expected {{"joints": {{"SourceName": "canonical_name"}}}})')
     for source, target in data["joints"].items():

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from render_farm.core.geometry.skeleton import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS
 from synthact.atomic import write_text_atomic
 from synthact.errors import SynthActError, describe_validation_error
-from synthact.yamlio import read_user_text, too_deep
+from synthact.yamlio import load_json_file, too_deep
 
 TEMPLATE_SCHEMA_VERSION = 3  # 2 added family, props and partner; 3 performances; older files are read as they are
 UNIT_TOLERANCE = 1e-3
@@ -312,14 +312,7 @@ def parse_template(data: object, source: str | Path) -> ActionTemplate:
 
 def load_template(path: str | Path) -> ActionTemplate:
     path = Path(path)
-    text = read_user_text(path, "template", TemplateError, MAX_TEMPLATE_BYTES)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TemplateError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    except RecursionError:
-        raise too_deep(path, "template", TemplateError) from None
-    template = parse_template(data, path)
+    template = parse_template(load_json_file(path, "template", TemplateError, MAX_TEMPLATE_BYTES), path)
     if path.stem != template.id:  # the farm finds templates by file name
         raise TemplateError(f"{path}: id: template id {template.id!r} does not match its file name "
                             f"(name it {template.id}.json)")
