@@ -36,6 +36,14 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _passing_bar(*columns):
+    """A progress bar that is gone when its work is: shown on a terminal only, so that piped output and
+    one-line errors carry no blank line where it was."""
+    from rich.progress import Progress
+
+    return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
+
+
 def _print_summary(summary: dict) -> None:
     table = Table(title=f"{summary['clips']} clips")
     table.add_column("action")
@@ -63,7 +71,6 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Expand a config into OUT/jobs.jsonl (one fully specified job per clip) and summarize it."""
-    from rich.progress import Progress
 
     from render_farm import pipeline
     from render_farm.core.plan.config import load_config
@@ -73,7 +80,7 @@ def plan(
     cfg = load_config(config)
     out_dir = out or cfg.output
     try:
-        with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        with _passing_bar() as progress:
             task = progress.add_task("planning jobs", total=len(cfg.actions) * cfg.clips_per_action)
             count = pipeline.write_plan(cfg, out_dir, summary, on_written=lambda n: progress.advance(task, n))
     except KeyboardInterrupt:
@@ -243,7 +250,6 @@ def preview(
 @app.command()
 def report(dataset: Annotated[Path, typer.Argument(help="A rendered dataset folder.")]) -> None:
     """Write DATASET/report/: clips per class, parameter distributions, a contact sheet, a GIF per class."""
-    from rich.progress import Progress
 
     from render_farm import pipeline
     from render_farm.dataset.report import write_report
@@ -251,7 +257,7 @@ def report(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
     if not (dataset / "jobs.jsonl").is_file():
         fail(f"{dataset / 'jobs.jsonl'}: not found (is {dataset} a rendered dataset?)")
     jobs = pipeline.load_jobs(dataset)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+    with _passing_bar() as progress:
         task = progress.add_task("reading clips", total=len(jobs))
         out = write_report(dataset, jobs, on_clip=lambda: progress.advance(task))
     console.print(f"report -> {out / 'report.md'}", highlight=False, markup=False, soft_wrap=True)
@@ -260,13 +266,12 @@ def report(dataset: Annotated[Path, typer.Argument(help="A rendered dataset fold
 @app.command()
 def verify(dataset: Annotated[Path, typer.Argument(help="A rendered dataset folder.")]) -> None:
     """Decode every clip and check it, its label and the split lists; exits non-zero listing every problem."""
-    from rich.progress import Progress
 
     from render_farm.dataset.verify import verify_dataset
 
     if not dataset.is_dir():
         fail(f"{dataset}: dataset folder not found")
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+    with _passing_bar() as progress:
         task = progress.add_task("verifying clips", total=None)
         problems, checked = verify_dataset(dataset, on_clip=lambda: progress.advance(task))
     for p in problems:
@@ -316,15 +321,14 @@ def templates_check(
     """Check the whole library (built-ins and extra folders): every template valid, joints within their
     limits, feet on the ground, and no two performances (of one class or of two) near-duplicates. Exits 1
     naming every problem."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn
+    from rich.progress import SpinnerColumn, TextColumn
 
     from render_farm.core.template.checks import check_library
     from render_farm.templates import read_library
 
     library, unreadable = read_library(template_dir)
     count = sum(t.performance_count for t in library)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True,
-                  disable=not console.is_terminal) as progress:
+    with _passing_bar(SpinnerColumn(), TextColumn("{task.description}")) as progress:
         progress.add_task(f"checking {len(library)} templates, {count} performances ({count * (count - 1) // 2} "
                           "pairs)")
         problems = unreadable + check_library(library)
@@ -363,8 +367,6 @@ def templates_import_bvh(
     import dataclasses
     import shutil
     import tempfile
-
-    from rich.progress import Progress
 
     from render_farm.templates.bvh_cut import BvhSegmentError, cut_segment
     from render_farm.templates.mocap import MocapLabelsError, check_joint_map_file, read_descriptions, read_labels_csv
@@ -426,7 +428,7 @@ def templates_import_bvh(
     try:
         with tempfile.TemporaryDirectory(prefix="synthact-import-") as tmp:
             cut = []
-            with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+            with _passing_bar() as progress:
                 task = progress.add_task("reading mocap segments", total=len(segments))
                 for s in segments:
                     try:
@@ -460,12 +462,11 @@ def _batch_import(segments: list, out: Path, tmp: Path, options: list[str]) -> l
     import os
     import subprocess
 
-    from rich.progress import Progress
 
     listing = tmp / "segments.json"
     listing.write_text(json.dumps([s.as_dict() for s in segments]), encoding="utf-8")
     rows = []
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+    with _passing_bar() as progress:
         task = progress.add_task("importing mocap segments", total=len(segments))
         scratch = tmp / "blender"  # Blender's own temporary files go where ours are removed, even when it is killed
         scratch.mkdir()

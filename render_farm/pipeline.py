@@ -99,8 +99,9 @@ def load_jobs(out_dir: Path) -> list[Job]:
 
 
 def is_complete(out_dir: Path, job: Job) -> bool:
-    """A clip counts once its label exists (written after the MP4 is renamed into place) and its MP4's
-    header says it is whole and as planned. For one job; a run checks a whole plan with OutputFolder."""
+    """A clip counts once its label exists (written after the MP4 is renamed into place), is this job's, and
+    records the clip that is there (dataset.folder.clip_problem). For one job; a run checks a whole plan
+    with OutputFolder."""
     return job in OutputFolder(out_dir).complete(check=True)
 
 
@@ -149,8 +150,9 @@ def execute(out_dir: Path, body_dir: Path, workers: int | None = None, console: 
     if removed:
         console.print(f"removed {removed} temporary file(s) left by an interrupted run", highlight=False, markup=False)
     # One pass validates the whole plan and counts what is missing before anything renders, each clip
-    # that is there checked by its MP4 header: a truncated or mismatched clip is removed and rendered
-    # again. The executor then reads the plan again, lazily.
+    # that is there checked against its label and the label against its job: a clip cut short or written
+    # over, or a label that is broken or another job's, is removed and rendered again. The executor then
+    # reads the plan again, lazily.
     checked = folder.complete(check=True)
     planned = todo = 0
     for job in folder.jobs():

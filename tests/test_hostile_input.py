@@ -228,3 +228,44 @@ def test_config_readers_refuse_duplicate_keys_nan_and_long_lists_in_one_line(tmp
     huge.write_text("actions:\n" + "- a\n" * 5_000_000)  # 20 MB: 180 s and 3.7 GB when it was parsed
     line = one_error_line(run_cli("plan", str(huge), "--out", str(tmp_path / "out"), timeout=60))
     assert line == f"error: {huge}: the config file is 19.1 MiB, over the limit of 256 KiB"
+
+
+@pytest.mark.parametrize("over", [0, 1, 7])
+def test_the_config_limits_hold_at_their_edge_and_past_it(tmp_path, over):
+    """Each list limit and the file size limit: at the limit accepted, one and more past it refused."""
+    from render_farm.core.plan.config import (
+        MAX_ACTIONS,
+        MAX_CONFIG_BYTES,
+        MAX_FOLDERS,
+        ConfigError,
+        load_config,
+        parse_config,
+    )
+
+    def refused(data: dict, field: str, limit: int) -> None:
+        if over == 0:
+            parse_config(data, "c.yaml")
+            return
+        with pytest.raises(ConfigError) as caught:
+            parse_config(data, "c.yaml")
+        assert str(caught.value) == f"c.yaml: {field}: List should have at most {limit} items after validation, " \
+            f"not {limit + over}"
+
+    refused({"actions": [f"a{k}" for k in range(MAX_ACTIONS + over)]}, "actions", MAX_ACTIONS)
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "a.png").write_bytes(b"\x89PNG")  # the config only lists image files; it does not open them
+    folders = [str(images)] * (MAX_FOLDERS + over)
+    refused({"actions": ["wave"], "template_dirs": folders}, "template_dirs", MAX_FOLDERS)
+    refused({"actions": ["wave"], "scene": {"background_dirs": folders}}, "scene.background_dirs", MAX_FOLDERS)
+    refused({"actions": ["wave"], "clothing": {"texture_dirs": folders}}, "clothing.texture_dirs", MAX_FOLDERS)
+
+    sized = tmp_path / "sized.yaml"
+    head = "actions: [wave]\n"
+    sized.write_text(head + "#" * (MAX_CONFIG_BYTES + over - len(head) - 1) + "\n")
+    assert sized.stat().st_size == MAX_CONFIG_BYTES + over
+    if over == 0:
+        assert load_config(sized).actions == ["wave"]
+    else:
+        with pytest.raises(ConfigError, match=r"the config file is 0\.3 MiB, over the limit of 256 KiB$"):
+            load_config(sized)

@@ -294,8 +294,8 @@ class OutputFolder:
         return path
 
     def write_split_lists(self) -> tuple[dict[str, int], int, int]:
-        """classes.txt for every planned class, train/val lists of the complete clips only, headers
-        checked (one pass over the plan); returns the counts per split, the complete clips and the
+        """classes.txt for every planned class, train/val lists of the complete clips only, each checked
+        (CompleteClips, one pass over the plan); returns the counts per split, the complete clips and the
         planned ones."""
         complete = self.complete(check=True)
         names: dict[int, str] = {}

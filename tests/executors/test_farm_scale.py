@@ -281,6 +281,10 @@ def test_sigterm_while_baking_bodies_ends_the_run_within_seconds(tmp_path):
     ('raise ImportError("no Blender here")', "worker processes cannot start: ImportError: no Blender here (see "),
     ("import os\nos._exit(3)", "worker processes keep dying before they are ready (last: worker process died "
                                "(exit code 3); see "),
+    # A start that hangs is killed at the startup limit (shortened to 2 s here, crossed three times: two
+    # workers, then a replacement), whatever the job watchdog (1 s) says; the run then stops.
+    ("import time\ntime.sleep(3600)", "worker processes keep dying before they are ready (last: not ready for "
+                                      "2 s (watchdog); worker killed; see "),
 ])
 def test_workers_that_cannot_start_stop_the_run_in_one_line(tmp_path, default_body, fake_bpy, expected):
     # A `bpy` that shadows Blender's in every worker: a broken install, or workers dying at start (the run
@@ -290,8 +294,12 @@ def test_workers_that_cannot_start_stop_the_run_in_one_line(tmp_path, default_bo
     (shadow / "bpy.py").write_text(fake_bpy + "\n")
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": f"{shadow}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    limits = []
+    if "sleep" in fake_bpy:  # only the start that hangs gets the short limit: a slow start elsewhere is not a hang
+        env["SYNTHACT_TEST_STARTUP_LIMIT_S"] = "2"
+        limits = ["--watchdog", "1"]
     done = subprocess.run([SYNTHACT, "render", str(tiny_config(tmp_path, clips=1)), "--out", str(out),
-                           "--workers", "2"], capture_output=True, text=True, timeout=300, env=env)
+                           "--workers", "2", *limits], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 2, done.stderr[-3000:]
     lines = [ln for ln in done.stderr.splitlines() if ln.startswith("error:")]
     assert len(lines) == 1 and lines[0].startswith(f"error: {expected}"), done.stderr[-3000:]

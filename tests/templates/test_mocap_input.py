@@ -182,3 +182,34 @@ def test_a_signal_during_an_import_leaves_no_temporary_file(tmp_path, sig):
                                             "temporary is left")
     assert list(scratch.iterdir()) == []
     assert len(list((tmp_path / "templates").glob("*.json"))) < 40
+
+
+@pytest.mark.parametrize("over", [1, 1000])
+def test_reading_limits_are_crossed_with_one_reason(tmp_path, over):
+    """A BVH line over MAX_LINE_BYTES, a hierarchy over MAX_HIERARCHY_LINES without MOTION, and a joint map
+    over MAX_JOINT_MAP_BYTES: one reason each, nothing half-written; at the limit each is read."""
+    from render_farm.templates.bvh_cut import MAX_HIERARCHY_LINES, MAX_LINE_BYTES
+    from render_farm.templates.mocap import MAX_JOINT_MAP_BYTES, MocapLabelsError, check_joint_map_file
+
+    long_row = tmp_path / "long_row.bvh"
+    bvh(long_row, ["0 0 0 0 0 0" + " " * (MAX_LINE_BYTES - 11 - 1 + over) + "\n"])
+    with pytest.raises(BvhSegmentError, match=rf"^{long_row}: line 14 is longer than 1024 KiB$"):
+        cut_segment(long_row, None, None, tmp_path / "cut.bvh")
+    assert not (tmp_path / "cut.bvh").exists()
+    at_limit = tmp_path / "at_limit.bvh"
+    bvh(at_limit, ["0 0 0 0 0 0" + " " * (MAX_LINE_BYTES - 12 - 1) + "\n"])
+    assert cut_segment(at_limit, None, None, tmp_path / "cut.bvh").frames == 1
+
+    endless = tmp_path / "endless.bvh"
+    endless.write_text("HIERARCHY\n" + "ROOT Hips\n" * (MAX_HIERARCHY_LINES - 1 + over))
+    with pytest.raises(BvhSegmentError, match=rf"^{endless}: no MOTION section in the first "
+                                              rf"{MAX_HIERARCHY_LINES} lines$"):
+        cut_segment(endless, None, None, tmp_path / "cut.bvh")
+
+    big = tmp_path / "big.json"
+    body = '{"joints": {"Hips": "pelvis"}}'
+    big.write_text(body + " " * (MAX_JOINT_MAP_BYTES - len(body)))
+    check_joint_map_file(big)  # at the limit: read
+    big.write_text(body + " " * (MAX_JOINT_MAP_BYTES - len(body) + over))
+    with pytest.raises(MocapLabelsError, match=r"the joint map file is 1\.0 MiB, over the limit of 1 MiB$"):
+        check_joint_map_file(big)
