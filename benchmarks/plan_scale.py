@@ -10,8 +10,10 @@ checks side by side: the MP4 header of each clip (before issue 29) and the label
 record (each label's first 4 KiB and last bytes, one stat of its clip). The clips are one real clip
 of the plan's size and length, hard-linked to every job's path (a new original every 60,000 links,
 ext4's limit); the labels are real files, one per job, with the job's fields, the clip's record,
-the job itself and padding to about 6 kB. A last row changes every clip's modification time (a folder
-copied without its times), so the record check hashes every clip.
+the job itself and padding to about 6 kB, and a journal entry per job as workers write them. The scan
+`synthact render` runs (journal entries, core.label.journal) is measured beside the checks before it. A
+last pair of rows changes every clip's modification time (a folder copied without its times): no entry
+matches, so every clip is hashed and journaled again; then the same folder once more.
 """
 
 from __future__ import annotations
@@ -53,14 +55,18 @@ SCAN = textwrap.dedent("""
     from render_farm.dataset.folder import OutputFolder, header_problem
     folder, mode = OutputFolder(Path(sys.argv[1])), sys.argv[2]
     t = time.perf_counter()
-    complete = folder.complete(check=mode == "records")
-    planned = todo = 0
-    for job in folder.jobs():
-        planned += 1
-        present = job in complete
-        if present and mode == "header":  # the check before issue 29
-            present = header_problem(folder.root / job.clip_path, job) is None
-        todo += not present
+    if mode == "journal":  # what `synthact render` runs now
+        scan = folder.scan()
+        planned, todo = scan.planned, len(scan.todo)
+    else:
+        complete = folder.complete(check=mode == "records")
+        planned = todo = 0
+        for job in folder.jobs():
+            planned += 1
+            present = job in complete
+            if present and mode == "header":  # the check before issue 29
+                present = header_problem(folder.root / job.clip_path, job) is None
+            todo += not present
     wall = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"planned": planned, "todo": todo, "seconds": wall, "rss_mb": rss}))
@@ -80,6 +86,7 @@ def complete_all(out: Path) -> list[Path]:
     import numpy as np
 
     from render_farm.core.label.integrity import clip_file
+    from render_farm.core.label.journal import JOURNAL_DIR, entry_line, line_digest, stamp
     from render_farm.video import ClipEncoder
 
     first = json.loads(open(out / "jobs.jsonl", encoding="utf-8").readline())["render"]
@@ -91,6 +98,9 @@ def complete_all(out: Path) -> list[Path]:
     originals, record = [clip], clip_file(clip).model_dump()
     folders, links = set(), 0
     padding = [[[0.12345, 0.12345, 0.12345]] * 24] * 4
+    (out / JOURNAL_DIR).mkdir(exist_ok=True)
+    journal_file = open(out / JOURNAL_DIR / "benchmark.tsv", "w", encoding="ascii")  # noqa: SIM115
+    entries: list[str] = []
     with open(out / "jobs.jsonl", encoding="utf-8") as f:
         for line in f:
             job = json.loads(line)
@@ -112,6 +122,14 @@ def complete_all(out: Path) -> list[Path]:
                      "split": job["split"], "fps": r["fps"], "frame_count": r["frames"], "width": r["width"],
                      "height": r["height"], "params": job, "joints_3d": padding}
             (out / job["label_path"]).write_text(json.dumps(label, separators=(",", ":")), encoding="utf-8")
+            # The worker's journal entry for the line it rendered (one file here: one writer).
+            entries.append(entry_line(line_digest(line.encode("utf-8")), stamp(str(out / job["label_path"])),
+                                      stamp(str(out / job["clip_path"]))))
+            if len(entries) >= 10_000:
+                journal_file.write("".join(entries))
+                entries.clear()
+    journal_file.write("".join(entries))
+    journal_file.close()
     return originals
 
 
@@ -144,14 +162,16 @@ def main() -> int:
             out = root / str(size)
             if not out.is_dir():
                 run(PLAN, str(size), str(out), str(args.processes))
-            row("an empty folder", run(SCAN, str(out), "records"))
+            row("an empty folder", run(SCAN, str(out), "journal"))
             originals = complete_all(out)
-            for mode, what in (("header", "every clip present: MP4 headers (before)"),
-                               ("records", "every clip present: label heads and clip records")):
+            for mode, what in (("header", "every clip present: MP4 headers (before issue 29)"),
+                               ("records", "every clip present: label heads and clip records (every label read)"),
+                               ("journal", "every clip present: journal entries (no label read)")):
                 row(what, run(SCAN, str(out), mode))
-            for clip in originals:  # a copy without times: every record check hashes its clip
+            for clip in originals:  # a copy without times: no entry matches, every clip is hashed
                 os.utime(clip, ns=(1, 1))
-            row("every clip present, mtimes changed: every clip hashed", run(SCAN, str(out), "records"))
+            row("mtimes changed: full check, every clip hashed, entries written", run(SCAN, str(out), "journal"))
+            row("the same folder again: journal entries", run(SCAN, str(out), "journal"))
             shutil.rmtree(out)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -149,20 +149,17 @@ def execute(out_dir: Path, body_dir: Path, workers: int | None = None, console: 
     removed = folder.remove_stale_temporaries() + remove_orphaned_scratch()
     if removed:
         console.print(f"removed {removed} temporary file(s) left by an interrupted run", highlight=False, markup=False)
-    # One pass validates the whole plan and counts what is missing before anything renders, each clip
-    # that is there checked against its label and the label against its job: a clip cut short or written
-    # over, or a label that is broken or another job's, is removed and rendered again. The executor then
-    # reads the plan again, lazily.
-    checked = folder.complete(check=True)
-    planned = todo = 0
-    for job in folder.jobs():
-        planned += 1
-        todo += job not in checked
-    for job, problem in checked.broken:
+    # One pass over the plan counts what is missing before anything renders. A job whose journal entry
+    # matches its files is complete as it is; every other line is validated and its clip, if there, checked
+    # against its label and the label against its job: a clip cut short or written over, or a label that is
+    # broken or another job's, is removed and rendered again. The executor then reads only the lines of the
+    # jobs to render, lazily, by their offsets in the plan.
+    scan = folder.scan()
+    planned, todo = scan.planned, len(scan.todo)
+    for job, problem in scan.broken:
         folder.remove_clip(job)
         console.print(f"{job.clip_path}: {problem}; rendering it again", highlight=False, markup=False)
-    complete = folder.complete()
-    pending = lambda: (j for j in folder.jobs() if j not in complete)  # noqa: E731
+    pending = lambda: folder.jobs_at(scan.todo)  # noqa: E731
     ensure_bodies(pending(), body_dir, console)
     failed: list[JobOutcome] = []
     interrupted = False

@@ -16,8 +16,10 @@ import torch
 import yaml
 from PIL import Image
 
+from render_farm.core.label.journal import line_digest, read_journal
 from render_farm.core.label.labels import ClipLabel
 from render_farm.core.plan.config import load_config
+from render_farm.dataset.folder import OutputFolder
 from tests.conftest import DEFAULT_PHENOTYPE, REPO, run_cli, session_processes
 
 pytestmark = pytest.mark.slow
@@ -110,11 +112,16 @@ def test_rerun_skips_complete_clips(tmp_path):
     cfg = small_config(tmp_path, actions=["clap"], clips_per_action=2)
     out = tmp_path / "out"
     assert run_cli("render", str(cfg), "--out", str(out)).returncode == 0
+    # Each worker journaled the plan line it rendered: a resume need not open these labels.
+    plan_lines = (out / "jobs.jsonl").read_bytes().splitlines()
+    assert set(read_journal(out)) == {line_digest(line) for line in plan_lines}
     (out / "labels" / "clap" / "clap_00001.json").unlink()  # as if killed before the label was written
     again = run_cli("render", str(cfg), "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert "1 clips rendered, 1 already present, 0 failed" in again.stderr
     assert len((out / "train.txt").read_text().splitlines() + (out / "val.txt").read_text().splitlines()) == 2
+    scan = OutputFolder(out).scan()
+    assert (scan.journaled, len(scan.todo)) == (2, 0)
 
 
 def _error_line(result) -> str:

@@ -39,9 +39,10 @@ from render_farm.blender.passes import PassRenderer  # noqa: E402
 from render_farm.blender.render import Cast, apply_frame, render_frames  # noqa: E402
 from render_farm.bodies.baked.body import load_body  # noqa: E402
 from render_farm.bodies.baked.cache import body_path  # noqa: E402
+from render_farm.core.label import journal  # noqa: E402
 from render_farm.core.label.integrity import clip_file  # noqa: E402
 from render_farm.core.label.labels import make_label  # noqa: E402
-from render_farm.core.plan.jobs import Job  # noqa: E402
+from render_farm.core.plan.jobs import Job, job_line  # noqa: E402
 from render_farm.core.scene.clip_spec import resolve  # noqa: E402
 from render_farm.core.template.model import load_template  # noqa: E402
 from render_farm.dataset.folder import scratch_dir  # noqa: E402
@@ -162,6 +163,11 @@ def render_job(job: Job, out_dir: Path, body_dir: Path, threads: int = 1, device
     except BaseException:
         clip.unlink(missing_ok=True)  # a clip without its label is never left behind (a full disk, say)
         raise
+    try:
+        journal.append_entry(out_dir, journal.line_digest(job_line(job).encode("utf-8")), job.label_path,
+                             job.clip_path)
+    except OSError:
+        pass  # the entry only spares a resume from reading this label: without one the label is checked
     return {**stats, "device": sc["synthact_device"]}
 
 

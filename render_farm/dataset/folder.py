@@ -7,20 +7,26 @@
     failures.jsonl    the jobs of the last run that failed, with their errors
     classes.txt, train.txt, val.txt    the split lists: complete clips only
     logs/             one log per worker process
+    journal/          which job line each clip and label were written for (core.label.journal)
 
-Everything here reads the plan lazily, one line at a time, so a plan of a million jobs costs the
-memory of one job (and a set of file names per action folder for completeness).
+Everything here reads the plan lazily, one line at a time, so a plan of a million jobs never holds a
+million jobs: the resume scan keeps the journal's entries (a digest and six numbers a job), a set of file
+names per action folder, the byte offsets of the jobs to render and the split lists' lines.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from render_farm.core.label import journal
 from render_farm.core.label.integrity import ClipFile, LabelHeadError, clip_file_problem, read_label_head
 from render_farm.core.plan.jobs import Job
 from render_farm.core.plan.record import PlanRecord, refusal, short_json
@@ -61,22 +67,84 @@ def remove_orphaned_scratch(tmp: Path | None = None) -> int:
     return removed
 
 
+def _open_plan(path: Path):
+    try:
+        return open(path, "rb")  # noqa: SIM115 - the callers close it
+    except OSError as exc:
+        raise SynthActError(f"{path}: cannot read the plan ({exc.strerror})") from None
+
+
+def _bad_line(path: Path, n: int, exc: ValueError) -> SynthActError:
+    return SynthActError(f"{path}: line {n}: not a valid job ({str(exc).splitlines()[0]})")
+
+
+def _job(path: Path, n: int, raw: bytes) -> Job:
+    """One plan line as a job; a bad line is one error naming the file and line."""
+    try:
+        return Job.model_validate_json(raw.decode("utf-8"))
+    except ValueError as exc:  # pydantic's errors and UnicodeDecodeError are ValueErrors
+        raise _bad_line(path, n, exc) from None
+
+
 def read_jobs(path: Path) -> Iterator[Job]:
     """The jobs of a plan file, one at a time; a bad line is one error naming the file and line."""
     path = Path(path)
+    with _open_plan(path) as f:
+        for n, raw in enumerate(f, 1):
+            if raw.strip():
+                yield _job(path, n, raw)
+
+
+def read_jobs_at(path: Path, offsets: Iterable[int]) -> Iterator[Job]:
+    """The jobs of the plan lines that start at these byte offsets (a resume scan's jobs to render)."""
+    path = Path(path)
+    with _open_plan(path) as f:
+        for offset in offsets:
+            f.seek(offset)
+            raw = f.readline()
+            try:
+                job = Job.model_validate_json(raw.decode("utf-8"))
+            except ValueError as exc:  # the file changed since the scan: name the line it is now
+                f.seek(0)
+                raise _bad_line(path, f.read(offset).count(b"\n") + 1, exc) from None
+            yield job
+
+
+def _line_head(raw: bytes) -> dict | None:
+    """The fields before `render` of a plan line as job_line writes it (job_id, class, split, paths), parsed
+    without the rest of the line; None when the line is not shaped so. Only for a line whose digest is in
+    the journal, so one job_line wrote: quotes inside JSON strings are escaped, so `,"render":` can only be
+    the key."""
+    cut = raw.find(b',"render":')
+    if cut < 0:
+        return None
     try:
-        f = open(path, encoding="utf-8")  # noqa: SIM115 - closed by the generator
-    except OSError as exc:
-        raise SynthActError(f"{path}: cannot read the plan ({exc.strerror})") from None
-    with f:
-        n = 0
-        try:
-            for n, line in enumerate(f, 1):  # noqa: B007 - n names the line of an error below
-                if line.strip():
-                    yield Job.model_validate_json(line)
-        except ValueError as exc:  # pydantic's errors and UnicodeDecodeError are ValueErrors
-            at = n + 1 if isinstance(exc, UnicodeDecodeError) else n  # decoding fails reading the next line
-            raise SynthActError(f"{path}: line {at}: not a valid job ({str(exc).splitlines()[0]})") from None
+        head = _decode_head(raw[:cut].decode("utf-8") + "}")
+    except ValueError:
+        return None
+    g = head.get
+    shaped = (type(g("clip_path")) is str and type(g("label_path")) is str and type(g("split")) is str
+              and type(g("action_id")) is str and type(g("class_index")) is int)
+    return head if shaped else None
+
+
+_decode_head = json.JSONDecoder().decode  # on str: no encoding detection, no keyword handling per call
+
+
+@dataclass
+class ResumeScan:
+    """What a resume found: the plan's job count, where each job still to render starts in the plan file, and
+    the present clips that failed the check (with why), which count as to render."""
+
+    planned: int = 0
+    todo: array = dataclasses.field(default_factory=lambda: array("q"))
+    broken: list[tuple[Job, str]] = dataclasses.field(default_factory=list)
+    journaled: int = 0  # complete by their journal entry, neither label opened nor line parsed
+    classes: dict[int, str] = dataclasses.field(default_factory=dict)  # every planned class index -> its action
+    lists: dict[str, list[str]] = dataclasses.field(default_factory=lambda: {"train": [], "val": []})  # complete clips
+
+    def complete(self, split: str, clip_path: str, class_index: int) -> None:
+        self.lists.setdefault(split, []).append(f"{clip_path} {class_index}\n")
 
 
 class CompleteClips:
@@ -206,6 +274,51 @@ class OutputFolder:
             raise SynthActError(f"{self.plan_file}: plan file not found")
         return read_jobs(self.plan_file)
 
+    def scan(self) -> ResumeScan:
+        """The resume scan: every plan line once. A line whose journal entry still matches its label and clip
+        is complete as it is (neither parsed nor its label opened); any other line is parsed, which checks
+        it, and its clip checked against its label and job (CompleteClips); those that pass are journaled,
+        so the next scan takes the short way. The jobs to render are kept as byte offsets into the plan,
+        which read_jobs_at reads back: a million-job plan costs 8 MB here, not a million jobs."""
+        path = self.plan_file
+        if not path.is_file():
+            raise SynthActError(f"{path}: plan file not found")
+        entries = journal.read_journal(self.root)
+        checked = CompleteClips(self.root, check=True)
+        scan = ResumeScan()
+        base, offset, journaling = str(self.root) + os.sep, 0, True
+        with _open_plan(path) as f:
+            for n, raw in enumerate(f, 1):
+                here, offset = offset, offset + len(raw)
+                if not raw.strip():
+                    continue
+                scan.planned += 1
+                digest = journal.line_digest(raw)
+                entry = entries.get(digest)
+                if entry is not None:
+                    head = _line_head(raw)
+                    if head and journal.unchanged(entry, base + head["label_path"], base + head["clip_path"]):
+                        scan.journaled += 1
+                        scan.classes.setdefault(head["class_index"], head["action_id"])
+                        scan.complete(head["split"], head["clip_path"], head["class_index"])
+                        continue
+                job = _job(path, n, raw)
+                scan.classes.setdefault(job.class_index, job.action_id)
+                if job not in checked:
+                    scan.todo.append(here)
+                    continue
+                scan.complete(job.split, job.clip_path, job.class_index)
+                if journaling:
+                    try:
+                        journal.append_entry(self.root, digest, job.label_path, job.clip_path)
+                    except OSError:
+                        journaling = False  # a read-only folder: every resume checks in full
+        scan.broken = checked.broken
+        return scan
+
+    def jobs_at(self, offsets: Iterable[int]) -> Iterator[Job]:
+        return read_jobs_at(self.plan_file, offsets)
+
     def complete(self, check: bool = False) -> CompleteClips:
         """A snapshot of the complete clips (take a new one after rendering); `check`: check each clip and
         its label against its job too (CompleteClips)."""
@@ -293,27 +406,19 @@ class OutputFolder:
             path.unlink(missing_ok=True)
         return path
 
-    def write_split_lists(self) -> tuple[dict[str, int], int, int]:
+    def write_split_lists(self, scan: ResumeScan | None = None) -> tuple[dict[str, int], int, int]:
         """classes.txt for every planned class, train/val lists of the complete clips only, each checked
-        (CompleteClips, one pass over the plan); returns the counts per split, the complete clips and the
-        planned ones."""
-        complete = self.complete(check=True)
-        names: dict[int, str] = {}
-        rows: dict[str, list[str]] = {"train": [], "val": []}
-        planned = 0
-        for job in self.jobs():
-            planned += 1
-            names.setdefault(job.class_index, job.action_id)
-            if job in complete:
-                rows[job.split].append(f"{job.clip_path} {job.class_index}\n")
+        (a scan, taken now unless given); returns the counts per split, the complete clips and the planned
+        ones."""
+        scan = scan or self.scan()
+        names = scan.classes
         if sorted(names) != list(range(len(names))):
             raise SynthActError(f"{self.plan_file}: class indices are not contiguous from 0")
         write_text_atomic(self.root / "classes.txt", "".join(f"{names[i]}\n" for i in range(len(names))))
-        for split, lines in rows.items():
+        for split, lines in scan.lists.items():
             write_text_atomic(self.root / f"{split}.txt", "".join(lines))
-        counts = {split: len(lines) for split, lines in rows.items()}
-        return counts, sum(counts.values()), planned
-
+        counts = {split: len(lines) for split, lines in scan.lists.items()}
+        return counts, sum(counts.values()), scan.planned
 
 
 def _same_template(copy: Path, template: ActionTemplate) -> bool:
