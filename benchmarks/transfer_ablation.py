@@ -10,6 +10,9 @@ video, a centre crop instead of the whole frame).
         --recipe examples/transfer_recipe_cpu.yaml --out runs/ablation \\
         --variant tuned=examples/interaction_transfer.yaml --variant default=runs/default_dataset
 
+A training-side change is a variant too: `--variant-recipe NAME=RECIPE` trains and scores that variant with
+its own recipe (the same data under two names, two recipes: one row each).
+
 The real dataset is never part of the project: pass its folder. Results go to OUT/ablation.md and .json.
 """
 
@@ -45,17 +48,27 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--mapping", default=None, help="Class mapping (default: by name).")
     parser.add_argument("--variant", action="append", required=True, help="NAME=dataset folder, config or .pt")
+    parser.add_argument("--variant-recipe", action="append", default=[],
+                        help="NAME=RECIPE: this variant's own recipe instead of --recipe")
     args = parser.parse_args()
     console = Console(stderr=True)
-    recipe = load_recipe(args.recipe)
+    names = [spec.partition("=")[0] for spec in args.variant]
+    own_recipes = {}
+    for spec in args.variant_recipe:
+        name, _, path = spec.partition("=")
+        if name not in names:
+            parser.error(f"--variant-recipe {spec}: no --variant named {name!r}")
+        own_recipes[name] = Path(path)
     real = load_video_list(args.real, "train")
     rows = []
     for spec in args.variant:
         name, _, source = spec.partition("=")
+        recipe = load_recipe(own_recipes.get(name, args.recipe))
         checkpoint = pretrained_checkpoint(Path(source), recipe, args.out / name, console)
         history = load_checkpoint(checkpoint).get("history", [])
         synthetic_val = history[-1]["val"]["top1"] if history else None
-        row = {"variant": name, "source": source, "synthetic_val_top1": synthetic_val, "zero_shot": {}}
+        row = {"variant": name, "source": source, "recipe": str(own_recipes.get(name, args.recipe)),
+               "synthetic_val_top1": synthetic_val, "zero_shot": {}}
         for change, overrides in EVAL_CHANGES.items():
             summary = run_eval(checkpoint, None, "real", args.out / name / f"eval-{change.replace(' ', '_')}",
                                overrides, console=console, mapping=args.mapping or "names", videos=real)

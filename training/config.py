@@ -39,8 +39,13 @@ class TrainConfig(BaseModel):
     clip_seconds: float = Field(2.0, gt=0)
     whole_video: bool = Field(False, description="Spread num_frames over the whole video instead of a "
                                                  "clip_seconds window (segmented clips of one whole action).")
-    frame_fit: Literal["crop", "squash"] = Field(
-        "crop", description="crop: square crops of the frame; squash: the whole frame resized to a square.")
+    frame_fit: Literal["crop", "squash", "people"] = Field(
+        "crop", description="crop: square crops of the frame; squash: the whole frame resized to a square; "
+                            "people: a rendered clip cut to the box around its people (from its label), then "
+                            "squashed; videos without a label are squashed whole.")
+    subject_probability: float = Field(0.0, ge=0, le=1, description="frame_fit people: the chance a training "
+                                       "clip is cut to its first actor alone (the one who acts), as datasets "
+                                       "that box only the person acting frame a one-sided interaction.")
     flip: bool = Field(True, description="Random horizontal flips (turn off when left/right is the class).")
     min_crop_area: float = Field(0.4, gt=0, le=1, description="Smallest random crop, as a share of the frame.")
     color_jitter: float = Field(0.0, ge=0, le=1, description="Random brightness, contrast and saturation "

@@ -20,8 +20,12 @@ from pytorchvideo.data.encoded_video import EncodedVideo
 
 from training.data import transforms as T
 from training.data.lists import VideoList
+from training.data.people import PeopleBoxes, cut_box, people_boxes
 
 FrameMode = Literal["motion", "static", "shuffled"]
+FrameFit = Literal["crop", "squash", "people"]  # people: cut to the people's box, then squashed
+EVAL_MARGIN = 0.05  # a people box's margin at evaluation, per side, as a share of the box
+TRAIN_MARGIN = (0.0, 0.15)  # the range a training box's margin is drawn from, per side
 
 
 def _sample_seed(*parts: int) -> int:
@@ -46,9 +50,10 @@ class VideoClipDataset(torch.utils.data.Dataset):
         frame_mode: FrameMode = "motion",
         min_crop_area: float = 0.4,
         whole_video: bool = False,
-        fit: T.FrameFit = "crop",
+        fit: FrameFit = "crop",
         color_jitter: float = 0.0,
         grayscale_probability: float = 0.0,
+        subject_probability: float = 0.0,
     ):
         self.videos = videos
         self.train = train
@@ -65,6 +70,7 @@ class VideoClipDataset(torch.utils.data.Dataset):
         self.fit = fit
         self.color_jitter = color_jitter
         self.grayscale_probability = grayscale_probability
+        self.subject_probability = subject_probability
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -81,15 +87,30 @@ class VideoClipDataset(torch.utils.data.Dataset):
             return clip[:, torch.randperm(clip.shape[1], generator=g)]
         return clip
 
-    def _views(self, clip: torch.Tensor, g: torch.Generator) -> list[torch.Tensor]:
+    def _people(self, clip: torch.Tensor, boxes: PeopleBoxes | None, g: torch.Generator) -> torch.Tensor:
+        """fit "people": the clip cut to its people (a random margin and, with subject_probability, the
+        first actor alone when training; every actor and a fixed margin when evaluating)."""
+        if boxes is None:
+            return clip
+        if not self.train:
+            return cut_box(clip, boxes.everyone, (boxes.width, boxes.height), (EVAL_MARGIN,) * 4)
+        subject = self.subject_probability > 0 and float(torch.rand(1, generator=g)) < self.subject_probability
+        margin = tuple(float(m) for m in torch.empty(4).uniform_(*TRAIN_MARGIN, generator=g))
+        return cut_box(clip, boxes.subject if subject else boxes.everyone, (boxes.width, boxes.height), margin)
+
+    def _views(self, clip: torch.Tensor, g: torch.Generator, boxes: PeopleBoxes | None = None
+               ) -> list[torch.Tensor]:
         """A decoded (C, T, H, W) clip in [0, 1], num_frames already picked -> its training or eval views."""
         clip = self._frames(clip, g)
+        fit = self.fit
+        if fit == "people":  # cut to the people, then the whole cut squashed as a real segmented clip is
+            clip, fit = self._people(clip, boxes, g), "squash"
         if self.train:
             return [T.train_transform(clip, self.num_frames, self.crop_size, g, self.flip, self.min_crop_area,
-                                      self.fit, self.color_jitter, self.grayscale_probability)]
-        return T.eval_views(clip, self.num_frames, self.crop_size, self.crops, self.fit)
+                                      fit, self.color_jitter, self.grayscale_probability)]
+        return T.eval_views(clip, self.num_frames, self.crop_size, self.crops, fit)
 
-    def _window_views(self, path, g: torch.Generator) -> list[torch.Tensor]:
+    def _window_views(self, path, g: torch.Generator, boxes: PeopleBoxes | None) -> list[torch.Tensor]:
         """clip_seconds windows through pytorchvideo's clip samplers: one random window for training,
         clips_per_video evenly spaced ones for evaluation."""
         video = EncodedVideo.from_path(str(path), decoder="pyav", decode_audio=False)
@@ -116,12 +137,12 @@ class VideoClipDataset(torch.utils.data.Dataset):
                 if data is None or data.shape[1] == 0:
                     raise ValueError(f"no frames decoded between {float(start):.2f} s and {float(end):.2f} s")
                 # Subsample before converting: only the frames kept are scaled.
-                views.extend(self._views(T.temporal_subsample(data, self.num_frames).div_(255.0), g))
+                views.extend(self._views(T.temporal_subsample(data, self.num_frames).div_(255.0), g, boxes))
             return views
         finally:
             video.close()
 
-    def _whole_video_views(self, path, g: torch.Generator) -> list[torch.Tensor]:
+    def _whole_video_views(self, path, g: torch.Generator, boxes: PeopleBoxes | None) -> list[torch.Tensor]:
         """A segmented clip holds one whole action: num_frames spread over all of it, as rendered clips are.
         Every frame is decoded (inter-coded video needs it) but only the frames kept are converted to RGB,
         which is where decoding spends its time (a 123-frame 376x292 MPEG-4 clip: 0.07 s to decode, 1.1 s more
@@ -138,7 +159,7 @@ class VideoClipDataset(torch.utils.data.Dataset):
             start, length = 0.0, 1.0
         picked = torch.linspace(start * last, (start + length) * last, self.num_frames).round().long().clamp(0, last)
         rgb = np.stack([frames[i].to_ndarray(format="rgb24") for i in picked.tolist()])
-        views = self._views(T.to_float(torch.from_numpy(rgb)), g)
+        views = self._views(T.to_float(torch.from_numpy(rgb)), g, boxes)
         # Every evaluation clip of a whole video is the same clip: decoded once, its views repeated so that
         # each sample still carries clips_per_video x crops views.
         return views if self.train else views * self.clips_per_video
@@ -147,10 +168,12 @@ class VideoClipDataset(torch.utils.data.Dataset):
         path, label = self.videos.items[index]
         g = torch.Generator().manual_seed(_sample_seed(self.seed, self.epoch, index))
         try:
+            # The label is read with the video, so a clip whose label is damaged is skipped like a bad video.
+            boxes = people_boxes(path) if self.fit == "people" else None
             if self.whole_video:
-                views = self._whole_video_views(path, g)
+                views = self._whole_video_views(path, g, boxes)
             else:
-                views = self._window_views(path, g)
+                views = self._window_views(path, g, boxes)
         except Exception as exc:  # corrupt, truncated or unreadable: skipped and counted by collate
             warnings.warn(f"skipping unreadable video {path}: {type(exc).__name__}: {exc}", stacklevel=1)
             return {"bad": True, "path": str(path), "index": index}

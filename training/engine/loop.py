@@ -159,7 +159,8 @@ def _train(cfg: TrainConfig, resume: bool, console: Console, device: torch.devic
                                  clip_seconds=cfg.clip_seconds, flip=cfg.flip, seed=cfg.seed,
                                  min_crop_area=cfg.min_crop_area, whole_video=cfg.whole_video,
                                  fit=cfg.frame_fit, color_jitter=cfg.color_jitter,
-                                 grayscale_probability=cfg.grayscale_probability)
+                                 grayscale_probability=cfg.grayscale_probability,
+                                 subject_probability=cfg.subject_probability)
     sampler = torch.utils.data.DistributedSampler(train_set, num_replicas=d.world_size, rank=d.rank,
                                                   shuffle=True, seed=cfg.seed, drop_last=False)
     loader = _loader(train_set, sampler, cfg, cfg.batch_size)
