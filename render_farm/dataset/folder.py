@@ -36,12 +36,24 @@ from synthact.atomic import is_temporary, replaced_on_success, write_text_atomic
 from synthact.errors import SynthActError
 
 # Worker processes keep their temporary files (Blender's own, the frames of a clip) in folders named
-# after their pid, so that a run can tell the folders of killed workers (pid gone) from live ones.
+# after their pid namespace and pid, so that a run can tell the folders of killed workers (pid gone) from
+# live ones. A pid means something only in its own namespace: a run in a container, or in `unshare --pid`,
+# sharing /tmp with the host sees none of the host's processes, so it leaves other namespaces' folders alone.
 SCRATCH_PREFIX = "synthact-worker-"
 
 
+def pid_namespace() -> str:
+    """This process's pid namespace as digits (`pid:[4026531836]` -> `4026531836`); "0" where unknown."""
+    try:
+        link = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return "0"
+    digits = "".join(c for c in link if c.isdigit())
+    return digits or "0"
+
+
 def scratch_name() -> str:
-    return f"{SCRATCH_PREFIX}{os.getpid()}-"
+    return f"{SCRATCH_PREFIX}{pid_namespace()}-{os.getpid()}-"
 
 
 def scratch_dir() -> tempfile.TemporaryDirectory:
@@ -50,8 +62,10 @@ def scratch_dir() -> tempfile.TemporaryDirectory:
 
 def remove_orphaned_scratch(tmp: Path | None = None) -> int:
     """Remove scratch folders of worker processes that no longer exist (killed, in this run or an earlier
-    one): a killed process cannot remove its own."""
+    one): a killed process cannot remove its own. Only folders of this pid namespace are judged; folders
+    named the older way (a pid alone) are left alone, as their namespace is unknown."""
     removed = 0
+    own = pid_namespace()
     tmp = Path(tmp or tempfile.gettempdir())
     try:
         entries = list(os.scandir(tmp))
@@ -60,8 +74,9 @@ def remove_orphaned_scratch(tmp: Path | None = None) -> int:
     for entry in entries:
         if not entry.name.startswith(SCRATCH_PREFIX) or not entry.is_dir(follow_symlinks=False):
             continue
-        pid = entry.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+        namespace, _, rest = entry.name[len(SCRATCH_PREFIX):].partition("-")
+        pid = rest.split("-", 1)[0]
+        if namespace == own and pid.isdigit() and not Path(f"/proc/{pid}").exists():
             shutil.rmtree(entry.path, ignore_errors=True)
             removed += 1
     return removed

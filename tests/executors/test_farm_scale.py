@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -16,7 +18,7 @@ import av
 import pytest
 import yaml
 
-from render_farm.dataset.folder import SCRATCH_PREFIX, remove_orphaned_scratch
+from render_farm.dataset.folder import SCRATCH_PREFIX, pid_namespace, remove_orphaned_scratch, scratch_name
 from tests.conftest import DEFAULT_PHENOTYPE, REPO, session_processes
 
 SYNTHACT = str(Path(sys.executable).with_name("synthact"))
@@ -160,14 +162,35 @@ def test_a_signal_ends_the_run_within_seconds_in_every_state(tmp_path, default_b
 
 
 def test_scratch_folders_of_dead_workers_are_removed_and_live_ones_kept(tmp_path):
-    dead = tmp_path / f"{SCRATCH_PREFIX}999999999-abc"  # above any pid_max: no such process
-    live = tmp_path / f"{SCRATCH_PREFIX}{os.getpid()}-def"
+    ns = pid_namespace()
+    assert ns.isdigit() and ns != "0"
+    dead = tmp_path / f"{SCRATCH_PREFIX}{ns}-999999999-abc"  # above any pid_max: no such process
+    live = tmp_path / f"{SCRATCH_PREFIX}{ns}-{os.getpid()}-def"
+    assert tempfile.mkdtemp(prefix=scratch_name(), dir=tmp_path).startswith(str(live)[:-3])
+    # A dead pid of another pid namespace (a container sharing /tmp): its pids are not ours to judge.
+    elsewhere = tmp_path / f"{SCRATCH_PREFIX}{int(ns) + 1}-999999999-ghi"
+    legacy = tmp_path / f"{SCRATCH_PREFIX}999999999-jkl"  # named before namespaces: unknown, kept
     other = tmp_path / "someone-elses"
-    for d in (dead, live, other):
+    for d in (dead, live, elsewhere, legacy, other):
         d.mkdir()
         (d / "frame.bmp").write_bytes(b"BM")
     assert remove_orphaned_scratch(tmp_path) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+    assert not dead.exists() and all(d.exists() for d in (live, elsewhere, legacy, other))
+
+
+def test_a_run_in_another_pid_namespace_keeps_this_ones_scratch(tmp_path):
+    """The host's live worker folder survives the orphan sweep of a process in a new pid namespace, where
+    the host's pid does not exist (as a Ray test run under `unshare --pid` once removed it)."""
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        pytest.skip("needs root and unshare")
+    live = tmp_path / f"{scratch_name()}live"
+    live.mkdir()
+    sweep = (f"import sys; sys.path.insert(0, {str(REPO)!r}); from render_farm.dataset.folder import "
+             f"remove_orphaned_scratch as r; print(r({str(tmp_path)!r}))")
+    done = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", sweep],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "0" and live.is_dir()
 
 
 PLAN_RSS = textwrap.dedent("""
