@@ -16,6 +16,7 @@ names per action folder, the byte offsets of the jobs to render and the split li
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -302,7 +303,8 @@ class OutputFolder:
         checked = CompleteClips(self.root, check=True)
         scan = ResumeScan()
         base, offset, journaling = str(self.root) + os.sep, 0, True
-        with _open_plan(path) as f:
+        writer = journal.JournalWriter(self.root)
+        with _open_plan(path) as f, contextlib.closing(writer):
             for n, raw in enumerate(f, 1):
                 here, offset = offset, offset + len(raw)
                 if not raw.strip():
@@ -325,7 +327,7 @@ class OutputFolder:
                 scan.complete(job.split, job.clip_path, job.class_index)
                 if journaling:
                     try:
-                        journal.append_entry(self.root, digest, job.label_path, job.clip_path)
+                        writer.append(digest, job.label_path, job.clip_path)
                     except OSError:
                         journaling = False  # a read-only folder: every resume checks in full
         scan.broken = checked.broken

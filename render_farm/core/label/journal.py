@@ -41,19 +41,38 @@ def entry_line(digest: bytes, label: tuple[int, int, int], clip: tuple[int, int,
     return "\t".join([VERSION, digest.hex(), *map(str, label), *map(str, clip)]) + "\n"
 
 
+class JournalWriter:
+    """This process's journal file of a folder, opened on the first entry and kept open until close()."""
+
+    def __init__(self, root: Path):
+        self.base = str(root)
+        self.fd: int | None = None
+
+    def append(self, digest: bytes, label_path: str, clip_path: str) -> None:
+        """Record that the label and clip at these paths (relative to the folder) were written for the plan
+        line with this digest, in one write. Raises OSError (an entry missing only costs a resume time)."""
+        line = entry_line(digest, stamp(os.path.join(self.base, label_path)),
+                          stamp(os.path.join(self.base, clip_path)))
+        if self.fd is None:
+            folder = os.path.join(self.base, JOURNAL_DIR)
+            os.makedirs(folder, exist_ok=True)
+            name = os.path.join(folder, f"{socket.gethostname()}-{os.getpid()}.tsv")
+            self.fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.write(self.fd, line.encode("ascii"))
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
 def append_entry(root: Path, digest: bytes, label_path: str, clip_path: str) -> None:
-    """Record that the label and clip at these paths (relative to root) were written for the plan line with
-    this digest. Raises OSError (the caller decides whether a missing entry matters: it only costs time)."""
-    base = str(root)
-    line = entry_line(digest, stamp(os.path.join(base, label_path)), stamp(os.path.join(base, clip_path)))
-    folder = os.path.join(base, JOURNAL_DIR)
-    os.makedirs(folder, exist_ok=True)
-    name = os.path.join(folder, f"{socket.gethostname()}-{os.getpid()}.tsv")
-    fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    """One entry, the file opened and closed around it (a worker, once a job)."""
+    writer = JournalWriter(root)
     try:
-        os.write(fd, line.encode("ascii"))
+        writer.append(digest, label_path, clip_path)
     finally:
-        os.close(fd)
+        writer.close()
 
 
 def read_journal(root: Path) -> dict[bytes, bytes]:
