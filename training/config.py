@@ -48,6 +48,9 @@ class TrainConfig(BaseModel):
                                        "that box only the person acting frame a one-sided interaction.")
     flip: bool = Field(True, description="Random horizontal flips (turn off when left/right is the class).")
     min_crop_area: float = Field(0.4, gt=0, le=1, description="Smallest random crop, as a share of the frame.")
+    frame_input: Literal["rgb", "difference"] = Field(
+        "rgb", description="difference: the model sees each frame's grey change from the previous one (what "
+                           "moves), not its colours; the same for training and evaluation.")
     color_jitter: float = Field(0.0, ge=0, le=1, description="Random brightness, contrast and saturation "
                                                                  "per training clip, each within 1 +- this.")
     grayscale_probability: float = Field(0.0, ge=0, le=1, description="Chance a training clip is made grey.")

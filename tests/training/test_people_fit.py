@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from tests.training.fixtures import write_video
 from training.config import TrainConfigError, build_config
@@ -118,3 +119,32 @@ def test_subject_probability_is_checked(tmp_path):
     with pytest.raises(TrainConfigError) as err:
         build_config(None, {**base, "subject_probability": 1.5})
     assert "subject_probability" in str(err.value) and len(str(err.value).splitlines()) == 1
+
+
+def test_frame_difference_keeps_what_moves_and_drops_what_stands_still(tmp_path):
+    from training.data.transforms import frame_difference
+
+    clip = torch.zeros(3, 4, 16, 16)
+    clip[0] = 0.9  # a red, still place
+    for t in range(4):  # a mid-grey square moving right by 3 pixels a frame
+        clip[:, t, 4:8, 2 + 3 * t:6 + 3 * t] = 0.5
+    out = frame_difference(clip)
+    assert out.shape == clip.shape and bool((out[0] == out[1]).all() and (out[1] == out[2]).all())
+    assert torch.allclose(out[0, :, 10:], torch.full((4, 6, 16), 0.5))  # still rows: no change, mid grey
+    change = 0.5 - 0.299 * 0.9  # the square's grey level against the red place's
+    # Frame 1: the square's leading edge lit up, its trailing edge darkened, by twice the grey change.
+    assert out[0, 1, 5, 6].item() == pytest.approx(0.5 + 2 * change, abs=1e-5)
+    assert out[0, 1, 5, 2].item() == pytest.approx(0.5 - 2 * change, abs=1e-5)
+    assert torch.equal(out[:, 0], out[:, 1])  # the first frame takes the second's difference
+    assert torch.allclose(frame_difference(clip[:, :1]), torch.full((3, 1, 16, 16), 0.5))
+
+
+def test_a_difference_model_sees_the_same_view_whatever_the_colours(tmp_path):
+    frames = _frames()
+    frames[:, :, :] = frames[0]  # still: the people stand, nothing moves
+    write_video(tmp_path / "still" / "hug" / "v.mp4", frames)
+    videos = VideoList([(tmp_path / "still" / "hug" / "v.mp4", 0)], ["hug"], "still")
+    view = VideoClipDataset(videos, train=False, num_frames=4, crop_size=32, whole_video=True, fit="squash",
+                            frame_input="difference")[0]["video"][0]
+    grey = view * 0.225 + 0.45
+    assert float((grey - 0.5).abs().max()) < 0.03  # red, blue and grey alike: nothing moved, nothing seen

@@ -24,6 +24,7 @@ from training.data.people import PeopleBoxes, cut_box, people_boxes
 
 FrameMode = Literal["motion", "static", "shuffled"]
 FrameFit = Literal["crop", "squash", "people"]  # people: cut to the people's box, then squashed
+FrameInput = Literal["rgb", "difference"]  # difference: each frame's grey change from the previous one
 EVAL_MARGIN = 0.05  # a people box's margin at evaluation, per side, as a share of the box
 TRAIN_MARGIN = (0.0, 0.15)  # the range a training box's margin is drawn from, per side
 
@@ -54,6 +55,7 @@ class VideoClipDataset(torch.utils.data.Dataset):
         color_jitter: float = 0.0,
         grayscale_probability: float = 0.0,
         subject_probability: float = 0.0,
+        frame_input: FrameInput = "rgb",
     ):
         self.videos = videos
         self.train = train
@@ -71,6 +73,7 @@ class VideoClipDataset(torch.utils.data.Dataset):
         self.color_jitter = color_jitter
         self.grayscale_probability = grayscale_probability
         self.subject_probability = subject_probability
+        self.frame_input = frame_input
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -102,13 +105,13 @@ class VideoClipDataset(torch.utils.data.Dataset):
                ) -> list[torch.Tensor]:
         """A decoded (C, T, H, W) clip in [0, 1], num_frames already picked -> its training or eval views."""
         clip = self._frames(clip, g)
-        fit = self.fit
+        fit, difference = self.fit, self.frame_input == "difference"
         if fit == "people":  # cut to the people, then the whole cut squashed as a real segmented clip is
             clip, fit = self._people(clip, boxes, g), "squash"
         if self.train:
             return [T.train_transform(clip, self.num_frames, self.crop_size, g, self.flip, self.min_crop_area,
-                                      fit, self.color_jitter, self.grayscale_probability)]
-        return T.eval_views(clip, self.num_frames, self.crop_size, self.crops, fit)
+                                      fit, self.color_jitter, self.grayscale_probability, difference)]
+        return T.eval_views(clip, self.num_frames, self.crop_size, self.crops, fit, difference)
 
     def _window_views(self, path, g: torch.Generator, boxes: PeopleBoxes | None) -> list[torch.Tensor]:
         """clip_seconds windows through pytorchvideo's clip samplers: one random window for training,

@@ -123,6 +123,19 @@ def color_jitter(clip: torch.Tensor, strength: float, grayscale_probability: flo
     return clip
 
 
+def frame_difference(clip: torch.Tensor, gain: float = 2.0) -> torch.Tensor:
+    """What moves instead of what things look like: each frame's grey level minus the previous frame's (the
+    first frame takes the second's difference), as 0.5 + gain x difference in every channel, clamped to
+    [0, 1]. Still places and plain colours vanish; edges that move remain."""
+    grey = 0.299 * clip[0] + 0.587 * clip[1] + 0.114 * clip[2]  # (T, H, W)
+    if grey.shape[0] < 2:
+        diff = torch.zeros_like(grey)
+    else:
+        diff = grey[1:] - grey[:-1]
+        diff = torch.cat([diff[:1], diff])
+    return (0.5 + gain * diff).clamp(0.0, 1.0).unsqueeze(0).expand(3, -1, -1, -1).contiguous()
+
+
 def normalize(clip: torch.Tensor, mean=KINETICS_MEAN, std=KINETICS_STD) -> torch.Tensor:
     m = torch.tensor(mean, dtype=clip.dtype).view(-1, 1, 1, 1)
     s = torch.tensor(std, dtype=clip.dtype).view(-1, 1, 1, 1)
@@ -131,7 +144,8 @@ def normalize(clip: torch.Tensor, mean=KINETICS_MEAN, std=KINETICS_STD) -> torch
 
 def train_transform(clip: torch.Tensor, num_frames: int, crop_size: int, generator: torch.Generator,
                     flip: bool = True, min_crop_area: float = 0.4, fit: FrameFit = "crop",
-                    jitter: float = 0.0, grayscale_probability: float = 0.0) -> torch.Tensor:
+                    jitter: float = 0.0, grayscale_probability: float = 0.0, difference: bool = False
+                    ) -> torch.Tensor:
     """fit "crop": a random box of the frame; "squash": the same, of the whole frame squashed to a square
     first, so that a box of area 1 is the whole frame (what "squash" evaluation sees)."""
     clip = temporal_subsample(clip, num_frames)
@@ -142,14 +156,15 @@ def train_transform(clip: torch.Tensor, num_frames: int, crop_size: int, generat
         clip = horizontal_flip(clip)
     if jitter > 0 or grayscale_probability > 0:
         clip = color_jitter(clip, jitter, grayscale_probability, generator)
-    return normalize(clip)
+    return normalize(frame_difference(clip) if difference else clip)
 
 
-def eval_views(clip: torch.Tensor, num_frames: int, crop_size: int, crops: int, fit: FrameFit = "crop"
-               ) -> list[torch.Tensor]:
+def eval_views(clip: torch.Tensor, num_frames: int, crop_size: int, crops: int, fit: FrameFit = "crop",
+               difference: bool = False) -> list[torch.Tensor]:
     """fit "crop": short side resized, `crops` square crops; "squash": the whole frame, one view."""
     clip = temporal_subsample(clip, num_frames)
     if fit == "squash":
-        return [normalize(squash(clip, crop_size))]
-    clip = short_side_resize(clip, crop_size)
-    return [normalize(c) for c in spatial_crops(clip, crop_size, crops)]
+        views = [squash(clip, crop_size)]
+    else:
+        views = spatial_crops(short_side_resize(clip, crop_size), crop_size, crops)
+    return [normalize(frame_difference(v) if difference else v) for v in views]

@@ -55,7 +55,8 @@ def video_lists(cfg: TrainConfig) -> tuple[VideoList, VideoList]:
 def eval_dataset(cfg: TrainConfig, videos: VideoList, frame_mode: str = "motion") -> VideoClipDataset:
     return VideoClipDataset(videos, train=False, num_frames=cfg.num_frames, crop_size=cfg.crop_size,
                             clip_seconds=cfg.clip_seconds, clips_per_video=cfg.eval_clips, crops=cfg.eval_crops,
-                            seed=cfg.seed, frame_mode=frame_mode, whole_video=cfg.whole_video, fit=cfg.frame_fit)
+                            seed=cfg.seed, frame_mode=frame_mode, whole_video=cfg.whole_video, fit=cfg.frame_fit,
+                            frame_input=cfg.frame_input)
 
 
 def _loader(dataset, sampler, cfg: TrainConfig, batch_size: int) -> torch.utils.data.DataLoader:
@@ -160,7 +161,7 @@ def _train(cfg: TrainConfig, resume: bool, console: Console, device: torch.devic
                                  min_crop_area=cfg.min_crop_area, whole_video=cfg.whole_video,
                                  fit=cfg.frame_fit, color_jitter=cfg.color_jitter,
                                  grayscale_probability=cfg.grayscale_probability,
-                                 subject_probability=cfg.subject_probability)
+                                 subject_probability=cfg.subject_probability, frame_input=cfg.frame_input)
     sampler = torch.utils.data.DistributedSampler(train_set, num_replicas=d.world_size, rank=d.rank,
                                                   shuffle=True, seed=cfg.seed, drop_last=False)
     loader = _loader(train_set, sampler, cfg, cfg.batch_size)
