@@ -74,6 +74,7 @@ class VideoClipDataset(torch.utils.data.Dataset):
         self.grayscale_probability = grayscale_probability
         self.subject_probability = subject_probability
         self.frame_input = frame_input
+        self._boxes: dict[int, PeopleBoxes | None] = {}  # read once per clip, not once per epoch
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -172,7 +173,11 @@ class VideoClipDataset(torch.utils.data.Dataset):
         g = torch.Generator().manual_seed(_sample_seed(self.seed, self.epoch, index))
         try:
             # The label is read with the video, so a clip whose label is damaged is skipped like a bad video.
-            boxes = people_boxes(path) if self.fit == "people" else None
+            boxes = None
+            if self.fit == "people":
+                if index not in self._boxes:
+                    self._boxes[index] = people_boxes(path)
+                boxes = self._boxes[index]
             if self.whole_video:
                 views = self._whole_video_views(path, g, boxes)
             else:
