@@ -59,7 +59,8 @@ class PassRenderer:
         s = self.scene
         saved.update(samples=s.cycles.samples, filter=s.cycles.filter_width, fmt=s.render.image_settings.file_format,
                      depth=s.render.image_settings.color_depth, mode=s.render.image_settings.color_mode,
-                     lights={o.name: o.hide_render for o in s.objects if o.type == "LIGHT"})
+                     lights={o.name: o.hide_render for o in s.objects if o.type == "LIGHT"},
+                     denoise=s.cycles.use_denoising)
         for obj in s.objects:
             if obj.type in ("MESH", "CURVES"):  # curves: strand hair
                 saved["materials"][obj.name] = [slot.material for slot in obj.material_slots]
@@ -74,6 +75,7 @@ class PassRenderer:
         s.world = self.black
         s.render.engine = "CYCLES"
         s.cycles.samples = 1
+        s.cycles.use_denoising = False  # exact values, not a denoiser's guess (and Blenders built without one)
         s.cycles.filter_width = 0.01
         s.view_settings.view_transform = "Raw"
         s.render.dither_intensity = 0.0
@@ -92,6 +94,7 @@ class PassRenderer:
         s.world = saved["world"]
         s.render.engine = saved["engine"]
         s.cycles.samples = saved["samples"]
+        s.cycles.use_denoising = saved["denoise"]
         s.cycles.filter_width = saved["filter"]
         s.view_settings.view_transform = saved["view"]
         s.render.dither_intensity = saved["dither"]
