@@ -53,9 +53,9 @@ def profile(denoise: bool, args) -> dict[str, float]:
     from render_farm.blender import worker
     from render_farm.blender.annotate import FrameScene, frame_truth
     from render_farm.blender.devices import select_device
-    from render_farm.blender.render import apply_frame, read_bmp
+    from render_farm.blender.render import apply_frame
     from render_farm.bodies.baked.cache import default_cache_dir
-    from render_farm.video import ClipEncoder
+    from render_farm.video import ClipEncoder, read_bmp
     from tests.blender.test_blender_worker import make_jobs
 
     tmp = Path(tempfile.mkdtemp(prefix="frame-overhead-"))

@@ -34,8 +34,9 @@ def render(job, out: Path, bodies: Path, frames: list[int], samples: int, fast: 
            threads: int, denoise: bool = True) -> tuple[list[np.ndarray], list[float]]:
     import bpy
 
-    from render_farm.blender.render import apply_frame, read_bmp
+    from render_farm.blender.render import apply_frame
     from render_farm.blender.worker import build_scene
+    from render_farm.video import read_bmp
 
     scene, actor, spec, *_ = build_scene(job, out, bodies, threads)
     c = scene.cycles

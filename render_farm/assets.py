@@ -9,12 +9,12 @@ A folder's checksum is the SHA-256 of the sorted lines `relative/path sha256` of
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from render_farm.asset_check import sha256_of, verify_file
 from synthact.errors import SynthActError, describe_validation_error
 from synthact.yamlio import load_yaml_mapping
 
@@ -67,17 +67,6 @@ def resolve(location: str) -> Path:
     raise SynthActError(f"unknown asset location scheme in {location!r}")
 
 
-def sha256_of(path: Path) -> str:
-    if path.is_dir():
-        lines = [f"{p.relative_to(path).as_posix()} {sha256_of(p)}\n" for p in sorted(path.rglob("*")) if p.is_file()]
-        return hashlib.sha256("".join(lines).encode()).hexdigest()
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def load_manifest(path: Path) -> AssetsManifest:
     data = load_yaml_mapping(path, "assets manifest")
     try:
@@ -103,18 +92,16 @@ def check_assets(path: Path) -> tuple[list[str], int]:
     return problems, len(manifest.assets)
 
 
+def vetted_entries(manifest_path: Path = MANIFEST) -> dict[str, dict]:
+    """Asset id -> {"sha256", "source"}: what asset_check.verify_file checks a file against."""
+    return {a.id: {"sha256": a.sha256, "source": a.source} for a in load_manifest(manifest_path).assets}
+
+
 def verify_asset(asset_id: str, path: Path, manifest_path: Path = MANIFEST) -> Path:
-    """The file at `path`, checked against its manifest entry before a worker uses it: one line naming the
-    asset and the file if it is missing or is not the vetted file (another Blender's copy, say)."""
+    """The file at `path`, checked against its entry in the manifest at `manifest_path` (asset_check.verify_file)."""
     entry = load_manifest(manifest_path).by_id().get(asset_id)
-    if entry is None:
-        raise SynthActError(f"{manifest_path}: no entry for asset {asset_id!r}")
-    if not path.is_file():
-        raise SynthActError(f"{asset_id}: {path} does not exist ({entry.source})")
-    if entry.sha256 and sha256_of(path) != entry.sha256:
-        raise SynthActError(f"{asset_id}: {path} does not match its sha256 in {manifest_path.name} "
-                            f"(vetted: {entry.source})")
-    return path
+    return verify_file(asset_id, path, None if entry is None else {"sha256": entry.sha256, "source": entry.source},
+                       manifest_path.name if entry is not None else str(manifest_path))
 
 
 def refresh_repo_checksums(path: Path) -> list[str]:

@@ -34,6 +34,24 @@ def ffmpeg_binary() -> str:
     return path
 
 
+def read_bmp(path: Path) -> np.ndarray:
+    """Blender's uncompressed 24-bit BMP (a rendered frame) -> (H, W, 3) RGB uint8."""
+    data = Path(path).read_bytes()
+    if data[:2] != b"BM":
+        raise ValueError(f"{path}: not a BMP file")
+    offset = int.from_bytes(data[10:14], "little")
+    width = int.from_bytes(data[18:22], "little", signed=True)
+    height = int.from_bytes(data[22:26], "little", signed=True)
+    bpp = int.from_bytes(data[28:30], "little")
+    channels = bpp // 8
+    if channels not in (3, 4):
+        raise ValueError(f"{path}: {bpp}-bit BMP is not supported")
+    stride = (width * channels + 3) & ~3
+    rows = np.frombuffer(data, dtype=np.uint8, count=stride * abs(height), offset=offset).reshape(abs(height), stride)
+    img = rows[:, : width * channels].reshape(abs(height), width, channels)[:, :, 2::-1]  # BGR(A) -> RGB
+    return img[::-1].copy() if height > 0 else img.copy()  # positive height: bottom-up rows
+
+
 class ClipEncoder:
     """Feed RGB frames (H, W, 3) uint8 in order; close() finishes the file."""
 

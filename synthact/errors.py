@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # the worker inside a Blender application raises these errors without pydantic installed
+    from pydantic import ValidationError
 
 
 class SynthActError(Exception):

@@ -8,8 +8,6 @@ keypoints are hidden.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import bpy
 import numpy as np
 from mathutils import Vector
@@ -18,6 +16,7 @@ from render_farm.blender.body import Actor
 from render_farm.bodies.baked.body import BakedBody
 from render_farm.core.geometry.camera import CameraPose
 from render_farm.core.geometry.occlusion import image_plane, occluded
+from render_farm.core.scene.spec import FrameTruth
 
 # Joints lie inside the body: the first surface a ray meets may be up to this far in front of a
 # joint that is still seen (its own flesh). A surface further in front hides it.
@@ -25,14 +24,6 @@ SELF_SURFACE_M = 0.22
 # Face and foot keypoints lie on the skin: only a sliver of surface may be in front of them.
 SURFACE_KEYPOINTS = ("nose", "eye", "ear", "toe", "heel")
 ON_SURFACE_M = 0.04
-
-
-@dataclass
-class FrameTruth:
-    bbox: tuple[float, float, float, float]  # x_min, y_min, x_max, y_max in pixels, clipped to the image
-    keypoints_3d: np.ndarray  # (K, 3)
-    joint_visible: np.ndarray  # (24,) bool
-    keypoint_visible: np.ndarray  # (K,) bool
 
 
 class FrameScene:

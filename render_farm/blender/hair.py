@@ -34,9 +34,14 @@ def hair_asset_path() -> Path:
 @cache
 def _verified_asset() -> Path:
     """The node asset file, checked once per process against assets_manifest.yaml (one line if not)."""
-    from render_farm.assets import verify_asset
+    from render_farm.asset_check import handed_over, verify_file
 
     try:
+        vetted = handed_over()  # inside a Blender application (no PyYAML, no pydantic): from the host
+        if vetted is not None:
+            return verify_file(HAIR_ASSET_ID, hair_asset_path(), vetted.get(HAIR_ASSET_ID))
+        from render_farm.assets import verify_asset
+
         return verify_asset(HAIR_ASSET_ID, hair_asset_path())
     except SynthActError as exc:  # say what to do about it in the same line
         raise SynthActError(f"{exc}; strand hair needs it: set outfit.hair_geometry: mesh for this Blender "

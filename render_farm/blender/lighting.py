@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from typing import TYPE_CHECKING
 
 import bpy
 import numpy as np
@@ -11,8 +12,10 @@ import numpy as np
 from render_farm.blender.scene import place_object
 from render_farm.core.geometry.camera import look_at
 from render_farm.core.geometry.colors import kelvin_to_rgb
-from render_farm.core.plan.jobs import AreaLight, LightingParams, SceneParams
 from synthact.errors import SynthActError
+
+if TYPE_CHECKING:  # the job's pydantic models: a Blender application's Python may not have pydantic
+    from render_farm.core.plan.jobs import AreaLight, LightingParams, SceneParams
 
 
 class AssetError(SynthActError):

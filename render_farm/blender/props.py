@@ -4,13 +4,16 @@ a template, which follow their ClipSpec track frame by frame."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import bpy
 from mathutils import Quaternion, Vector
 
 from render_farm.blender.materials import flat
-from render_farm.core.plan.jobs import Distractor
-from render_farm.core.scene.clip_spec import PropTrack
+from render_farm.core.scene.spec import PropTrack
+
+if TYPE_CHECKING:  # the job's pydantic models: a Blender application's Python may not have pydantic
+    from render_farm.core.plan.jobs import Distractor
 
 _ADD = {
     "cube": lambda s, loc: bpy.ops.mesh.primitive_cube_add(size=s, location=loc),

@@ -1,4 +1,4 @@
-"""Render a clip's frames and stream them to the encoder."""
+"""Pose a clip frame by frame and render each frame to a file."""
 
 from __future__ import annotations
 
@@ -8,30 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import bpy
-import numpy as np
 
 from render_farm.blender import camera, props
 from render_farm.blender.body import Actor
-from render_farm.core.scene.clip_spec import ClipSpec
-from render_farm.video import ClipEncoder
-
-
-def read_bmp(path: Path) -> np.ndarray:
-    """Blender's uncompressed 24-bit BMP -> (H, W, 3) RGB uint8."""
-    data = Path(path).read_bytes()
-    if data[:2] != b"BM":
-        raise ValueError(f"{path}: not a BMP file")
-    offset = int.from_bytes(data[10:14], "little")
-    width = int.from_bytes(data[18:22], "little", signed=True)
-    height = int.from_bytes(data[22:26], "little", signed=True)
-    bpp = int.from_bytes(data[28:30], "little")
-    channels = bpp // 8
-    if channels not in (3, 4):
-        raise ValueError(f"{path}: {bpp}-bit BMP is not supported")
-    stride = (width * channels + 3) & ~3
-    rows = np.frombuffer(data, dtype=np.uint8, count=stride * abs(height), offset=offset).reshape(abs(height), stride)
-    img = rows[:, : width * channels].reshape(abs(height), width, channels)[:, :, 2::-1]  # BGR(A) -> RGB
-    return img[::-1].copy() if height > 0 else img.copy()  # positive height: bottom-up rows
+from render_farm.core.scene.spec import ClipSpec
 
 
 @dataclass
@@ -59,34 +39,30 @@ def apply_frame(scene: bpy.types.Scene, cast: Cast | Actor, spec: ClipSpec, k: i
     camera.place(scene.camera, spec.cameras[k])  # tracking, panning, orbiting or shaking cameras move
 
 
-def render_frames(scene: bpy.types.Scene, actor: Cast | Actor, spec: ClipSpec, encoder: ClipEncoder, scratch: Path,
-                  annotate: Callable[[int], object] | None = None,
-                  on_frame: Callable[[int], None] | None = None) -> tuple[dict, list]:
-    """Render every frame through a scratch file and feed the encoder.
+def render_frames(scene: bpy.types.Scene, actor: Cast | Actor, spec: ClipSpec, deliver: Callable[[int, Path], None],
+                  scratch: Path, annotate: Callable[[int], object] | None = None) -> tuple[dict, list]:
+    """Render every frame to a file in SCRATCH and hand it to `deliver(k, path)`, which reads and removes it
+    (the encoder is the caller's: in-process, or in the host process of a Blender application).
 
-    Returns timings in seconds and, when `annotate` is given, what it returned for each frame
-    (called with the frame posed, after it is rendered). `on_frame(k)` is told when frame k is done
-    (the local pool's watchdog hears of progress through it)."""
+    Returns timings in seconds (`stream_s`: time spent in `deliver`) and, when `annotate` is given, what it
+    returned for each frame (called with the frame posed, after it is rendered)."""
     settings = scene.render.image_settings
     settings.file_format = "BMP"
     settings.color_mode = "RGB"
-    frame_path = scratch / "frame.bmp"
-    scene.render.filepath = str(frame_path)
     render_s = encode_s = annotate_s = 0.0
     truths = []
     for k in range(spec.rotations.shape[0]):
         apply_frame(scene, actor, spec, k)
+        frame_path = scratch / f"frame-{k:05d}.bmp"
+        scene.render.filepath = str(frame_path)
         t = time.perf_counter()
         bpy.ops.render.render(write_still=True)
         render_s += time.perf_counter() - t
-        t = time.perf_counter()
-        encoder.write(read_bmp(frame_path))
-        encode_s += time.perf_counter() - t
-        if annotate is not None:
+        if annotate is not None:  # before delivering: the caller hears of frame k once it is whole
             t = time.perf_counter()
             truths.append(annotate(k))
             annotate_s += time.perf_counter() - t
-        if on_frame is not None:
-            on_frame(k)
-    frame_path.unlink(missing_ok=True)
+        t = time.perf_counter()
+        deliver(k, frame_path)
+        encode_s += time.perf_counter() - t
     return {"render_s": render_s, "stream_s": encode_s, "annotate_s": annotate_s}, truths

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import bpy
 import numpy as np
 from mathutils import Matrix
 
-from render_farm.core.plan.jobs import RenderParams
-from render_farm.core.plan.render_settings import workbench_antialiasing
+from render_farm.core.plan.antialiasing import workbench_antialiasing
+
+if TYPE_CHECKING:  # the job's pydantic models: a Blender application's Python may not have pydantic
+    from render_farm.core.plan.jobs import RenderParams
 
 ENGINES = {"cycles": "CYCLES", "workbench": "BLENDER_WORKBENCH", "eevee": "BLENDER_EEVEE"}
 

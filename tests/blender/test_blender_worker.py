@@ -9,15 +9,17 @@ import numpy as np
 import pytest
 
 from render_farm.blender import body as body_module
+from render_farm.blender import clip as clip_module
 from render_farm.blender import scene as scene_module
 from render_farm.blender import worker
-from render_farm.blender.render import apply_frame, read_bmp
+from render_farm.blender.render import apply_frame
 from render_farm.core.geometry.skeleton import JOINT_NAMES
 from render_farm.core.label.labels import ClipLabel, load_label
 from render_farm.core.plan.config import parse_config
 from render_farm.core.plan.planner import plan
 from render_farm.core.template.model import template_json
 from render_farm.templates import find_template
+from render_farm.video import read_bmp
 from tests.conftest import DEFAULT_PHENOTYPE
 
 pytestmark = pytest.mark.blender
@@ -193,14 +195,14 @@ def test_body_pixels_differ_from_background_where_the_joints_are(tmp_path, defau
 
 def test_failed_render_leaves_no_clip_or_label(tmp_path, default_body, body_dir, monkeypatch):
     job = make_jobs(tmp_path, ["clap"])[0]
-    real = worker.render_frames
+    real = clip_module.render_frames
 
-    def dies_mid_clip(scene, actor, spec, encoder, scratch, annotate=None, on_frame=None):
+    def dies_mid_clip(scene, actor, spec, deliver, scratch, annotate=None):
         short = dataclasses.replace(spec, rotations=spec.rotations[:3])
-        real(scene, actor, short, encoder, scratch, annotate, on_frame)
+        real(scene, actor, short, deliver, scratch, annotate)
         raise RuntimeError("renderer crashed on frame 4")
 
-    monkeypatch.setattr(worker, "render_frames", dies_mid_clip)
+    monkeypatch.setattr(clip_module, "render_frames", dies_mid_clip)
     with pytest.raises(RuntimeError, match="frame 4"):
         worker.render_job(job, tmp_path, body_dir)
     clip_dir = (tmp_path / job.clip_path).parent

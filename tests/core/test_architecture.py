@@ -175,7 +175,7 @@ def test_files_are_written_atomically_in_one_place():
     allowed = {
         "synthact/atomic.py": "the one implementation",
         "blender_addon/rules.py": "the add-on imports only what Blender ships, so it keeps its own copy",
-        "render_farm/blender/worker.py": "ffmpeg writes the clip under atomic.partial_path; the worker renames it",
+        "render_farm/dataset/clip_job.py": "ffmpeg writes the clip under atomic.partial_path; produce_clip renames it",
         "render_farm/preview.py": "moves a finished clip and label out of a scratch folder",
     }
     found = set()

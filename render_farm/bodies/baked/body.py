@@ -6,6 +6,7 @@ pelvis above the origin, facing -Y. Its skin weights are per canonical joint.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -102,6 +103,13 @@ def load_body(path: Path) -> BakedBody:
     if not np.all(np.isfinite(body.vertices)):
         raise BodyFileError(f"{path}: non-finite vertex positions")
     return body
+
+
+@functools.lru_cache(maxsize=4)
+def cached_body(path: Path) -> BakedBody:
+    """`load_body`, keeping the last few: baked bodies are named by their content key, so a worker process
+    (and the host process that prepares its jobs) reads each body it keeps using once."""
+    return load_body(path)
 
 
 def body_key(provider: str, phenotype: dict[str, float]) -> str:

@@ -12,7 +12,7 @@ from render_farm.core.geometry.camera import SENSOR_WIDTH_MM
 from render_farm.core.geometry.skeleton import JOINT_NAMES
 from render_farm.core.label.integrity import ClipFile
 from render_farm.core.plan.jobs import Job
-from render_farm.core.scene.clip_spec import ClipSpec, project
+from render_farm.core.scene.spec import ClipSpec, project
 
 LABEL_SCHEMA_VERSION = 3  # 2 added partner and props, 3 clip_file; older labels read as they are
 
@@ -92,6 +92,8 @@ class ClipLabel(BaseModel):
     passes: str | None = Field(None, description="The .npz of per-frame mask and/or depth, relative to the dataset.")
     render_stats: dict[str, float] = Field(default_factory=dict, description="Timings in seconds.")
     render_device: str = Field("CPU", description="What rendered the frames: CPU, or OPTIX:<name> / CUDA:<name>.")
+    renderer: str = Field("", description="Which Blender rendered the frames: its version, and the application's "
+                          "path or '(bpy module)'. Empty in labels written before 2026-12-03.")
     partner: ActorLabel | None = Field(None, description="The second actor of a two-person action.")
     props: list[PropLabel] = Field(default_factory=list, description="Hand-held props.")
 
@@ -123,7 +125,7 @@ def _prop_labels(job: Job, spec: ClipSpec) -> list[PropLabel]:
 
 def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, truths: list,
                keypoint_names: tuple[str, ...], render_device: str = "CPU",
-               partner_truths: list | None = None, clip_file: ClipFile | None = None) -> ClipLabel:
+               partner_truths: list | None = None, clip_file: ClipFile | None = None, renderer: str = "") -> ClipLabel:
     """The label of a rendered clip: the ClipSpec's joints and cameras, plus per-frame truths
     measured in the rendered scene (blender.annotate.FrameTruth), the partner's too."""
     pose = spec.cameras[0]
@@ -171,6 +173,7 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, 
         passes=job.passes_path,
         render_stats=render_stats or {},
         render_device=render_device,
+        renderer=renderer,
         partner=partner,
         props=_prop_labels(job, spec),
     )

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from render_farm.core.plan.antialiasing import WORKBENCH_AA_SAMPLES, workbench_antialiasing  # noqa: F401 (part of this module's interface)
+
 Engine = Literal["cycles", "workbench", "eevee"]
 
 
@@ -39,18 +41,6 @@ class RenderSettings(BaseModel):
     def resolved(self) -> RenderSettings:
         """The settings with nothing left to derive (what a job records)."""
         return self.model_copy(update={"world_map": self.world_map_resolution})
-
-
-# Blender's Workbench anti-aliasing sample counts (render_aa); below the first, FXAA (a filter, no extra samples).
-WORKBENCH_AA_SAMPLES = (5, 8, 11, 16, 32)
-
-
-def workbench_antialiasing(samples: int) -> str:
-    """Workbench's samples are its anti-aliasing samples: the largest count Blender offers that is at most
-    `samples`, FXAA below 5. On a CPU's software OpenGL each costs about as much as the frame without it
-    (64x48: 8 samples 1.6-2.0 s a frame, 5 samples 1.0-1.3, FXAA 0.2-0.3), so a job asking for few gets few."""
-    fitting = [n for n in WORKBENCH_AA_SAMPLES if n <= samples]
-    return str(fitting[-1]) if fitting else "FXAA"
 
 
 # Render settings by purpose, measured in docs/benchmarks.md (time per frame and PSNR against a

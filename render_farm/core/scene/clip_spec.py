@@ -1,4 +1,4 @@
-"""Resolve a job into the per-frame numbers a renderer needs (numpy only).
+"""Resolve a job into the per-frame numbers a renderer needs (numpy only): a ClipSpec (core.scene.spec).
 
 The Blender layer applies a ClipSpec to a scene; the label is computed from the
 same ClipSpec, so what is rendered and what is labelled come from one place.
@@ -19,59 +19,13 @@ from render_farm.core.plan.jobs import Job, PerformerParams
 from render_farm.core.plan.seeding import rng_for
 from render_farm.core.scene import motion
 from render_farm.core.scene.motion import smooth_noise
+from render_farm.core.scene.spec import ActorTrack, ClipSpec, PropTrack
 from render_farm.core.template.model import ActionTemplate, TemplateProp
 
 # An actor whose pelvis travels further than this over a clip is followed by the camera
 # (a dolly keeping its offset), so a runner is not a speck in a frame wide enough for the path.
 TRACKING_THRESHOLD_M = 0.75
 TRACKING_SMOOTHING_S = 0.5
-
-
-@dataclass(frozen=True)
-class ActorTrack:
-    """One actor's motion over the clip."""
-
-    rotations: np.ndarray  # (T, 24, 4) local joint rotations
-    root_translation: np.ndarray  # (T, 3) pelvis displacement from rest, metres
-    joints_3d: np.ndarray  # (T, 24, 3) world positions
-    global_rotations: np.ndarray  # (T, 24, 4)
-
-
-@dataclass(frozen=True)
-class PropTrack:
-    """A hand-held prop over the clip: where it is, how it is turned, and who holds it."""
-
-    name: str
-    shape: str
-    size_m: tuple[float, float, float]
-    positions: np.ndarray  # (T, 3) world position of its centre
-    rotations: np.ndarray  # (T, 4) world orientation (w, x, y, z)
-    held_by: np.ndarray  # (T,) int: 0 the actor, 1 the partner, -1 nobody (resting where it was put)
-
-
-@dataclass(frozen=True)
-class ClipSpec:
-    rotations: np.ndarray  # (T, 24, 4) local joint rotations
-    root_translation: np.ndarray  # (T, 3) pelvis displacement from rest, metres
-    joints_3d: np.ndarray  # (T, 24, 3) world positions
-    cameras: tuple[CameraPose, ...]  # one per frame
-    source_frames: np.ndarray  # (T,) fractional template frame shown at each clip frame
-    tracking: bool  # whether the camera follows the actor
-    partner: ActorTrack | None = None  # the second actor of a two-person action
-    props: tuple[PropTrack, ...] = ()
-
-    @property
-    def joints_2d(self) -> np.ndarray:
-        return project(self.cameras, self.joints_3d)
-
-    @property
-    def actors(self) -> int:
-        return 1 if self.partner is None else 2
-
-
-def project(cameras: tuple[CameraPose, ...], points: np.ndarray) -> np.ndarray:
-    """Per-frame pixel positions (T, N, 2) of per-frame world points (T, N, 3)."""
-    return np.stack([cam.project(p)[0] for cam, p in zip(cameras, points, strict=True)])
 
 
 def _smoothed(path: np.ndarray, window: int) -> np.ndarray:
