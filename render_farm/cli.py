@@ -117,6 +117,10 @@ def render(
     watchdog: Annotated[float | None, typer.Option(help="Seconds without a finished frame before a job's worker is "
                                                         "killed and the job retried (default: the config's, else "
                                                         "600).", min=0.001)] = None,
+    blender: Annotated[str | None, typer.Option(
+        envvar="SYNTHACT_BLENDER", show_envvar=True,
+        help="Render with this Blender application (a path, or a name on PATH; 3.4 or newer, on every node of "
+             "a cluster) instead of the bpy module (default: the config's `blender`).")] = None,
 ) -> None:
     """Render a dataset config into clips, labels and split lists."""
     from render_farm import pipeline
@@ -130,7 +134,7 @@ def render(
     try:
         slurm = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
                              cpus_per_task=cpus_per_task, array_parallelism=array_parallelism, submit_with=submit_with)
-        where = pipeline.Backend(backend, address, slurm, device)
+        where = pipeline.Backend(backend, address, slurm, device, blender)
         if config.suffix == ".jsonl":
             if engine is not None:
                 fail("--engine applies to configs; a plan's jobs already name their engine")
@@ -171,6 +175,9 @@ def render_shard_cmd(
                                                       min=1)] = None,
     watchdog: Annotated[float | None, typer.Option(help="Seconds without a finished frame before a job is "
                                                         "killed and retried.", min=0.001)] = None,
+    blender: Annotated[str | None, typer.Option(envvar="SYNTHACT_BLENDER", show_envvar=True,
+                                                help="Render with this Blender application instead of the "
+                                                     "bpy module.")] = None,
 ) -> None:
     """Render the missing clips of one shard of a plan (what each Slurm array task runs)."""
     from render_farm.bodies.baked.cache import default_cache_dir
@@ -180,7 +187,7 @@ def render_shard_cmd(
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # scancel: stop the workers, tidy, exit
     try:
         failed = render_shard(dataset, bodies or default_cache_dir(), shard, of, workers, device,
-                              RunLimits.given(recycle_after, watchdog))
+                              RunLimits.given(recycle_after, watchdog), blender)
     except KeyboardInterrupt:
         fail(f"shard {shard}: interrupted", 130)
         return
@@ -198,6 +205,10 @@ def slurm_script(
     cpus_per_task: Annotated[int, typer.Option(help="CPUs (worker processes) per array task.", min=1)] = 1,
     array_parallelism: Annotated[int | None, typer.Option(help="Most array tasks at once.", min=1)] = None,
     bodies: Annotated[Path | None, typer.Option(help="Baked body cache folder (shared by the nodes).")] = None,
+    blender: Annotated[str | None, typer.Option(envvar="SYNTHACT_BLENDER", show_envvar=True,
+                                                help="The Blender application the nodes render with (its path "
+                                                     "there; default: the config's `blender`, else the bpy "
+                                                     "module).")] = None,
 ) -> None:
     """Plan a config and write an sbatch job-array script for it (for clusters without submitit)."""
     from render_farm import pipeline
@@ -215,7 +226,8 @@ def slurm_script(
     body_dir = bodies or default_cache_dir()
     pipeline.ensure_bodies((j for j in folder.jobs() if j not in complete), body_dir, console)
     options = SlurmOptions(shards=shards, partition=partition, time_limit_min=time_limit,
-                           cpus_per_task=cpus_per_task, array_parallelism=array_parallelism)
+                           cpus_per_task=cpus_per_task, array_parallelism=array_parallelism,
+                           blender=blender or cfg.blender)
     todo = shards_to_submit(folder.jobs(), lambda j: j in complete, shards)
     if not todo:
         console.print(f"every clip of {out_dir} is rendered; nothing to submit", highlight=False, markup=False)

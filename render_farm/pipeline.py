@@ -8,6 +8,8 @@ train.txt, val.txt).
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +124,7 @@ class Backend:
     address: str | None = None
     slurm: SlurmOptions = SlurmOptions()
     device: str = "cpu"  # cpu, auto, optix, cuda (Cycles); a GPU device pins one GPU per worker
+    blender: str | None = None  # a Blender application to render with (on every node); None: the bpy module
 
     def __post_init__(self) -> None:
         if self.kind not in EXECUTORS:
@@ -129,13 +132,27 @@ class Backend:
         if self.device not in DEVICES:
             raise SynthActError(f"--device: unknown device {self.device!r} (choose {', '.join(DEVICES)})")
 
+    def check(self) -> None:
+        """Refuse, in one line, a Blender application that cannot run the worker (before any job starts). On a
+        cluster this checks the path here, on the machine that submits: nodes must have the same Blender."""
+        if self.blender is not None:
+            from render_farm.executors.blender_process import check_blender
+
+            check_blender(self.blender)
+        elif self.kind == "local" and importlib.util.find_spec("bpy") is None:  # cluster nodes have their own
+            version = ".".join(map(str, sys.version_info[:2]))
+            raise SynthActError(f"no bpy module in this Python {version} (bpy has wheels for CPython 3.11 and 3.13 "
+                                "only): render with a Blender application (--blender PATH, or SYNTHACT_BLENDER), "
+                                "or install SynthAct under Python 3.11 or 3.13")
+
     def executor(self, workers: int | None) -> Executor:
         if self.kind == "ray":
-            return executor_for("ray", address=self.address, device=self.device)
+            return executor_for("ray", address=self.address, device=self.device, blender=self.blender)
         if self.kind == "slurm":
-            # The backend's device is the one setting; the Slurm options carry it to the array tasks.
-            return executor_for("slurm", options=dataclasses.replace(self.slurm, device=self.device))
-        return executor_for("local", workers=workers, device=self.device)
+            # The backend's device and Blender are the settings; the Slurm options carry them to the array tasks.
+            return executor_for("slurm", options=dataclasses.replace(self.slurm, device=self.device,
+                                                                     blender=self.blender))
+        return executor_for("local", workers=workers, device=self.device, blender=self.blender)
 
 
 DEVICES = ("cpu", "auto", "optix", "cuda")  # render_farm.blender.devices.DEVICES, without importing bpy
@@ -145,6 +162,7 @@ def execute(out_dir: Path, body_dir: Path, workers: int | None = None, console: 
             backend: Backend = Backend(), limits: RunLimits = RunLimits()) -> RenderSummary:
     """Render the jobs of OUT/jobs.jsonl whose clips are missing, then write the split lists."""
     console = console or Console(stderr=True)
+    backend.check()
     folder = OutputFolder(out_dir)
     removed = folder.remove_stale_temporaries() + remove_orphaned_scratch()
     if removed:
@@ -208,6 +226,9 @@ def execute(out_dir: Path, body_dir: Path, workers: int | None = None, console: 
 def render(config: DatasetConfig, out_dir: Path, body_dir: Path, workers: int | None = None,
            console: Console | None = None, backend: Backend = Backend(),
            limits: RunLimits | None = None) -> RenderSummary:
+    if backend.blender is None and config.blender is not None:
+        backend = dataclasses.replace(backend, blender=config.blender)
+    backend.check()  # before the plan is written: a Blender that cannot render leaves nothing behind
     write_plan(config, out_dir)
     limits = limits or RunLimits.given(config.recycle_after, config.watchdog_s)
     return execute(out_dir, body_dir, workers or config.workers, console, backend, limits)

@@ -8,6 +8,8 @@ need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 if [ "${1:-}" = "--test" ]; then
     command -v blender >/dev/null 2>&1 || need+=(blender)
+    # Debian's Blender runs on the system Python, whose numpy the worker inside it needs (render --blender).
+    dpkg -s python3-numpy >/dev/null 2>&1 || need+=(python3-numpy)
     command -v slurmctld >/dev/null 2>&1 || need+=(slurmctld)
     command -v slurmd >/dev/null 2>&1 || need+=(slurmd)
     command -v sbatch >/dev/null 2>&1 || need+=(slurm-client)

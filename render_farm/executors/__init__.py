@@ -1,5 +1,6 @@
 """How jobs reach workers: one contract (`base`), the local process pool (`local`), Ray (`ray_cluster`),
-Slurm job arrays (`slurm`) and the Blender binary as a worker (`blender_process`). No scene knowledge."""
+Slurm job arrays (`slurm`), and a Blender application beside each worker (`blender_process`, `--blender`). No scene
+knowledge."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ the same memory.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import shutil
@@ -78,7 +79,7 @@ def _hang_if_asked() -> None:
 
 
 def _serve(conn: Connection, parent: int, slot: int, cores: list[int] | None, log_dir: str, out_dir: str,
-           body_dir: str, threads: int, device: str) -> None:
+           body_dir: str, threads: int, device: str, blender: str | None = None) -> None:
     """A worker process: render the jobs its pipe brings until it brings None."""
     # SIGTERM is held until the private folder below exists and its removal is armed: a signal between
     # tempfile's steps (its first call probes the folder with a file) left a file behind once, in a test
@@ -93,13 +94,13 @@ def _serve(conn: Connection, parent: int, slot: int, cores: list[int] | None, lo
     os.environ["TMPDIR"] = tempfile.tempdir = private
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # a SIGTERM held until now unwinds here
-        _render_jobs(conn, slot, cores, log_dir, out_dir, body_dir, threads, device)
+        _render_jobs(conn, slot, cores, log_dir, out_dir, body_dir, threads, device, blender)
     finally:
         shutil.rmtree(private, ignore_errors=True)
 
 
 def _render_jobs(conn: Connection, slot: int, cores: list[int] | None, log_dir: str, out_dir: str,
-                 body_dir: str, threads: int, device: str) -> None:
+                 body_dir: str, threads: int, device: str, blender: str | None = None) -> None:
     _drop_blender_script_paths()
     pin_to_cores(cores)
     # One render thread per process; stop numeric libraries from oversubscribing the cores.
@@ -113,11 +114,26 @@ def _render_jobs(conn: Connection, slot: int, cores: list[int] | None, log_dir: 
     os.dup2(fd, 2)
     os.close(fd)
     try:
-        from render_farm.blender.worker import render_job  # bpy loads once per worker process
+        if blender is None:
+            from render_farm.blender.worker import render_job  # bpy loads once per worker process
+        else:  # a Blender application beside this process renders; it starts now, not at the first job
+            from render_farm.executors.blender_process import close_blenders, keep_blender, render_job_in_blender
+
+            keep_blender(blender)
+            render_job = functools.partial(render_job_in_blender, blender)
     except Exception as exc:  # a broken install: every worker would fail the same way
         conn.send(("broken", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready",))
+    try:
+        _serve_jobs(conn, render_job, out_dir, body_dir, threads, device, slot)
+    finally:
+        if blender is not None:
+            close_blenders()
+
+
+def _serve_jobs(conn: Connection, render_job, out_dir: str, body_dir: str, threads: int, device: str,
+                slot: int) -> None:
     try:
         while (message := conn.recv()) is not None:
             job = Job.model_validate_json(message)
@@ -181,8 +197,10 @@ class _Worker:
 class WorkerPool:
     """`workers` Blender processes in slots 0..workers-1 (slot: the cores it is pinned to, its GPU)."""
 
-    def __init__(self, workers: int, folder: OutputFolder, body_dir: Path, limits: RunLimits, device: str = "cpu"):
+    def __init__(self, workers: int, folder: OutputFolder, body_dir: Path, limits: RunLimits, device: str = "cpu",
+                 blender: str | None = None):
         self.size, self.folder, self.body_dir, self.limits, self.device = workers, folder, body_dir, limits, device
+        self.blender = blender  # a Blender application's path: each worker renders through one beside it
         self.ctx = multiprocessing.get_context("spawn")  # bpy is not fork-safe
         self.threads = max(1, available_cores() // workers)
         self.core_sets = core_sets_for(workers)
@@ -197,7 +215,8 @@ class WorkerPool:
         process = self.ctx.Process(
             target=_serve, name=f"synthact-worker-{slot}", daemon=True,
             args=(theirs, os.getpid(), slot, self.core_sets[slot] if self.core_sets else None,
-                  str(self.folder.logs), str(self.folder.root), str(self.body_dir), self.threads, self.device))
+                  str(self.folder.logs), str(self.folder.root), str(self.body_dir), self.threads, self.device,
+                  self.blender))
         process.start()
         theirs.close()
         return _Worker(slot, process, ours)
@@ -362,19 +381,19 @@ def _exit_text(code: int | None) -> str:
 class LocalExecutor:
     """`workers` processes here (default: one per core, or WORKERS_PER_GPU per GPU with a GPU device)."""
 
-    def __init__(self, workers: int | None = None, device: str = "cpu"):
-        self.workers, self.device = workers, device
+    def __init__(self, workers: int | None = None, device: str = "cpu", blender: str | None = None):
+        self.workers, self.device, self.blender = workers, device, blender
 
     def run(self, jobs: Iterable[Job], total: int, folder: OutputFolder, body_dir: Path, limits: RunLimits,
             on_done: OnDone) -> None:
         if total <= 0:
             return
         size = min(self.workers or default_workers(self.device), total)
-        WorkerPool(size, folder, body_dir, limits, self.device).run(jobs, on_done)
+        WorkerPool(size, folder, body_dir, limits, self.device, self.blender).run(jobs, on_done)
 
 
 def run_local(jobs: list[Job], out_dir: Path, body_dir: Path, workers: int, on_done: OnDone,
-              limits: RunLimits = RunLimits(), device: str = "cpu") -> list[JobOutcome]:
+              limits: RunLimits = RunLimits(), device: str = "cpu", blender: str | None = None) -> list[JobOutcome]:
     """A list of jobs through the pool, every outcome returned too: for benchmarks and tests."""
     outcomes: list[JobOutcome] = []
 
@@ -382,5 +401,5 @@ def run_local(jobs: list[Job], out_dir: Path, body_dir: Path, workers: int, on_d
         outcomes.append(outcome)
         on_done(outcome)
 
-    LocalExecutor(workers, device).run(jobs, len(jobs), OutputFolder(out_dir), body_dir, limits, done)
+    LocalExecutor(workers, device, blender).run(jobs, len(jobs), OutputFolder(out_dir), body_dir, limits, done)
     return outcomes

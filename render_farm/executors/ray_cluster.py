@@ -29,13 +29,19 @@ IN_FLIGHT_PER_CPU = 2
 MIN_IN_FLIGHT = 4
 
 
-def _render_task(job_json: str, out_dir: str, body_dir: str, device: str = "cpu") -> dict:
+def _render_task(job_json: str, out_dir: str, body_dir: str, device: str = "cpu", blender: str | None = None) -> dict:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     claim_core()  # before bpy loads in this worker process (see executors/cores.py)
     import ray
 
-    from render_farm.blender.worker import render_job
+    if blender is None:
+        from render_farm.blender.worker import render_job
+    else:  # a Blender application beside this Ray worker process, kept until it exits (max_calls)
+        from functools import partial
 
+        from render_farm.executors.blender_process import render_job_in_blender
+
+        render_job = partial(render_job_in_blender, blender)
     # Ray assigns GPUs by id; Blender is pinned to that one through its device preferences.
     gpu_ids = ray.get_gpu_ids() if device != "cpu" else []
     slot = int(gpu_ids[0]) if gpu_ids else 0
@@ -52,8 +58,8 @@ class RayExecutor:
     """Jobs as Ray tasks (one CPU each, and a share of a GPU with a GPU device) on the cluster at `address`
     (or RAY_ADDRESS), at most IN_FLIGHT_PER_CPU tasks per cluster CPU submitted at a time."""
 
-    def __init__(self, address: str | None = None, device: str = "cpu"):
-        self.address, self.device = address, device
+    def __init__(self, address: str | None = None, device: str = "cpu", blender: str | None = None):
+        self.address, self.device, self.blender = address, device, blender  # blender: its path on every node
 
     def run(self, jobs: Iterable[Job], total: int, folder: OutputFolder, body_dir: Path, limits: RunLimits,
             on_done: OnDone) -> None:
@@ -87,8 +93,8 @@ class RayExecutor:
                     if job is None:
                         exhausted = True
                     else:
-                        refs[remote.remote(job.model_dump_json(), str(folder.root), str(body_dir), self.device)] = \
-                            job.job_id
+                        refs[remote.remote(job.model_dump_json(), str(folder.root), str(body_dir), self.device,
+                                           self.blender)] = job.job_id
                 if not refs:
                     break
                 done, _ = ray.wait(list(refs), num_returns=1, timeout=WAIT_TIMEOUT_S)

@@ -47,6 +47,7 @@ class SlurmOptions:
     array_parallelism: int | None = None  # most tasks running at once (sbatch --array=...%N)
     submit_with: str = "auto"  # auto (submitit when installed), submitit, sbatch
     device: str = "cpu"  # a GPU device asks Slurm for one GPU per task
+    blender: str | None = None  # a Blender application's path on the nodes (else the bpy module renders)
     wait_timeout_s: float = 7 * 24 * 3600.0
 
 
@@ -77,7 +78,8 @@ def shard_command(out_dir: Path, body_dir: Path, options: SlurmOptions, limits: 
                   shard: str = "$SLURM_ARRAY_TASK_ID") -> str:
     return (f"{shlex.quote(_synthact())} render-shard {shlex.quote(str(out_dir))} --shard {shard} "
             f"--of {options.shards} --workers {shard_workers(options)} --bodies {shlex.quote(str(body_dir))} "
-            f"--device {options.device} --recycle-after {limits.recycle_after} --watchdog {limits.watchdog_s:g}")
+            f"--device {options.device} --recycle-after {limits.recycle_after} --watchdog {limits.watchdog_s:g}"
+            + (f" --blender {shlex.quote(options.blender)}" if options.blender else ""))
 
 
 def sbatch_script(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions,
@@ -133,8 +135,8 @@ def submit_sbatch(out_dir: Path, body_dir: Path, shard_ids: list[int], options: 
 
 
 def _render_shard_task(out_dir: str, body_dir: str, shard: int, shards: int, workers: int,
-                       device: str = "cpu", limits: RunLimits = RunLimits()) -> int:
-    return render_shard(Path(out_dir), Path(body_dir), shard, shards, workers, device, limits)
+                       device: str = "cpu", limits: RunLimits = RunLimits(), blender: str | None = None) -> int:
+    return render_shard(Path(out_dir), Path(body_dir), shard, shards, workers, device, limits, blender)
 
 
 def submit_submitit(out_dir: Path, body_dir: Path, shard_ids: list[int], options: SlurmOptions,
@@ -153,7 +155,8 @@ def submit_submitit(out_dir: Path, body_dir: Path, shard_ids: list[int], options
     n = len(shard_ids)
     jobs = executor.map_array(_render_shard_task, [str(Path(out_dir).resolve())] * n,
                               [str(Path(body_dir).resolve())] * n, shard_ids, [options.shards] * n,
-                              [shard_workers(options)] * n, [options.device] * n, [limits] * n)
+                              [shard_workers(options)] * n, [options.device] * n, [limits] * n,
+                              [options.blender] * n)
     return str(jobs[0].job_id).split("_")[0]
 
 
@@ -225,15 +228,19 @@ class SlurmExecutor:
 
 
 def render_shard(out_dir: Path, body_dir: Path, shard: int, shards: int, workers: int = 1, device: str = "cpu",
-                 limits: RunLimits = RunLimits()) -> int:
+                 limits: RunLimits = RunLimits(), blender: str | None = None) -> int:
     """What one array task runs: render the missing clips of its shard with the local pool; returns the
     number of clips that failed (their errors go to failures-<shard>.jsonl)."""
+    if blender is not None:  # this node's Blender, refused in one line before any job starts
+        from render_farm.executors.blender_process import check_blender
+
+        check_blender(blender)
     folder = OutputFolder(out_dir)
     complete = folder.complete()
     total = sum(1 for j in shard_of(folder.jobs(), shard, shards) if j not in complete)
     todo = (j for j in shard_of(folder.jobs(), shard, shards) if j not in complete)
     failed: list[JobOutcome] = []
-    LocalExecutor(workers, device).run(todo, total, folder, body_dir, limits,
+    LocalExecutor(workers, device, blender).run(todo, total, folder, body_dir, limits,
                                        lambda o: failed.append(o) if not o.ok else None)
     folder.write_failures(failed, shard)
     return len(failed)

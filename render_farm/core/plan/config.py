@@ -231,6 +231,9 @@ class DatasetConfig(RenderSettings):
     watchdog_s: float | None = Field(
         None, gt=0, description="A job whose worker finishes no frame for this many seconds is killed and "
         "retried like a crash; unset: 600. `--watchdog` overrides it.")
+    blender: str | None = Field(
+        None, min_length=1, max_length=4096, description="A Blender application (a path, or a name on PATH) "
+        "that renders the frames instead of the bpy module; `--blender` and SYNTHACT_BLENDER override it.")
     body: BodyRanges = Field(default_factory=BodyRanges)
     motion: MotionRanges = Field(default_factory=MotionRanges)
     camera: CameraRanges = Field(default_factory=CameraRanges)

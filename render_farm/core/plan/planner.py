@@ -66,7 +66,7 @@ def _hsv(rng: Stream, hue: tuple[float, float], sat: tuple[float, float], val: t
 # fields it sets). Templates are identified by id only: editing one in place (adding a performance too) is not
 # detected.
 NOT_IDENTITY = {"actions", "clips_per_action", "output", "workers", "recycle_after", "watchdog_s", "template_dirs",
-                "preset"}
+                "preset", "blender"}
 
 
 def plan_settings(config: DatasetConfig) -> dict:
