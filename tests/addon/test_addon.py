@@ -29,7 +29,7 @@ SCENARIOS = REPO / "tests" / "addon" / "scenarios.py"
 SYNTHACT = Path(sys.executable).parent / "synthact"
 # Blender 4.2 LTS (`make test` installs the bpy 4.2 wheel there): the scenarios run on it too.
 BPY42_PYTHON = Path(os.environ.get("SYNTHACT_BPY42_PYTHON", REPO / ".venv-bpy42" / "bin" / "python"))
-BLENDERS = [pytest.param(sys.executable, id="bpy5.0")] + [
+BLENDERS = [pytest.param(sys.executable, id="bpy-module")] + [  # this Python's bpy: 5.0.1 (3.11) or 5.1 (3.13)
     pytest.param(str(BPY42_PYTHON), id="bpy4.2",
                  marks=pytest.mark.skipif(not BPY42_PYTHON.exists() and not os.environ.get("CI"),
                                           reason="no bpy 4.2 environment (make test builds .venv-bpy42)"))
