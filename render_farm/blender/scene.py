@@ -9,6 +9,7 @@ import numpy as np
 from mathutils import Matrix
 
 from render_farm.core.plan.antialiasing import workbench_antialiasing
+from synthact.errors import SynthActError
 
 if TYPE_CHECKING:  # the job's pydantic models: a Blender application's Python may not have pydantic
     from render_farm.core.plan.jobs import RenderParams
@@ -52,7 +53,11 @@ def configure(scene: bpy.types.Scene, params: RenderParams, threads: int) -> Non
             scene.cycles.adaptive_threshold = params.adaptive_threshold
         scene.cycles.use_denoising = params.denoise
         if params.denoise:
-            scene.cycles.denoiser = "OPENIMAGEDENOISE"
+            try:
+                scene.cycles.denoiser = "OPENIMAGEDENOISE"
+            except TypeError:  # not among the choices: a distribution's build without it (Debian's 3.4)
+                raise SynthActError(f"denoise: this Blender ({bpy.app.version_string}) was built without "
+                                    "OpenImageDenoise; set denoise: false, or render with another Blender") from None
             # Measured: at 224x224 on a CPU the high-quality filter costs about what the samples it saves cost.
             fast = params.denoise_quality == "fast"
             if hasattr(scene.cycles, "denoising_quality"):  # Blender >= 4.1

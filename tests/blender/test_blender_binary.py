@@ -264,3 +264,16 @@ def test_without_bpy_a_local_render_asks_for_a_blender_application(monkeypatch):
         f"no bpy module in this Python {version} (bpy has wheels for CPython 3.11 and 3.13 only): render with a "
         "Blender application (--blender PATH, or SYNTHACT_BLENDER), or install SynthAct under Python 3.11 or 3.13")
     Backend("ray").check()  # nothing raised
+
+
+@needs_blender
+def test_denoising_on_a_blender_built_without_a_denoiser_is_one_line(tmp_path, default_body):
+    out = tmp_path / "out"
+    config = tiny_config(tmp_path, clips=1, actions=["wave"], val_fraction=0, engine="cycles", samples=2,
+                         denoise=True, outfit=MESH_HAIR)
+    done = subprocess.run([SYNTHACT, "render", str(config), "--out", str(out), "--workers", "1",
+                           "--blender", "blender"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 1
+    failure = json.loads((out / "failures.jsonl").read_text().splitlines()[0])
+    assert failure["error"] == ("BlenderJobError: SynthActError: denoise: this Blender (3.4.1) was built without "
+                                "OpenImageDenoise; set denoise: false, or render with another Blender")
