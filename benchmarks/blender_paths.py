@@ -38,7 +38,7 @@ def config(folder: Path, clips: int) -> Path:
     return path
 
 
-def render(cfg: Path, out: Path, workers: int, blender: str | None) -> tuple[float, int, str]:
+def render(cfg: Path, out: Path, workers: int, blender: str | None) -> tuple[float, list[dict], str]:
     cmd = [SYNTHACT, "render", str(cfg), "--out", str(out), "--workers", str(workers)]
     if blender:
         cmd += ["--blender", blender]
@@ -48,7 +48,7 @@ def render(cfg: Path, out: Path, workers: int, blender: str | None) -> tuple[flo
     if done.returncode != 0:
         raise SystemExit(f"render failed: {done.stderr[-2000:]}")
     labels = [json.loads(p.read_text()) for p in (out / "labels").rglob("*.json")]
-    return took, len(labels), labels[0].get("renderer", "")
+    return took, [label["render_stats"] for label in labels], labels[0].get("renderer", "")
 
 
 def main() -> int:
@@ -65,16 +65,21 @@ def main() -> int:
         render(cfg, tmp / "warm-bpy", args.workers, None)
         render(cfg, tmp / "warm-app", args.workers, args.blender)
         rows: dict[str, list[float]] = {"bpy module": [], "application": []}
+        stats: dict[str, list[dict]] = {"bpy module": [], "application": []}
         who: dict[str, str] = {}
         for r in range(args.rounds):
             for name, blender in (("bpy module", None), ("application", args.blender)):
-                took, clips, renderer = render(cfg, tmp / f"{name[:3]}-{r}", args.workers, blender)
-                rows[name].append(clips / took * 3600)
+                took, clip_stats, renderer = render(cfg, tmp / f"{name[:3]}-{r}", args.workers, blender)
+                rows[name].append(len(clip_stats) / took * 3600)
+                stats[name] += clip_stats
                 who[name] = renderer
-                print(f"round {r} {name}: {clips} clips in {took:.1f} s", file=sys.stderr, flush=True)
-    print("| path | renderer | clips/h per round | mean clips/h |\n|---|---|---|---|")
+                print(f"round {r} {name}: {len(clip_stats)} clips in {took:.1f} s", file=sys.stderr, flush=True)
+    print("| path | renderer | clips/h per round | mean clips/h | a clip: total s | rendering s | build s | encode s |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, rates in rows.items():
-        print(f"| {name} | {who[name]} | {', '.join(f'{x:.0f}' for x in rates)} | {statistics.mean(rates):.0f} |")
+        per = {k: statistics.mean(s[k] for s in stats[name]) for k in ("total_s", "render_s", "build_s", "encode_s")}
+        print(f"| {name} | {who[name]} | {', '.join(f'{x:.0f}' for x in rates)} | {statistics.mean(rates):.0f} | "
+              f"{per['total_s']:.2f} | {per['render_s']:.2f} | {per['build_s']:.2f} | {per['encode_s']:.3f} |")
     ratio = statistics.mean(rows["application"]) / statistics.mean(rows["bpy module"])
     print(f"\napplication / bpy module: {ratio:.2f}x")
     return 0

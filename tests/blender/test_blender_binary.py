@@ -58,6 +58,16 @@ def serve_processes() -> list[int]:
     return found
 
 
+def start_render(tmp_path: Path, clips: int, workers: int) -> tuple[subprocess.Popen, Path, Path]:
+    """A run of 12-frame clips through Blender applications, in the background: (process, output, scratch)."""
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen([SYNTHACT, "render", str(blender_config(tmp_path, clips, frames=12)), "--out", str(out),
+                             "--workers", str(workers), "--blender", "blender"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=env_with(scratch))
+    return proc, out, scratch
+
+
 @needs_blender
 def test_a_blender_application_renders_through_the_pool_recycling_every_two_jobs(tmp_path, default_body):
     out, scratch = tmp_path / "out", tmp_path / "tmp"
@@ -85,11 +95,7 @@ def test_a_blender_application_renders_through_the_pool_recycling_every_two_jobs
 
 @needs_blender
 def test_a_killed_blender_fails_only_its_job_which_is_retried(tmp_path, default_body):
-    out, scratch = tmp_path / "out", tmp_path / "tmp"
-    scratch.mkdir()
-    proc = subprocess.Popen([SYNTHACT, "render", str(blender_config(tmp_path, 3, frames=12)), "--out", str(out),
-                             "--workers", "1", "--blender", "blender"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=env_with(scratch))
+    proc, out, scratch = start_render(tmp_path, clips=3, workers=1)
     # Kill the Blender in the middle of a clip: once a clip is being encoded and another is already done.
     assert _wait_until(lambda: len(list(out.glob("labels/*/*.json"))) >= 1 and serve_processes()
                        and any(p.name.endswith(".partial") for p in out.rglob(".*"))), "never rendered"
@@ -120,11 +126,7 @@ def test_the_watchdog_kills_a_hung_worker_and_its_blender(tmp_path, default_body
 
 @needs_blender
 def test_sigterm_while_blender_renders_ends_the_run_and_leaves_nothing(tmp_path, default_body):
-    out, scratch = tmp_path / "out", tmp_path / "tmp"
-    scratch.mkdir()
-    proc = subprocess.Popen([SYNTHACT, "render", str(blender_config(tmp_path, 4, frames=12)), "--out", str(out),
-                             "--workers", "2", "--blender", "blender"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=env_with(scratch))
+    proc, out, scratch = start_render(tmp_path, clips=4, workers=2)
     assert _wait_until(lambda: any(p.name.endswith(".partial") for p in out.rglob(".*"))), "never rendering"
     sent = time.monotonic()
     os.kill(proc.pid, signal.SIGTERM)
