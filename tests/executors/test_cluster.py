@@ -31,11 +31,11 @@ def in_namespace(script: str, *args: str, timeout: int) -> subprocess.CompletedP
                           check=False)
 
 
-def small_config(tmp_path: Path, clips: int) -> Path:
+def small_config(tmp_path: Path, clips: int, **over) -> Path:
     config = tmp_path / "cluster.yaml"
     config.write_text(yaml.safe_dump({
         "seed": 11, "actions": ["wave", "squat"], "clips_per_action": clips, "frames": 12, "fps": 12,
-        "resolution": [64, 64], "engine": "workbench", "val_fraction": 0.0,
+        "resolution": [64, 64], "engine": "workbench", "val_fraction": 0.0, **over,
     }))
     return config
 
@@ -147,21 +147,35 @@ def test_shards_cover_the_plan_once_and_resubmit_only_what_is_missing(tmp_path):
                                                                                       array_parallelism=2))
     assert "#SBATCH --array=1%2" in script and "#SBATCH --partition=gpu" in script
     assert f"render-shard {tmp_path / 'ds'} --shard $SLURM_ARRAY_TASK_ID --of 3" in script
+    assert "--blender" not in script
+    # A Blender application on the nodes: every array task renders with it (a path with a space, quoted).
+    options = SlurmOptions(shards=3, blender="/opt/b 4/blender")
+    script = sbatch_script(tmp_path / "ds", tmp_path / "bodies", [1], options)
+    assert script.splitlines()[-1].endswith("--watchdog 600 --blender '/opt/b 4/blender'")
 
 
 @pytest.mark.slow
-def test_submitit_local_executor_renders_shards(tmp_path, default_body, body_dir):
+@pytest.mark.parametrize("blender", [None, "blender"], ids=["bpy", "blender-application"])
+def test_submitit_local_executor_renders_shards(tmp_path, default_body, body_dir, blender):
     submitit = need("submitit")
     from render_farm.core.plan.config import load_config
+    from render_farm.executors.base import RunLimits
     from render_farm.executors.slurm import _render_shard_task
 
+    if blender and shutil.which(blender) is None and not IN_CI:
+        pytest.skip("no Blender application (make test installs Debian's)")
     out = tmp_path / "ds"
-    jobs = pipeline.prepare(load_config(small_config(tmp_path, 1)), out)
+    # Mesh hair: Debian's Blender 3.4 has no hair node assets.
+    jobs = pipeline.prepare(load_config(small_config(tmp_path, 1, outfit={"hair_geometry": "mesh"})), out)
     pipeline.ensure_bodies(jobs, body_dir, Console(file=open(os.devnull, "w")))  # as `synthact render` does first
     executor = submitit.AutoExecutor(folder=tmp_path / "submitit", cluster="local")
     executor.update_parameters(timeout_min=20)
-    jobs = executor.map_array(_render_shard_task, [str(out)] * 2, [str(body_dir)] * 2, [0, 1], [2, 2], [1, 1])
+    jobs = executor.map_array(_render_shard_task, [str(out)] * 2, [str(body_dir)] * 2, [0, 1], [2, 2], [1, 1],
+                              ["cpu"] * 2, [RunLimits()] * 2, [blender] * 2)
     assert [j.result() for j in jobs] == [0, 0]  # no clip failed in either shard
+    renderers = {json.loads(p.read_text())["renderer"] for p in (out / "labels").rglob("*.json")}
+    assert renderers == {"Blender 5.0.1 (bpy module)" if blender is None else
+                         f"Blender 3.4.1 at {os.path.realpath(shutil.which('blender'))}"}
     # As after a hand-submitted array: rendering the plan renders nothing and writes the split lists.
     summary, _ = pipeline.render_plan(out / "jobs.jsonl", None, body_dir)
     assert (summary.rendered, summary.skipped) == (0, 2)
@@ -175,3 +189,28 @@ def test_render_shard_rejects_a_shard_outside_the_plan(tmp_path):
     done = subprocess.run([str(Path(sys.executable).parent / "synthact"), "render-shard", str(tmp_path / "ds"),
                            "--shard", "3", "--of", "2"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--shard 3: must be in 0..1" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_ray_task_renders_with_a_blender_application(tmp_path, default_body, body_dir):
+    """The task function Ray runs on a node, called as a node's worker process calls it (in a process of its own:
+    it claims a core), twice: with --blender it renders through the one Blender application it keeps. The Ray
+    backend itself is the test above."""
+    from render_farm.core.plan.config import load_config
+
+    if shutil.which("blender") is None and not IN_CI:
+        pytest.skip("no Blender application (make test installs Debian's)")
+    out = tmp_path / "ds"
+    pipeline.prepare(load_config(small_config(tmp_path, 1, outfit={"hair_geometry": "mesh"})), out)
+    code = ("import json, sys\n"
+            "from render_farm.executors.ray_cluster import _render_task\n"
+            "lines = open(sys.argv[1] + '/jobs.jsonl').read().splitlines()\n"
+            "print(json.dumps([_render_task(line, sys.argv[1], sys.argv[2], 'cpu', 'blender') for line in lines]))\n")
+    done = subprocess.run([sys.executable, "-c", code, str(out), str(body_dir)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    stats = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(stats) == 2 and len({s["worker_pid"] for s in stats}) == 1  # one Blender kept for both jobs
+    summary, _ = pipeline.render_plan(out / "jobs.jsonl", None, body_dir)
+    assert (summary.rendered, summary.skipped) == (0, 2)
+    assert_complete(out, 2)
