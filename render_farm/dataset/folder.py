@@ -27,6 +27,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from render_farm.core.label import journal
 from render_farm.core.label.integrity import ClipFile, LabelHeadError, clip_file_problem, read_label_head
 from render_farm.core.plan.jobs import Job
@@ -91,6 +93,10 @@ def _open_plan(path: Path):
 
 
 def _bad_line(path: Path, n: int, exc: ValueError) -> SynthActError:
+    if isinstance(exc, ValidationError):  # the first field that fails, not pydantic's count of them
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return SynthActError(f"{path}: line {n}: not a valid job ({where + ': ' if where else ''}{first['msg']})")
     return SynthActError(f"{path}: line {n}: not a valid job ({str(exc).splitlines()[0]})")
 
 
@@ -128,9 +134,10 @@ def read_jobs_at(path: Path, offsets: Iterable[int]) -> Iterator[Job]:
 
 def _line_head(raw: bytes) -> dict | None:
     """The fields before `render` of a plan line as job_line writes it (job_id, class, split, paths), parsed
-    without the rest of the line; None when the line is not shaped so. Only for a line whose digest is in
-    the journal, so one job_line wrote: quotes inside JSON strings are escaped, so `,"render":` can only be
-    the key."""
+    without the rest of the line; None when the line is not shaped so. Trusted as the job only for a line
+    whose digest is in the journal, so one job_line wrote (quotes inside JSON strings are escaped, so
+    `,"render":` can only be the key); otherwise it only says where the line's label would be, and the line
+    is parsed in full before anything is rendered from it."""
     cut = raw.find(b',"render":')
     if cut < 0:
         return None
@@ -292,9 +299,10 @@ class OutputFolder:
 
     def scan(self) -> ResumeScan:
         """The resume scan: every plan line once. A line whose journal entry still matches its label and clip
-        is complete as it is (neither parsed nor its label opened); any other line is parsed, which checks
-        it, and its clip checked against its label and job (CompleteClips); those that pass are journaled,
-        so the next scan takes the short way. The jobs to render are kept as byte offsets into the plan,
+        is complete as it is (neither parsed nor its label opened); a line whose label is not there is to
+        render (not parsed here either: what is rendered is parsed before); any other line is parsed, which
+        checks it, and its clip checked against its label and job (CompleteClips); those that pass are
+        journaled, so the next scan takes the short way. The jobs to render are kept as byte offsets into the plan,
         which read_jobs_at reads back: a million-job plan costs 8 MB here, not a million jobs."""
         path = self.plan_file
         if not path.is_file():
@@ -312,13 +320,20 @@ class OutputFolder:
                 scan.planned += 1
                 digest = journal.line_digest(raw)
                 entry = entries.get(digest)
+                head = _line_head(raw)
                 if entry is not None:
-                    head = _line_head(raw)
                     if head and journal.unchanged(entry, base + head["label_path"], base + head["clip_path"]):
                         scan.journaled += 1
                         scan.classes.setdefault(head["class_index"], head["action_id"])
                         scan.complete(head["split"], head["clip_path"], head["class_index"])
                         continue
+                elif head and not os.path.lexists(base + head["label_path"]):
+                    # Nothing of it is there: to render, without parsing the line here. Every line to render
+                    # is parsed, and so checked, before any job starts (its bodies are looked up) and when
+                    # its worker takes it; a line only shaped like one is parsed then and refused in one line.
+                    scan.classes.setdefault(head["class_index"], head["action_id"])
+                    scan.todo.append(here)
+                    continue
                 job = _job(path, n, raw)
                 scan.classes.setdefault(job.class_index, job.action_id)
                 if job not in checked:

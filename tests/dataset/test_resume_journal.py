@@ -156,3 +156,20 @@ def test_a_bad_plan_line_is_named_by_the_scan_and_by_the_read_of_offsets(tmp_pat
     folder.plan_file.write_bytes(b"".join(lines[:3]) + b'{"job_id": "\xff"}\n')
     with pytest.raises(SynthActError, match=r"jobs.jsonl: line 4: not a valid job \('utf-8' codec"):
         folder.scan()
+
+
+def test_a_line_shaped_like_a_job_but_not_one_is_refused_before_anything_renders(tmp_path):
+    """The scan takes a line whose label is absent as to render from its head alone; the tail is still checked,
+    in one line, before any job starts (when its bodies are looked up), and nothing is written."""
+    out = tmp_path / "out"
+    _plan(out)
+    folder = OutputFolder(out)
+    lines = folder.plan_file.read_bytes().splitlines(keepends=True)
+    bad = lines[2].replace(b'"frames":3', b'"frames":-3')
+    assert bad != lines[2]
+    folder.plan_file.write_bytes(b"".join(lines[:2]) + bad + lines[3])
+    scan = folder.scan()
+    assert len(scan.todo) == 4 and scan.classes == {0: "wave", 1: "squat"}
+    with pytest.raises(SynthActError, match=r"jobs.jsonl: line 3: not a valid job \(render.frames: "):
+        pipeline.execute(out, tmp_path / "bodies")
+    assert not (out / "clips").exists() and not (tmp_path / "bodies").exists()
