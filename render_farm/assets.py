@@ -99,9 +99,10 @@ def vetted_entries(manifest_path: Path = MANIFEST) -> dict[str, dict]:
 
 def verify_asset(asset_id: str, path: Path, manifest_path: Path = MANIFEST) -> Path:
     """The file at `path`, checked against its entry in the manifest at `manifest_path` (asset_check.verify_file)."""
-    entry = load_manifest(manifest_path).by_id().get(asset_id)
-    return verify_file(asset_id, path, None if entry is None else {"sha256": entry.sha256, "source": entry.source},
-                       manifest_path.name if entry is not None else str(manifest_path))
+    entry = vetted_entries(manifest_path).get(asset_id)
+    if entry is None:
+        raise SynthActError(f"{manifest_path}: no entry for asset {asset_id!r}")
+    return verify_file(asset_id, path, entry, manifest_path.name)
 
 
 def refresh_repo_checksums(path: Path) -> list[str]:

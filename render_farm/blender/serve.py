@@ -9,7 +9,7 @@ is ever imported here).
 
 The protocol: two pipes whose descriptors SYNTHACT_WORKER_FDS names (read,write). The host writes one
 JSON line per job, {"request": PATH of a core.scene.wire file}; end of file means stop. This script
-answers with JSON lines: {"ready": {...versions}} once, then per job {"frame": k, "file": NAME} as each
+answers with JSON lines: {"ready": true} once, then per job {"frame": k, "file": NAME} as each
 frame file is written into the job's scratch folder, {"pass": k} for each frame of the passes, and
 {"done": PATH} (the RenderedFrames, in a wire file) or {"failed": "Type: message"}.
 """
@@ -26,24 +26,15 @@ import json  # noqa: E402
 import signal  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import bpy  # noqa: E402
-import numpy as np  # noqa: E402
-
 from render_farm.blender.clip import render_clip  # noqa: E402
 from render_farm.bodies.baked.body import cached_body  # noqa: E402
 from render_farm.core.scene import wire  # noqa: E402
 
 FDS_ENV = "SYNTHACT_WORKER_FDS"
-PATH_ENV = "SYNTHACT_WORKER_PATH"
 
 
 def _unwind(_signum, _frame) -> None:
     raise SystemExit(143)  # the host stops this Blender with SIGTERM: leave between two Python steps
-
-
-def versions() -> dict:
-    return {"blender": bpy.app.version_string, "python": ".".join(map(str, sys.version_info[:3])),
-            "numpy": np.__version__}
 
 
 def one_line(exc: BaseException) -> str:
@@ -70,7 +61,7 @@ def serve(requests, replies) -> None:
         replies.write(json.dumps(message) + "\n")
         replies.flush()
 
-    send({"ready": versions()})
+    send({"ready": True})
     for line in requests:
         request = json.loads(line)["request"]
         try:

@@ -20,7 +20,6 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import render_farm
@@ -35,7 +34,6 @@ from render_farm.dataset.folder import scratch_name
 from synthact.errors import SynthActError
 
 SERVE = Path(__file__).resolve().parent.parent / "blender" / "serve.py"
-BLENDER_ENV = "SYNTHACT_BLENDER"  # the default of --blender: a cluster image names its Blender once
 MIN_VERSION = (3, 4)  # Debian 12's Blender, the oldest tested (make test installs it)
 PROBE_TIMEOUT_S = 120.0  # a first start on a cold disk loads Blender's libraries and add-ons
 STOP_WAIT_S = 3.0  # a Blender told to stop (SIGTERM) that has not after this is killed
@@ -128,7 +126,6 @@ class BlenderWorker:
         self.process: subprocess.Popen | None = None
         self.requests = self.replies = None
         self.links: Path | None = None
-        self.versions: dict = {}
         self.busy = False  # a job is in its hands: stopping it cannot wait for the end of its requests
 
     def start(self) -> None:
@@ -145,7 +142,7 @@ class BlenderWorker:
             # It dies with this process (a killed worker leaves no Blender rendering into the folder).
             self.process = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
                                             pass_fds=(to_blender[0], from_blender[1]),
-                                            preexec_fn=partial(die_with_parent, os.getpid(), signal.SIGTERM))
+                                            preexec_fn=functools.partial(die_with_parent, os.getpid(), signal.SIGTERM))
         finally:
             os.close(to_blender[0])
             os.close(from_blender[1])
@@ -154,7 +151,10 @@ class BlenderWorker:
         message = self._next()
         if "ready" not in message:
             raise BlenderJobError(f"Blender at {self.blender} did not start its worker: {message}")
-        self.versions = message["ready"]
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def _next(self) -> dict:
         line = self.replies.readline()
@@ -166,7 +166,7 @@ class BlenderWorker:
 
     def __call__(self, work: ClipWork, deliver: Callable[[int, Path], None],
                  on_pass_frame: Callable[[int], None] | None) -> RenderedFrames:
-        if self.process is None or self.process.poll() is not None:
+        if not self.running:
             self.start()
         request = work.scratch / "request.npz"
         wire.save(request, {"job": work.job.model_dump(mode="json"), "spec": work.spec, "body": str(work.body),
@@ -209,7 +209,7 @@ class BlenderWorker:
         """Stop the Blender: the end of its requests (between jobs it exits by itself), or SIGTERM (in a job, or
         when it has not exited after STOP_WAIT_S; it unwinds between two Python steps), then SIGKILL."""
         terminated = False
-        if self.busy and self.process is not None and self.process.poll() is None:
+        if self.busy and self.running:
             self.process.terminate()
             terminated = True
         for stream in (self.requests, self.replies):
@@ -249,7 +249,7 @@ def keep_blender(blender: str) -> BlenderWorker:
         if not _kept:
             atexit.register(close_blenders)
         worker = _kept[blender] = BlenderWorker(blender)
-    if worker.process is None or worker.process.poll() is not None:
+    if not worker.running:
         worker.start()
     return worker
 

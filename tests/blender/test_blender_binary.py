@@ -279,3 +279,58 @@ def test_denoising_on_a_blender_built_without_a_denoiser_is_one_line(tmp_path, d
     failure = json.loads((out / "failures.jsonl").read_text().splitlines()[0])
     assert failure["error"] == ("BlenderJobError: SynthActError: denoise: this Blender (3.4.1) was built without "
                                 "OpenImageDenoise; set denoise: false, or render with another Blender")
+
+
+def test_a_blender_that_does_not_answer_is_refused_at_the_probe_limit(tmp_path):
+    """The probe's time limit, crossed twice with a stand-in that never answers (a refusal is not remembered)."""
+    from render_farm.executors.blender_process import check_blender
+    from synthact.errors import SynthActError
+
+    fake = tmp_path / "blender"
+    fake.write_text("#!/bin/sh\nexec sleep 60\n")
+    fake.chmod(0o755)
+    for _ in range(2):
+        with pytest.raises(SynthActError) as refused:
+            check_blender(str(fake), timeout=0.5)
+        assert str(refused.value) == f"--blender: {fake}: no answer within 0.5 s; is it a Blender?"
+
+
+FAKE_SERVE = """#!{python}
+# Stands in for a Blender whose worker is stuck in a frame and ignores SIGTERM.
+import json, os, signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+read_fd, write_fd = (int(fd) for fd in os.environ["SYNTHACT_WORKER_FDS"].split(","))
+replies = open(write_fd, "w")
+replies.write(json.dumps({{"ready": True}}) + "\\n")
+replies.flush()
+time.sleep(600)
+"""
+
+
+def test_a_blender_stuck_in_a_job_is_killed_after_the_stop_wait(tmp_path, monkeypatch):
+    """close() in a job: SIGTERM, then SIGKILL once STOP_WAIT_S has passed; crossed three times."""
+    from render_farm.executors import blender_process
+
+    monkeypatch.setattr(blender_process, "STOP_WAIT_S", 0.5)
+    fake = tmp_path / "blender"
+    fake.write_text(FAKE_SERVE.format(python=sys.executable))
+    fake.chmod(0o755)
+    worker = blender_process.BlenderWorker(str(fake))
+    for _ in range(3):
+        worker.start()
+        process = worker.process
+        assert worker.running
+        worker.busy = True  # as during a job
+        start = time.monotonic()
+        worker.close()
+        assert time.monotonic() - start >= 0.5
+        assert process.returncode == -signal.SIGKILL and worker.process is None and worker.links is None
+
+
+def test_a_blender_path_longer_than_the_limit_is_refused_naming_the_field():
+    from render_farm.core.plan.config import parse_config
+    from synthact.errors import SynthActError
+
+    parse_config({"actions": ["wave"], "blender": "b" * 4096}, "ok.yaml")
+    with pytest.raises(SynthActError, match=r"^long.yaml: blender: String should have at most 4096 characters"):
+        parse_config({"actions": ["wave"], "blender": "b" * 4097}, "long.yaml")

@@ -124,7 +124,8 @@ def test_distributions_sample_within_their_support():
 
 
 def test_workbench_samples_are_its_anti_aliasing_samples_rounded_down():
-    from render_farm.core.plan.render_settings import PRESETS, workbench_antialiasing
+    from render_farm.core.plan.antialiasing import workbench_antialiasing
+    from render_farm.core.plan.render_settings import PRESETS
 
     assert [workbench_antialiasing(n) for n in (1, 4, 5, 7, 8, 10, 11, 16, 31, 32, 4096)] == [
         "FXAA", "FXAA", "5", "5", "8", "8", "11", "16", "16", "32", "32"]

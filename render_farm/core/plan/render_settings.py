@@ -6,8 +6,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from render_farm.core.plan.antialiasing import WORKBENCH_AA_SAMPLES, workbench_antialiasing  # noqa: F401 (part of this module's interface)
-
 Engine = Literal["cycles", "workbench", "eevee"]
 
 
