@@ -193,16 +193,62 @@ def performances(templates: list[ActionTemplate]) -> list[tuple[str, ActionTempl
 def near_duplicates(templates: list[ActionTemplate], threshold: float = DUPLICATE_DISTANCE_M,
                     angle_threshold: float = DUPLICATE_ANGLE_DEG) -> list[tuple[str, str, float, float]]:
     """Pairs of performances within both thresholds (name, name, metres, degrees), closest first: two
-    performances of one class as much as two classes."""
-    cache: dict = {}
-    out = []
+    performances of one class as much as two classes. The same measure as `template_distance`, taken for
+    every pair at once (`_pairwise_distances`): a library of 1,400 performances has a million pairs."""
     views = performances(templates)
-    for i, (name_a, a) in enumerate(views):
-        for name_b, b in views[i + 1:]:
-            d, ang = template_distance(a, b, cache, angles_within=threshold, keys=(name_a, name_b))
-            if d < threshold and ang < angle_threshold:
-                out.append((name_a, name_b, d, ang))
+    out = []
+    by_shape: dict[tuple[int, ...], list[int]] = {}
+    plain = [template_features(t) for _, t in views]
+    for i, f in enumerate(plain):
+        by_shape.setdefault(f.shape, []).append(i)
+    for members in by_shape.values():  # one- and two-person motions never compare (an infinite distance)
+        ts = [views[i][1] for i in members]
+        a = np.stack([plain[i] for i in members])
+        a_mirrored = np.stack([template_features(t, True) for t in ts])
+        loops = np.array([t.loops for t in ts])
+        mirror = np.array([t.randomization.mirror for t in ts])
+        d_plain = _pairwise_distances(a, a, loops)
+        d_mirrored = np.where(mirror[:, None] | mirror[None, :], _pairwise_distances(a_mirrored, a, loops), np.inf)
+        use_mirror = d_mirrored < d_plain  # as template_distance: mirrored only where strictly closer
+        d = np.where(use_mirror, d_mirrored, d_plain)
+        for i, j in zip(*np.nonzero(np.triu(d < threshold, k=1)), strict=True):
+            (name_a, ta), (name_b, tb) = views[members[i]], views[members[j]]
+            ang = angle_distance(template_angles(ta, bool(use_mirror[i, j])), template_angles(tb),
+                                 ta.loops and tb.loops)
+            if ang < angle_threshold:
+                out.append((name_a, name_b, float(d[i, j]), ang))
     return sorted(out, key=lambda x: x[2])
+
+
+def _pairwise_distances(a: np.ndarray, b: np.ndarray, loops: np.ndarray) -> np.ndarray:
+    """feature_distance(a[i], b[j], loops[i] and loops[j]) for every i, j: (n, T, P, 3) features -> (n, n).
+    Per point and timing shift, the summed squared difference is |x|^2 + |y|^2 - 2 x.y, the last term one
+    matrix product for all pairs."""
+    best = np.full((a.shape[0], b.shape[0]), np.inf)
+    for s in range(-SHIFT_FRAMES, SHIFT_FRAMES + 1):
+        x, y = (a[:, s:], b[:, :a.shape[1] - s]) if s >= 0 else (a[:, :s], b[:, -s:])
+        np.minimum(best, _largest_rms(x, y), out=best)
+    cyclic = np.flatnonzero(loops)  # two loops compare at every cyclic shift, and only so
+    if cyclic.size:
+        la, lb = a[cyclic], b[cyclic]
+        best[np.ix_(cyclic, cyclic)] = np.min([_largest_rms(la, np.roll(lb, s, axis=1))
+                                               for s in range(FEATURE_FRAMES)], axis=0)
+    return best
+
+
+def _largest_rms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The largest per-point RMS distance over time between every x[i] and y[j], (n, T, P, 3) -> (n, m)."""
+    frames, points = x.shape[1], x.shape[2]
+    xs = np.ascontiguousarray(x.transpose(2, 0, 1, 3)).reshape(points, x.shape[0], -1)
+    ys = np.ascontiguousarray(y.transpose(2, 0, 1, 3)).reshape(points, y.shape[0], -1)
+    worst = np.zeros((x.shape[0], y.shape[0]))
+    for xp, yp in zip(xs, ys, strict=True):
+        sq = xp @ yp.T
+        sq *= -2.0
+        sq += (xp * xp).sum(axis=1)[:, None]
+        sq += (yp * yp).sum(axis=1)[None, :]
+        np.maximum(worst, sq, out=worst)
+    return np.sqrt(np.maximum(worst, 0.0) / frames)
 
 
 def _swing_toward(local: np.ndarray, bone: np.ndarray, axis: np.ndarray) -> np.ndarray:
