@@ -6,9 +6,9 @@ partner rig likewise for a two-person action, set the template properties (famil
 partner), validate and export (the add-on's operators); then key each further performance of the class
 the same way and export it into the same template (export with "as another performance"). Run with the bpy module:
 
-    python -m tools.author_templates [OUT_DIR]
+    python -m tools.author_templates [OUT_DIR] [--only ID,ID,...]
 
-(OUT_DIR defaults to the built-in library; `make templates` runs this.)
+(OUT_DIR defaults to the built-in library; `make templates` runs this; `--only` authors those classes alone.)
 """
 
 from __future__ import annotations
@@ -113,7 +113,8 @@ def author(spec: TemplateSpec, rig, partner_rig, out_dir: Path) -> Path:
     return out_dir / f"{spec.id}.json"
 
 
-def author_library(out_dir: Path) -> list[Path]:
+def author_library(out_dir: Path, only: set[str] | None = None) -> list[Path]:
+    specs = build_library(only)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     blender_addon.register()
     try:
@@ -124,15 +125,20 @@ def author_library(out_dir: Path) -> list[Path]:
         partner_rig.name = "SynthAct Partner"
         _run(bpy.ops.synthact.add_rig)
         rig = bpy.context.active_object
-        return [author(spec, rig, partner_rig, out_dir) for spec in build_library()]
+        return [author(spec, rig, partner_rig, out_dir) for spec in specs]
     finally:
         blender_addon.unregister()
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    only = None
+    if "--only" in args:
+        at = args.index("--only")
+        only = set(args[at + 1].split(","))
+        del args[at:at + 2]
     out = Path(args[0]) if args else BUILTIN_DIR
-    for path in author_library(out):
+    for path in author_library(out, only):
         print(f"wrote {path}")
     return 0
 
