@@ -59,20 +59,25 @@ LANE313 := tests/blender/test_blender_worker.py tests/addon \
 $(VENV313)/.installed: pyproject.toml
 	@if [ -n "$(PYTHON313)" ]; then \
 	    $(PYTHON313) -m venv $(VENV313) && $(VENV313)/bin/pip install -q --upgrade pip && \
-	    $(VENV313)/bin/pip install -q -e '.[render]' 'pytest>=8' && touch $@; \
+	    $(VENV313)/bin/pip install -q -e '.[render]' 'pytest>=8' 'pytest-xdist>=3.6' && touch $@; \
 	else echo "no Python 3.13 here: the bpy 5.1 lane will skip"; fi
 
+# Two pytest processes, each taking whole test files (--dist loadfile: a file's fixtures are made once):
+# most tests wait on a subprocess, a render or a 1-thread training run, so two share 2 cores well.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+
 test: python-check test-system-deps $(VENV)/.dev-installed $(VENV42)/.installed $(VENV313)/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 	@if [ -f $(VENV313)/.installed ]; then \
 	    echo "bpy 5.1 lane (Python 3.13):" && \
-	    $(VENV313)/bin/python -m pytest -q -p no:cacheprovider -k "not bpy4.2 and not 100_jobs" $(LANE313); \
+	    $(VENV313)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) -k "not bpy4.2 and not 100_jobs" $(LANE313); \
 	fi
 
 # The quick lane while working: no Blender renders, no cluster, no training runs (tests marked slow or
 # blender); `make test` (CI) runs everything.
 test-fast: python-check system-deps $(VENV)/.dev-installed
-	$(BIN)/python -m pytest -q -m "not slow and not blender"
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not slow and not blender"
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

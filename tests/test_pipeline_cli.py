@@ -564,11 +564,14 @@ def test_full_disk_and_read_only_output_fail_cleanly(tmp_path):
     config.write_text(yaml.safe_dump({"seed": 3, "actions": ["wave", "squat"], "clips_per_action": 2, "frames": 24,
                                       "fps": 12, "resolution": [96, 96], "engine": "workbench",
                                       "val_fraction": 0.0}))
-    # A 120 kB disk: the plan fits, the clips do not.
+    # A disk holding the folder's copies of the two templates and 80 kB more: the plan fits, the clips do not.
+    from render_farm.templates import BUILTIN_DIR
+
+    size_k = 80 + sum((BUILTIN_DIR / f"{a}.json").stat().st_size for a in ("wave", "squat")) // 1024
     disk, listing = tmp_path / "disk", tmp_path / "files.txt"
     disk.mkdir()
     done = _in_mount_namespace(
-        f'mount -t tmpfs -o size=120k tmpfs "{disk}" && "{synthact}" render "{config}" --out "{disk}/ds" '
+        f'mount -t tmpfs -o size={size_k}k tmpfs "{disk}" && "{synthact}" render "{config}" --out "{disk}/ds" '
         f'--workers 1; rc=$?; (cd "{disk}/ds" && find . -type f | sort) > "{listing}"; exit $rc')
     assert done.returncode == 1, done.stderr[-2000:]
     assert "No space left on device" in done.stderr and "4 of 4 clips failed" in done.stderr

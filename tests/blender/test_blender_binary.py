@@ -45,15 +45,20 @@ def blender_config(tmp_path: Path, clips: int, **over) -> Path:
     return tiny_config(tmp_path, clips=clips, outfit=MESH_HAIR, **over)
 
 
-def serve_processes() -> list[int]:
-    """Blender applications running the SynthAct worker, anywhere on this machine."""
+def serve_processes(scratch: Path) -> list[int]:
+    """Blender applications running the SynthAct worker for a run whose scratch folder (TMPDIR) is `scratch`:
+    the links folder each one imports from lies in it. Others' (a test running beside this one) are not
+    counted."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            environ = (cmdline.parent / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if "render_farm/blender/serve.py" in text and "--python" in text:
+        if "render_farm/blender/serve.py" in text and "--python" in text and \
+                f"SYNTHACT_WORKER_PATH={scratch}/".encode() in [e[:len(f"SYNTHACT_WORKER_PATH={scratch}/")]
+                                                                for e in environ]:
             found.append(int(cmdline.parent.name))
     return found
 
@@ -90,16 +95,16 @@ def test_a_blender_application_renders_through_the_pool_recycling_every_two_jobs
         pid = int(label["render_stats"]["worker_pid"])
         per_blender[pid] = per_blender.get(pid, 0) + 1
     assert max(per_blender.values()) == 2 and list(per_blender.values()).count(2) >= 5, per_blender
-    assert serve_processes() == [] and list(scratch.iterdir()) == []
+    assert serve_processes(scratch) == [] and list(scratch.iterdir()) == []
 
 
 @needs_blender
 def test_a_killed_blender_fails_only_its_job_which_is_retried(tmp_path, default_body):
     proc, out, scratch = start_render(tmp_path, clips=3, workers=1)
     # Kill the Blender in the middle of a clip: once a clip is being encoded and another is already done.
-    assert _wait_until(lambda: len(list(out.glob("labels/*/*.json"))) >= 1 and serve_processes()
+    assert _wait_until(lambda: len(list(out.glob("labels/*/*.json"))) >= 1 and serve_processes(scratch)
                        and any(p.name.endswith(".partial") for p in out.rglob(".*"))), "never rendered"
-    victims = serve_processes()
+    victims = serve_processes(scratch)
     for pid in victims:
         os.kill(pid, signal.SIGKILL)
     _, stderr = proc.communicate(timeout=900)
@@ -121,7 +126,7 @@ def test_the_watchdog_kills_a_hung_worker_and_its_blender(tmp_path, default_body
     assert done.returncode == 0, done.stderr[-3000:]
     assert marker.exists() and "3 clips rendered, 0 already present, 0 failed" in done.stderr
     assert len(list((out / "logs").glob("worker-*.log"))) == 2  # the hung worker and its replacement
-    assert serve_processes() == [] and list(scratch.iterdir()) == []
+    assert serve_processes(scratch) == [] and list(scratch.iterdir()) == []
 
 
 @needs_blender
@@ -134,7 +139,7 @@ def test_sigterm_while_blender_renders_ends_the_run_and_leaves_nothing(tmp_path,
     assert time.monotonic() - sent < STOP_S, stderr[-2000:]
     assert proc.returncode == 130, stderr[-3000:]
     assert stderr.strip().splitlines()[-1].startswith("error: interrupted: ")
-    assert _wait_until(lambda: session_processes(proc.pid) == [] and serve_processes() == [], timeout=10)
+    assert _wait_until(lambda: session_processes(proc.pid) == [] and serve_processes(scratch) == [], timeout=10)
     assert not [p for p in out.rglob(".*") if p.is_file()], "temporary files remain"
     assert list(scratch.iterdir()) == [], "scratch folders remain"
     # The same command renders the rest.
