@@ -105,9 +105,8 @@ def styled(spec: TemplateSpec, style: PerformanceStyle) -> TemplateSpec:
     if spec.partner is not None:
         partner = Partner([{SOLVED: pose} for pose in _restyled(theirs, style, spec.loops)], spec.partner.distance,
                           spec.partner.facing_deg, spec.partner.across)
-    out = keyframed(spec.id, spec.label, spec.description, duration, keys, loops=spec.loops,
-                    randomization=spec.randomization, family=spec.family, props=spec.props, partner=partner)
-    return replace(out, performances=())
+    return keyframed(spec.id, spec.label, spec.description, duration, keys, loops=spec.loops,
+                     randomization=spec.randomization, family=spec.family, props=spec.props, partner=partner)
 
 
 def _can_repeat(spec: TemplateSpec) -> bool:
@@ -214,16 +213,18 @@ def performances_of(spec: TemplateSpec, styles: tuple[PerformanceStyle, ...] = S
     joint-limit and floor checks and is no near-duplicate of the class's own motion (else the first that
     passes the checks; else the last tried, which `synthact templates check` then reports)."""
     main = played(spec)
+    features: dict = {}  # the main motion's, measured once for every try
     out = []
     for style in styles:
         chosen = None
-        for attempt in style.tries():
+        for k, attempt in enumerate(style.tries()):
             performance = styled(spec, attempt)
-            if problems(performance):
+            sampled = played(performance)
+            if _findings(sampled):
                 continue
             chosen = chosen or performance
-            d, ang = template_distance(main, played(performance), angles_within=DUPLICATE_DISTANCE_M,
-                                       keys=("main", "other"))
+            d, ang = template_distance(main, sampled, features, angles_within=DUPLICATE_DISTANCE_M,
+                                       keys=("main", f"{style.name}:{k}"))
             if d >= DUPLICATE_DISTANCE_M or ang >= DUPLICATE_ANGLE_DEG:
                 chosen = performance
                 break
@@ -233,7 +234,10 @@ def performances_of(spec: TemplateSpec, styles: tuple[PerformanceStyle, ...] = S
 
 def problems(spec: TemplateSpec) -> list[str]:
     """The library's joint-limit and floor findings on the keys as Blender will play them."""
-    sampled = played(spec)
+    return _findings(played(spec))
+
+
+def _findings(sampled: ActionTemplate) -> list[str]:
     return [str(f) for f in joint_limit_findings(sampled) + ground_findings(sampled)]
 
 

@@ -56,9 +56,8 @@ def serve_processes(scratch: Path) -> list[int]:
             environ = (cmdline.parent / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if "render_farm/blender/serve.py" in text and "--python" in text and \
-                f"SYNTHACT_WORKER_PATH={scratch}/".encode() in [e[:len(f"SYNTHACT_WORKER_PATH={scratch}/")]
-                                                                for e in environ]:
+        ours = f"SYNTHACT_WORKER_PATH={scratch}/".encode()
+        if "render_farm/blender/serve.py" in text and "--python" in text and any(e.startswith(ours) for e in environ):
             found.append(int(cmdline.parent.name))
     return found
 

@@ -47,6 +47,23 @@ def test_amplitude_scales_every_turn_from_the_first_key():
     assert top(_keys(half)) < top(original) - 0.2
 
 
+def test_a_scaled_turn_stops_at_170_degrees():
+    """Amplitude 3 on a wave: turns under 170/3 degrees are tripled, the larger ones stop at 170 (or stay as
+    authored, when they already pass it): none folds through."""
+    spec = gestures.wave()
+    big = styled(spec, PerformanceStyle("huge", amplitude=3.0))
+    (ref, _), *_ = original = _keys(spec)
+    crossed = 0
+    for (a, _), (b, _) in zip(original, _keys(big), strict=True):
+        turned = np.degrees(quat.angle(quat.multiply(quat.conjugate(ref), a)))
+        scaled = np.degrees(quat.angle(quat.multiply(quat.conjugate(ref), b)))
+        small = turned < 170 / 3
+        assert np.allclose(scaled[small], 3 * turned[small], atol=1e-6)
+        assert np.allclose(scaled[~small], np.maximum(turned[~small], 170.0), atol=1e-6)
+        crossed += int((~small & (turned > 0.1)).sum())
+    assert crossed >= 3  # the limit is crossed at several keys
+
+
 def test_lean_turns_the_spine_and_the_feet_stay_where_they_were():
     spec = exercise.squat()
     leaning = styled(spec, PerformanceStyle("lean", lean=15.0))
