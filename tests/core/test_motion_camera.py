@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -65,6 +67,31 @@ def test_a_one_shot_longer_than_the_clip_plays_a_window_at_its_own_speed():
         assert 0.0 <= job.motion.start_offset <= slack + 1e-3
         starts.append(job.motion.start_offset)
     assert max(starts) - min(starts) > 10  # windows differ from clip to clip
+
+
+def test_whole_action_fits_a_long_one_shot_whole_and_changes_nothing_else():
+    from render_farm.core.plan.config import DatasetConfig
+    from render_farm.core.plan.planner import plan, plan_identity, plan_settings
+
+    long = find_template("jump").model_copy(update={"fps": 10.0})  # 5.3 s of motion into a 1.9 s clip
+    frames = motion.source_frames(long, 32, 16.0, speed=1.1, start_offset=12.5, whole_action=True)
+    assert frames[0] == 0 and frames.max() == long.frame_count - 1  # first pose to last, the last held
+    np.testing.assert_allclose(np.diff(frames)[:20], 1.1 * (long.frame_count - 1) / 31)  # squeezed, at speed
+    windowed = DatasetConfig(actions=["jump"], clips_per_action=12, frames=32, fps=16.0)
+    whole = windowed.model_copy(update={"motion": windowed.motion.model_copy(update={"whole_action": True})})
+    assert plan_identity(whole) != plan_identity(windowed)
+    assert "whole_action" not in json.dumps(plan_settings(windowed))  # older plans keep their identity
+    windows = 0
+    for a, b in zip(plan(windowed, [long]), plan(whole, [long]), strict=True):
+        assert b.motion.whole_action and b.motion.start_offset == 0.0
+        windows += a.motion.start_offset > 0.0
+        # every other axis samples what it would without
+        assert b.model_copy(update={"motion": a.motion, "plan_id": a.plan_id}) == a
+        assert '"whole_action":true' in b.model_dump_json() and "whole_action" not in a.model_dump_json()
+    assert windows >= 4  # windowed, clips of the long motions started inside it
+    # a loop has no whole: its jobs stay as they were
+    walk = find_template("walk")
+    assert not any(j.motion.whole_action for j in plan(whole.model_copy(update={"actions": ["walk"]}), [walk]))
 
 
 def test_looping_root_keeps_walking_across_cycles(walk):

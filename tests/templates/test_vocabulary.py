@@ -80,9 +80,31 @@ def test_templates_list_json_shows_family_props_and_actors():
     assert rows["walk"]["performances"] == ["main", "brisk", "gentle", "big", "small", "twice", "leaning", "wide",
                                             "crouched"]
     assert rows["hug"]["performances"] == ["main", "walk_in", "both_walk_in", "brisk", "gentle", "long", "high",
-                                           "low", "walk_in_brisk"]
+                                           "low", "walk_in_brisk", "meet_and_part", "walk_up_and_back",
+                                           "both_walk_in_far"]
     assert {r["family"] for r in rows.values()} == {"locomotion", "gesture", "posture", "exercise", "object",
                                                    "interaction"}
+
+
+def _pair_gap(template, name: str) -> np.ndarray:
+    """Pelvis-to-pelvis distance over a performance of a two-person class (the partner's root is stored as
+    its place relative to the first actor's rest position)."""
+    index = 0 if name == "main" else [p.name for p in template.performances].index(name) + 1
+    performance = template.performance(index)
+    mine, theirs = performance.translation_array(), performance.partner.translation_array()
+    return np.linalg.norm(theirs[:, :2] - mine[:, :2], axis=1)
+
+
+@pytest.mark.parametrize("action", ["handshake", "hug", "push_person", "kick_person"])
+def test_meeting_performances_walk_up_from_metres_away_and_part_afterwards(action):
+    template = find_template(action)
+    own = _pair_gap(template, "main")
+    # (name, metres both walk up together, metres they part by): the styles in tools/families/interactions.py
+    for name, approach, part in (("meet_and_part", 1.4, 1.4), ("walk_up_and_back", 1.4, 1.0), ("walk_in", 1.0, 0.0)):
+        gap = _pair_gap(template, name)
+        assert gap[0] == pytest.approx(own[0] + approach, abs=0.01), name  # they walk up
+        assert gap.min() == pytest.approx(own.min(), abs=0.02), name  # to the action's own contact
+        assert gap[-1] == pytest.approx(own[-1] + part, abs=0.01), name  # and move apart again, or stay
 
 
 def _hand_frame(spec, actor: int, hand: str):

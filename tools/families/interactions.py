@@ -52,6 +52,8 @@ class Style:
     approach_m: float = 0.0  # the first actor walks in from this much further away
     partner_approach_m: float = 0.0  # the partner walks in too, from this much further away
     spacing_m: float = 0.0  # metres added to how far apart the pair stands at the contact
+    part_m: float = 0.0  # afterwards the first actor steps back this far (walks on, side by side)
+    partner_part_m: float = 0.0  # and the partner steps back this far from where the action left it
 
 
 STYLES = (
@@ -62,7 +64,12 @@ STYLES = (
     Style("long", hold=1.8, repeats=1, tempo=1.1),
     Style("high", height=0.14, spacing_m=0.16, amplitude=1.1),
     Style("low", height=-0.12, amplitude=0.85, spacing_m=-0.1),
-    Style("walk_in_brisk", approach_m=0.8, tempo=0.85, amplitude=1.15, repeats=1),
+    Style("walk_in_brisk", approach_m=0.8, tempo=0.85, amplitude=1.15, repeats=1, part_m=0.8),
+    # People who meet in the open walk up from a few metres and move apart afterwards (UT-Interaction's pairs
+    # start 2-2.5 m apart): the whole approach, the contact and the parting in one performance.
+    Style("meet_and_part", approach_m=0.7, partner_approach_m=0.7, part_m=0.7, partner_part_m=0.7),
+    Style("walk_up_and_back", approach_m=1.4, part_m=1.0, tempo=0.9),
+    Style("both_walk_in_far", approach_m=0.9, partner_approach_m=0.9, part_m=0.5, spacing_m=0.05, amplitude=1.1),
 )
 """The further performances of every interaction (tools.families.build_library adds them)."""
 
@@ -85,22 +92,41 @@ def _walk_in(distance: float, steps: int) -> list[Pose]:
     return [_step("left" if i % 2 == 0 else "right", distance * (1 - i / steps), True) for i in range(steps)]
 
 
+def _walk_out(last: Pose, distance: float, steps: int, ahead: bool) -> list[Pose]:
+    """Keys of stepping `distance` metres back from the last pose (on, towards -Y, when `ahead`), the last key
+    standing there; no distance: the last pose held."""
+    if distance <= 0:
+        return [last] * steps
+    x, y, _ = last.get("root", (0.0, 0.0, 0.0))
+    sign = -1.0 if ahead else 1.0
+    keys = [merge(_step("left" if i % 2 == 0 else "right", 0.0, True),
+                  {"root": (x, y + sign * distance * (i + 1) / steps, -0.02)}) for i in range(steps - 1)]
+    return keys + [merge(STAND, {"root": (x, y + sign * distance, 0.0)})]
+
+
 def pair(action_id: str, label: str, description: str, duration: float, mine: list[Pose], theirs: list[Pose],
          distance: float, props: tuple[Held, ...] = (), facing_deg: float = 180.0, across: float = 0.0,
          times: list[float] | None = None, style: Style = Style()) -> TemplateSpec:
-    """A two-person template; `style`'s tempo and approach apply here (its other fields in each action, the
-    spacing in `distance`)."""
+    """A two-person template; `style`'s tempo, approach and parting apply here (its other fields in each
+    action, the spacing in `distance`). A pair side by side parts by the first actor walking on."""
     times = times or [i / (len(mine) - 1) for i in range(len(mine))]
     action_s = duration * style.tempo
     walk = max(style.approach_m, style.partner_approach_m)
     steps = math.ceil(walk / STEP_M) if walk > 0 else 0
     walk_s = steps * STEP_S
-    total = walk_s + action_s
+    side_by_side = facing_deg != 180.0
+    part = max(style.part_m, 0.0 if side_by_side else style.partner_part_m)
+    steps_out = math.ceil(part / STEP_M) if part > 0 else 0
+    total = walk_s + action_s + steps_out * STEP_S
     keys = [(i * STEP_S / total, p) for i, p in enumerate(_walk_in(style.approach_m, steps))]
     keys += [((walk_s + t * action_s) / total, p) for t, p in zip(times, mine, strict=True)]
-    theirs = _walk_in(style.partner_approach_m, steps) + list(theirs)
+    keys += [((walk_s + action_s + (i + 1) * STEP_S) / total, p)
+             for i, p in enumerate(_walk_out(mine[-1], style.part_m, steps_out, ahead=side_by_side))]
+    theirs = (_walk_in(style.partner_approach_m, steps) + list(theirs)
+              + _walk_out(theirs[-1], 0.0 if side_by_side else style.partner_part_m, steps_out, ahead=False))
     props = tuple(Held(h.name, h.shape, h.size, h.hand, 0.0 if h.grab == 0 else (walk_s + h.grab * action_s) / total,
-                       (walk_s + h.release * action_s) / total, h.offset, h.rotation_deg, h.actor) for h in props)
+                       1.0 if h.release == 1 else (walk_s + h.release * action_s) / total, h.offset, h.rotation_deg,
+                       h.actor) for h in props)
     return keyframed(action_id, label, description, total, keys, randomization=_rand(),
                      partner=Partner(theirs, distance, facing_deg, across), props=props)
 

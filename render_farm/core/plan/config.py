@@ -66,6 +66,9 @@ class MotionRanges(_Strict):
     joint_noise: Unit = Field(_d([0.0, 1.0]), description="Fraction of the template's joint_noise_deg used.")
     root_offset_m: dist_in(0.0, 10.0) = Field(_d([0.0, 0.3]), description="Distance from the set's centre.")
     mirror_probability: float = Field(0.5, ge=0.0, le=1.0)
+    whole_action: bool = Field(
+        False, description="Fit every one-shot action whole into each clip (a long one played faster), never a "
+                           "window of it: for datasets of segmented clips, one whole action each.")
     performer: PerformerRanges | None = Field(
         None, description="A per-clip performer style (energy, posture, arm carriage); unset: none, as before.")
 

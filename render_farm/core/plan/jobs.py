@@ -56,10 +56,11 @@ class MotionParams(_Strict):
     performance: int = Field(0, ge=0, description="Which performance of the template is played (0: its own "
                              "motion).")
     performer: PerformerParams | None = Field(None, description="The actor's style, where the config has one.")
+    whole_action: bool = Field(False, description="A one-shot action fitted whole into the clip, however long.")
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict:
-        return _without_defaults(handler(self), {"performance": 0, "performer": None})
+        return _without_defaults(handler(self), {"performance": 0, "performer": None, "whole_action": False})
 
 
 class CameraParams(_Strict):

@@ -77,6 +77,8 @@ def plan_settings(config: DatasetConfig) -> dict:
         del settings["body"]["pool"]
     if settings["motion"]["performer"] is None:  # and from before performer styles
         del settings["motion"]["performer"]
+    if not settings["motion"]["whole_action"]:  # and from before whole actions
+        del settings["motion"]["whole_action"]
     return settings
 
 
@@ -166,6 +168,8 @@ def sample_motion(config: DatasetConfig, template: ActionTemplate, seed: int) ->
         start = _uniform(rng, (0.0, float(template.frame_count)))
     else:  # a one-shot longer than the clip at its own speed: a window inside it (motion.source_frames)
         start = _uniform(rng, (0.0, max(0.0, one_shot_slack(template, config.frames, config.fps, speed))))
+        if m.whole_action:  # drawn all the same, so every other axis samples what it would without
+            start = 0.0
     return MotionParams(
         speed=speed,
         mirror=mirror,
@@ -175,6 +179,7 @@ def sample_motion(config: DatasetConfig, template: ActionTemplate, seed: int) ->
         joint_noise_deg=round(float(m.joint_noise.sample(rng)) * allowed.joint_noise_deg, 4),
         root_offset_m=round(float(m.root_offset_m.sample(rng)), 4),
         root_offset_angle_deg=round(_uniform(rng, (0.0, 360.0)), 4),
+        whole_action=bool(m.whole_action and not template.loops),
     )
 
 

@@ -116,7 +116,8 @@ def resolve(job: Job, template: ActionTemplate, rest_joints: np.ndarray,
     r = job.render
     m = job.motion
     template = template.performance(m.performance)
-    frames = motion.warped_source_frames(template, r.frames, r.fps, m.speed, m.start_offset, *m.time_warp)
+    frames = motion.warped_source_frames(template, r.frames, r.fps, m.speed, m.start_offset, *m.time_warp,
+                                          m.whole_action)
     tracks = [_Track(template.rotation_array(), template.translation_array(), template.frame_count, template.loops)]
     rests = [np.asarray(rest_joints)]
     if template.partner is not None:

@@ -19,7 +19,8 @@ def one_shot_slack(template: ActionTemplate, frames: int, fps: float, speed: flo
     return (template.frame_count - 1) - (frames - 1) / fps * speed * template.fps
 
 
-def source_frames(template: ActionTemplate, frames: int, fps: float, speed: float, start_offset: float) -> np.ndarray:
+def source_frames(template: ActionTemplate, frames: int, fps: float, speed: float, start_offset: float,
+                  whole_action: bool = False) -> np.ndarray:
     """Fractional template frame shown at each clip frame.
 
     A looping action plays at `speed` times its authored rate from `start_offset`
@@ -27,7 +28,8 @@ def source_frames(template: ActionTemplate, frames: int, fps: float, speed: floa
     into it (its first frame at the clip's first, its last at the clip's last for
     speed 1), the last pose held if a faster speed finishes early; one longer than
     the clip at `speed` times its own rate plays at that rate, a window from
-    `start_offset` (never squeezed beyond its speed range).
+    `start_offset` (never squeezed beyond its speed range), unless `whole_action`:
+    then it is fitted too, played as much faster as it takes.
     """
     n = template.frame_count
     k = np.arange(frames, dtype=np.float64)
@@ -35,7 +37,7 @@ def source_frames(template: ActionTemplate, frames: int, fps: float, speed: floa
         return start_offset + k / fps * speed * template.fps
     if frames == 1 or n == 1:
         return np.zeros(frames)
-    if one_shot_slack(template, frames, fps, speed) > 0:
+    if not whole_action and one_shot_slack(template, frames, fps, speed) > 0:
         return np.clip(start_offset + k / fps * speed * template.fps, 0.0, n - 1)
     return np.clip(k / (frames - 1) * (n - 1) * speed, 0.0, n - 1)
 
@@ -115,9 +117,9 @@ def time_warp(u: np.ndarray, a1: float, a2: float) -> np.ndarray:
 
 
 def warped_source_frames(template: ActionTemplate, frames: int, fps: float, speed: float, start_offset: float,
-                         a1: float, a2: float) -> np.ndarray:
+                         a1: float, a2: float, whole_action: bool = False) -> np.ndarray:
     """source_frames with the clip's time warped: the first and last source frames are unchanged."""
-    plain = source_frames(template, frames, fps, speed, start_offset)
+    plain = source_frames(template, frames, fps, speed, start_offset, whole_action)
     if frames < 2 or (a1 == 0 and a2 == 0):
         return plain
     # Source time is linear in clip time (or clamped at the end for a one-shot that finishes early):
