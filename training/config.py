@@ -65,6 +65,9 @@ class TrainConfig(BaseModel):
     grad_accum: int = Field(1, ge=1)
     optimizer: Literal["sgd", "adamw"] = "sgd"
     lr: float = Field(0.05, gt=0)
+    backbone_lr_factor: float = Field(1.0, gt=0, le=1, description="finetune: the backbone learns at lr times "
+                                      "this, the classifier at lr (below 1 keeps more of what pretraining "
+                                      "learned).")
     momentum: float = Field(0.9, ge=0, lt=1)
     weight_decay: float = Field(1e-4, ge=0)
     warmup_epochs: float = Field(1.0, ge=0)

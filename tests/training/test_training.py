@@ -101,6 +101,22 @@ def test_finetune_and_linear_probe_from_checkpoint(trained, blobs, tmp_path):
     train(config(sub, tmp_path / "ft", 1, mode="finetune", checkpoint=trained / "last.pt"))
     tuned = ckpt.load_checkpoint(tmp_path / "ft" / "last.pt")["model"]
     assert any(not torch.equal(before[k], tuned[k]) for k in backbone)
+    # The backbone at a tenth of the classifier's learning rate: two groups, every parameter in one of them,
+    # and the backbone's weights move less than with one rate for all (SGD: the step scales with the rate).
+    train(config(sub, tmp_path / "ft_slow", 1, mode="finetune", checkpoint=trained / "last.pt",
+                 backbone_lr_factor=0.1))
+    state = ckpt.load_checkpoint(tmp_path / "ft_slow" / "last.pt")
+    groups = state["optimizer"]["param_groups"]
+    assert len(groups) == 2 and groups[0]["lr"] == pytest.approx(0.1 * groups[1]["lr"])
+    indices = [i for g in groups for i in g["params"]]
+    assert sorted(indices) == list(range(len(indices))) and len(groups[1]["params"]) == 2  # the head: weight, bias
+    slow = state["model"]
+    weights = [k for k in backbone if k.endswith(".weight") and before[k].is_floating_point()]
+
+    def moved(after: dict) -> float:
+        return sum(float((after[k] - before[k]).abs().sum()) for k in weights)
+
+    assert 0 < moved(slow) < 0.3 * moved(tuned), (moved(slow), moved(tuned))
 
 
 def test_resume_after_kill_gives_the_same_weights(blobs, tmp_path):

@@ -21,7 +21,14 @@ from training.data.mapping import RestrictedModel, build_mapping
 from training.engine import checkpoint as ckpt
 from training.engine.distributed import Dist, ShardSampler, all_reduce_sum, barrier, init_distributed, shutdown
 from training.engine.metrics import Tally, plot_learning_curve, summarize, write_confusion
-from training.models import build_model, checkpoint_head, freeze_backbone, load_backbone_weights, replace_classifier
+from training.models import (
+    build_model,
+    checkpoint_head,
+    classifier,
+    freeze_backbone,
+    load_backbone_weights,
+    replace_classifier,
+)
 
 CHECKPOINT = "last.pt"
 
@@ -104,9 +111,20 @@ def evaluate(model: nn.Module, dataset: VideoClipDataset, cfg: TrainConfig, d: D
     return summarize(tally.confusion, int(tally.top5), classes), tally.confusion, int(t[-1])
 
 
+def _param_groups(model: nn.Module, cfg: TrainConfig) -> list[dict]:
+    """What the optimizer trains, at which learning rate: linear probing the classifier alone; fine-tuning
+    the backbone at lr x backbone_lr_factor and the classifier at lr; pretraining everything at lr."""
+    if cfg.mode == "linear-probe":
+        return [{"params": freeze_backbone(model), "lr": cfg.lr}]
+    if cfg.mode == "finetune" and cfg.backbone_lr_factor != 1.0:
+        head = {id(p) for p in classifier(model).parameters()}
+        return [{"params": [p for p in model.parameters() if id(p) not in head], "lr": cfg.lr * cfg.backbone_lr_factor},
+                {"params": list(classifier(model).parameters()), "lr": cfg.lr}]
+    return [{"params": list(model.parameters()), "lr": cfg.lr}]
+
+
 def _build(cfg: TrainConfig, classes: list[str], device: torch.device, console: Console) -> tuple[nn.Module, list]:
     model = build_model(cfg.model, len(classes), cfg.num_frames, cfg.crop_size, cfg.dropout)
-    params = list(model.parameters())
     if cfg.mode in ("finetune", "linear-probe"):
         skipped = load_backbone_weights(model, cfg.checkpoint)
         if cfg.mapping is None:
@@ -119,7 +137,7 @@ def _build(cfg: TrainConfig, classes: list[str], device: torch.device, console: 
             head = f"head rows from {cfg.mapping} mapping"
         console.print(f"loaded {cfg.checkpoint} ({len(skipped)} tensors not taken: {head})", highlight=False,
                       markup=False)
-        params = freeze_backbone(model) if cfg.mode == "linear-probe" else list(model.parameters())
+    params = _param_groups(model, cfg)
     model.to(device)
     if device.type == "cuda" and cfg.channels_last:
         model.to(memory_format=torch.channels_last_3d)
