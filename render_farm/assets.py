@@ -1,24 +1,25 @@
 """The assets manifest: every third-party or authored asset SynthAct uses, with licence and checksum.
 
-Locations are symbolic so the manifest holds on any machine:
-- `repo:PATH`: a file in this repository;
-- `python:PACKAGE/PATH`: a file or folder inside an installed Python package (found without importing it);
-- `blender:PATH`: a file in the bpy module's datafiles folder.
-A folder's checksum is the SHA-256 of the sorted lines `relative/path sha256` of its files.
+Locations are symbolic so the manifest holds on any machine (render_farm.asset_check explains them and finds
+each asset by its id for the farm: `vetted_path`). A folder's checksum is the SHA-256 of the sorted lines
+`relative/path sha256` of its files. User folders a config names (background images, clothing textures) are
+listed beside the manifest's assets by `inventory`.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from render_farm.asset_check import sha256_of, verify_file
+from render_farm.asset_check import REPO_ROOT, locate, sha256_of
 from synthact.errors import SynthActError, describe_validation_error
 from synthact.yamlio import load_yaml_mapping
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:
+    from render_farm.core.plan.config import DatasetConfig
+
 MANIFEST = REPO_ROOT / "assets_manifest.yaml"
 
 
@@ -40,33 +41,6 @@ class AssetsManifest(BaseModel):
         return {a.id: a for a in self.assets}
 
 
-def package_dir(name: str) -> Path:
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise SynthActError(f"Python package {name!r} is not installed")
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-def blender_datafiles() -> Path:
-    root = package_dir("bpy")
-    found = sorted(root.glob("*/datafiles"))
-    if not found:
-        raise SynthActError(f"{root}: no datafiles folder in the bpy module")
-    return found[-1]
-
-
-def resolve(location: str) -> Path:
-    scheme, _, rest = location.partition(":")
-    if scheme == "repo":
-        return REPO_ROOT / rest
-    if scheme == "python":
-        package, _, sub = rest.partition("/")
-        return package_dir(package) / sub
-    if scheme == "blender":
-        return blender_datafiles() / rest
-    raise SynthActError(f"unknown asset location scheme in {location!r}")
-
-
 def load_manifest(path: Path) -> AssetsManifest:
     data = load_yaml_mapping(path, "assets manifest")
     try:
@@ -81,7 +55,7 @@ def check_assets(path: Path) -> tuple[list[str], int]:
     problems = []
     for a in manifest.assets:
         try:
-            target = resolve(a.location)
+            target = locate(a.location)
         except SynthActError as exc:
             problems.append(f"{a.id}: {exc}")
             continue
@@ -92,17 +66,35 @@ def check_assets(path: Path) -> tuple[list[str], int]:
     return problems, len(manifest.assets)
 
 
-def vetted_entries(manifest_path: Path = MANIFEST) -> dict[str, dict]:
-    """Asset id -> {"sha256", "source"}: what asset_check.verify_file checks a file against."""
-    return {a.id: {"sha256": a.sha256, "source": a.source} for a in load_manifest(manifest_path).assets}
+class InventoryRow(BaseModel):
+    """One asset a dataset may use: a manifest entry, or a folder of the user's images a config names."""
+
+    id: str
+    kind: str
+    licence: str
+    path: str
+    files: int | None = None  # images in a user folder
 
 
-def verify_asset(asset_id: str, path: Path, manifest_path: Path = MANIFEST) -> Path:
-    """The file at `path`, checked against its entry in the manifest at `manifest_path` (asset_check.verify_file)."""
-    entry = vetted_entries(manifest_path).get(asset_id)
-    if entry is None:
-        raise SynthActError(f"{manifest_path}: no entry for asset {asset_id!r}")
-    return verify_file(asset_id, path, entry, manifest_path.name)
+def inventory(manifest_path: Path = MANIFEST, config: DatasetConfig | None = None) -> list[InventoryRow]:
+    """What exists, where, under which licence: every asset of the manifest (located on this machine), then
+    the image folders `config` names (background images, clothing textures), which are the user's to clear."""
+    rows = []
+    for a in load_manifest(manifest_path).assets:
+        try:
+            where = str(locate(a.location))
+        except SynthActError as exc:
+            where = f"({exc})"
+        rows.append(InventoryRow(id=a.id, kind=a.kind, licence=a.licence, path=where))
+    if config is not None:
+        from render_farm.core.plan.config import image_files
+
+        folders = [("background-images", d) for d in config.scene.background_dirs]
+        folders += [("clothing-textures", d) for d in config.clothing.texture_dirs]
+        for kind, folder in folders:
+            rows.append(InventoryRow(id=f"user:{folder}", kind=kind, licence="supplied by the user (theirs to clear)",
+                                     path=str(folder), files=len(image_files([folder]))))
+    return rows
 
 
 def refresh_repo_checksums(path: Path) -> list[str]:
@@ -116,7 +108,7 @@ def refresh_repo_checksums(path: Path) -> list[str]:
     changed = []
     for a in manifest.assets:
         if a.location.startswith("repo:") and a.sha256:
-            new = sha256_of(resolve(a.location))
+            new = sha256_of(locate(a.location))
             if new != a.sha256:
                 text = text.replace(a.sha256, new)
                 changed.append(a.id)
@@ -128,7 +120,7 @@ def refresh_repo_checksums(path: Path) -> list[str]:
         asset_id = f"template-{template.stem}"
         if asset_id in known:
             continue
-        location = f"repo:{template.relative_to(resolve('repo:.').resolve()).as_posix()}"
+        location = f"repo:{template.relative_to(REPO_ROOT.resolve()).as_posix()}"
         text = text.rstrip("\n") + (
             f"\n- id: {asset_id}\n  kind: action-template\n"
             "  source: authored in this repository by tools/families/\n"

@@ -541,6 +541,28 @@ def assets_check(
     console.print(f"{checked} assets ok", highlight=False, markup=False)
 
 
+@assets_app.command("list")
+def assets_list(
+    config: Annotated[Path | None, typer.Option("--config", help="Also list the image folders this dataset "
+                                                "config names.")] = None,
+    manifest: Annotated[Path, typer.Option(help="Assets manifest.")] = Path("assets_manifest.yaml"),
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON list instead of a table.")] = False,
+) -> None:
+    """Every asset a dataset may use: id, kind, licence and where it is on this machine (the manifest's,
+    then the user's image folders a config names)."""
+    from render_farm.assets import inventory
+    from render_farm.core.plan.config import load_config
+
+    rows = inventory(manifest, load_config(config) if config is not None else None)
+    if as_json:
+        sys.stdout.write(json.dumps([r.model_dump() for r in rows], indent=1) + "\n")
+        return
+    table = Table("id", "kind", "licence", "where")
+    for r in rows:
+        table.add_row(r.id, r.kind, r.licence, r.path + (f" ({r.files} images)" if r.files is not None else ""))
+    console.print(table)
+
+
 @assets_app.command("refresh")
 def assets_refresh(
     manifest: Annotated[Path, typer.Option(help="Assets manifest.")] = Path("assets_manifest.yaml"),

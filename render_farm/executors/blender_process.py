@@ -24,8 +24,7 @@ from pathlib import Path
 
 import render_farm
 import synthact
-from render_farm.asset_check import VETTED_ENV
-from render_farm.assets import vetted_entries
+from render_farm.asset_check import VETTED_ENV, vetted_entries
 from render_farm.core.lifetime import die_with_parent
 from render_farm.core.scene import wire
 from render_farm.core.scene.spec import RenderedFrames

