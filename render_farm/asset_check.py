@@ -85,7 +85,7 @@ def verify_file(asset_id: str, path: Path, entry: dict | None, manifest_name: st
         raise SynthActError(f"{manifest_name}: no entry for asset {asset_id!r}")
     if not path.exists():
         raise SynthActError(f"{asset_id}: {path} does not exist ({entry['source']})")
-    if entry.get("sha256") and sha256_of(path) != entry["sha256"]:
+    if entry.get("sha256") and sha256_of(path) not in (entry["sha256"], *entry.get("other_sha256", ())):
         raise SynthActError(f"{asset_id}: {path} does not match its sha256 in {manifest_name} "
                             f"(vetted: {entry['source']})")
     return path
@@ -93,15 +93,15 @@ def verify_file(asset_id: str, path: Path, entry: dict | None, manifest_name: st
 
 
 def vetted_entries(manifest_path: Path | None = None) -> dict[str, dict]:
-    """Asset id -> {"sha256", "source", "location"}: where a file is found and what it is checked against, read
-    from the manifest (PyYAML: the host and the bpy module; a Blender application gets them handed over).
-    render_farm.assets validates the whole manifest for `synthact assets check`."""
+    """Asset id -> {"sha256", "other_sha256", "source", "location"}: where a file is found and what it is checked
+    against (any of its checksums), read from the manifest (PyYAML: the host and the bpy module; a Blender
+    application gets them handed over). render_farm.assets validates the whole manifest (`assets check`)."""
     import yaml
 
     path = manifest_path or REPO_ROOT / "assets_manifest.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {a["id"]: {"sha256": a.get("sha256"), "source": a["source"], "location": a["location"]}
-            for a in data["assets"]}
+    return {a["id"]: {"sha256": a.get("sha256"), "other_sha256": a.get("other_sha256", []), "source": a["source"],
+                      "location": a["location"]} for a in data["assets"]}
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from render_farm.asset_check import REPO_ROOT, locate, sha256_of
 from synthact.errors import SynthActError, describe_validation_error
@@ -31,6 +31,8 @@ class Asset(BaseModel):
     location: str
     licence: str
     sha256: str | None = None
+    other_sha256: list[str] = Field(default_factory=list, description="The same asset as other versions of its "
+                                    "source ship it (an earlier export of an HDRI in older Blenders).")
 
 
 class AssetsManifest(BaseModel):
@@ -61,7 +63,7 @@ def check_assets(path: Path) -> tuple[list[str], int]:
             continue
         if not target.exists():
             problems.append(f"{a.id}: {target} does not exist")
-        elif a.sha256 and sha256_of(target) != a.sha256:
+        elif a.sha256 and sha256_of(target) not in (a.sha256, *a.other_sha256):
             problems.append(f"{a.id}: {target} does not match its sha256")
     return problems, len(manifest.assets)
 

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import os
 import shutil
@@ -87,6 +88,14 @@ def test_a_worker_finds_each_asset_by_its_id_and_checks_it(tmp_path):
     changed.unlink()
     assert vetted_in_a_worker("hair-node-assets", moved, tmp_path) == (
         f"SynthActError hair-node-assets: {changed} does not exist ({hair['source']})")
+    # An older Blender's export of the same HDRI is vetted too (Blender 3.4.1 and 4.2.0 ship one), not any file.
+    older = tmp_path / "city.exr"
+    older.write_bytes(b"an earlier export")
+    city = {**entries["hdri-city"], "location": f"repo:{older}"}
+    assert vetted_in_a_worker("hdri-city", {**entries, "hdri-city": city}, tmp_path).startswith(
+        "SynthActError hdri-city: ")
+    city["other_sha256"] = [*city["other_sha256"], hashlib.sha256(b"an earlier export").hexdigest()]
+    assert vetted_in_a_worker("hdri-city", {**entries, "hdri-city": city}, tmp_path) == str(older)
     assert vetted_in_a_worker("hdri-moon", entries, tmp_path) == (
         "SynthActError assets_manifest.yaml: no entry for asset 'hdri-moon'")
 
