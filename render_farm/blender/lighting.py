@@ -28,7 +28,7 @@ def hdri_path(name: str) -> str:
     try:
         return str(vetted_path(f"hdri-{name}"))
     except SynthActError as exc:
-        raise AssetError(f"{exc}: HDRI {name!r} of this Blender installation ({bpy.app.version_string})") from None
+        raise AssetError(f"{exc} (HDRI {name!r}, Blender {bpy.app.version_string})") from None
 
 
 def importance_map(w: bpy.types.World, resolution: int) -> None:

@@ -219,13 +219,17 @@ def test_missing_template_in_output_is_reported(tmp_path, default_body, body_dir
 
 
 def test_missing_hdri_names_the_file(tmp_path, default_body, body_dir, monkeypatch):
+    from render_farm import asset_check
     from render_farm.blender import lighting
 
     job = make_jobs(tmp_path, ["clap"])[0]
     job = job.model_copy(update={"scene": job.scene.model_copy(update={"background": "hdri"})})  # lit by the HDRI
-    monkeypatch.setattr(lighting, "hdri_path", lambda name: str(tmp_path / "gone" / f"{name}.exr"))
+    # A Blender whose datafiles lack the HDRI: the asset source finds it missing, naming the asset and the file.
+    monkeypatch.setattr(asset_check, "blender_datafiles", lambda: tmp_path / "gone")
+    asset_check.vetted_path.cache_clear()
     hdri = job.lighting.hdri
-    with pytest.raises(lighting.AssetError, match=rf"gone/{hdri}.exr: HDRI '{hdri}' is missing"):
+    with pytest.raises(lighting.AssetError, match=rf"^hdri-{hdri}: {tmp_path}/gone/studiolights/world/{hdri}.exr does "
+                                                  rf"not exist \(Blender .*\) \(HDRI '{hdri}', Blender [\d.]+\)$"):
         worker.render_job(job, tmp_path, body_dir)
     assert not any(tmp_path.rglob("*.mp4"))
 
