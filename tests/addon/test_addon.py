@@ -92,8 +92,8 @@ def test_a_performance_added_by_the_addon_rules_is_written_as_the_farm_writes_it
     motion.partner = None
     with pytest.raises(rules.TemplateFileError, match="every performance of a two-person action has a partner"):
         rules.with_performance(doc, "solo", props, motion)
-    with pytest.raises(rules.TemplateFileError, match="there is no performance 9"):
-        rules.read_template(BUILTIN_DIR / "handshake.json", performance=9)
+    with pytest.raises(rules.TemplateFileError, match="there is no performance 12"):
+        rules.read_template(BUILTIN_DIR / "handshake.json", performance=12)
 
 
 def load_template_text(text: str):
