@@ -3,8 +3,8 @@ reached by its id in assets_manifest.yaml through `vetted_path`, which finds it 
 against its vetted checksum, with nothing but the standard library: the worker inside a Blender application
 (whose Python has neither PyYAML nor pydantic) uses it too.
 
-There the vetted entries come from the host, which reads assets_manifest.yaml (render_farm.assets) and hands
-them over as JSON through VETTED_ENV (`handed_over`); elsewhere render_farm.assets reads the manifest.
+There the vetted entries come from the host, which reads assets_manifest.yaml (`vetted_entries`) and hands
+them over as JSON through VETTED_ENV (`handed_over`); elsewhere `vetted_path` reads the manifest itself.
 Locations are symbolic so the manifest holds on any machine:
 - `repo:PATH`: a file in this repository;
 - `python:PACKAGE/PATH`: a file or folder inside an installed Python package (found without importing it);
@@ -89,7 +89,6 @@ def verify_file(asset_id: str, path: Path, entry: dict | None, manifest_name: st
         raise SynthActError(f"{asset_id}: {path} does not match its sha256 in {manifest_name} "
                             f"(vetted: {entry['source']})")
     return path
-
 
 
 def vetted_entries(manifest_path: Path | None = None) -> dict[str, dict]:

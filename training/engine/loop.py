@@ -117,9 +117,10 @@ def _param_groups(model: nn.Module, cfg: TrainConfig) -> list[dict]:
     if cfg.mode == "linear-probe":
         return [{"params": freeze_backbone(model), "lr": cfg.lr}]
     if cfg.mode == "finetune" and cfg.backbone_lr_factor != 1.0:
-        head = {id(p) for p in classifier(model).parameters()}
-        return [{"params": [p for p in model.parameters() if id(p) not in head], "lr": cfg.lr * cfg.backbone_lr_factor},
-                {"params": list(classifier(model).parameters()), "lr": cfg.lr}]
+        head = list(classifier(model).parameters())
+        ids = {id(p) for p in head}
+        return [{"params": [p for p in model.parameters() if id(p) not in ids], "lr": cfg.lr * cfg.backbone_lr_factor},
+                {"params": head, "lr": cfg.lr}]
     return [{"params": list(model.parameters()), "lr": cfg.lr}]
 
 
