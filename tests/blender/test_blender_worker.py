@@ -14,7 +14,7 @@ from render_farm.blender import scene as scene_module
 from render_farm.blender import worker
 from render_farm.blender.render import apply_frame
 from render_farm.core.geometry.skeleton import JOINT_NAMES
-from render_farm.core.label.labels import ClipLabel, load_label
+from render_farm.core.label.labels import ClipLabel, label_job, load_label
 from render_farm.core.plan.config import parse_config
 from render_farm.core.plan.planner import plan
 from render_farm.core.template.model import template_json
@@ -68,6 +68,8 @@ def test_render_job_writes_clip_and_label(tmp_path, default_body, body_dir):
     label = load_label(tmp_path / job.label_path)
     assert isinstance(label, ClipLabel)
     assert label.seed == job.seed and label.params["motion"] == job.motion.model_dump(mode="json")
+    assert label_job(label) == job  # each job field once, the whole job back
+    assert not {"seed", "job_id", "clip_path", "action_id"} & set(label.params) and "fps" not in label.params["render"]
     assert np.array(label.joints_3d).shape == (8, 24, 3) and np.array(label.joints_2d).shape == (8, 24, 2)
     uv = np.array(label.joints_2d)
     assert np.all((uv >= 0) & (uv <= [128, 96]))
@@ -370,7 +372,7 @@ def test_numpy_visibility_gives_the_labels_the_scene_ray_casts_gave(tmp_path, de
         job = job.model_copy(update={"clip_path": f"clips/{name}.mp4", "label_path": f"labels/{name}.json"})
         worker.render_job(job, tmp_path, body_dir)
         label = json.loads((tmp_path / job.label_path).read_text())
-        del label["render_stats"], label["clip"], label["params"]["clip_path"], label["params"]["label_path"]
+        del label["render_stats"], label["clip"], label["params"]["label_path"]
         del label["clip_file"]["mtime_ns"]  # when it was written; its size and digest must agree
         return label
 
@@ -523,7 +525,7 @@ def test_the_quicker_scene_build_renders_the_frames_and_labels_it_did_before(tmp
         job = job.model_copy(update={"clip_path": f"clips/{name}.mp4", "label_path": f"labels/{name}.json"})
         worker.render_job(job, tmp_path, body_dir)
         label = json.loads((tmp_path / job.label_path).read_text())
-        del label["render_stats"], label["clip"], label["params"]["clip_path"], label["params"]["label_path"]
+        del label["render_stats"], label["clip"], label["params"]["label_path"]
         del label["clip_file"]["mtime_ns"]  # when it was written; its size and digest must agree
         return np.stack(decode(tmp_path / job.clip_path)[0]), label
 

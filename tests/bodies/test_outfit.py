@@ -446,7 +446,7 @@ def _clip_and_label(tmp_path, name, job, body_dir):
     label = json.loads((tmp_path / job.label_path).read_text())
     del label["render_stats"], label["clip"]  # how long it took and where it went differ
     del label["clip_file"]  # the clip's bytes: the frames are compared within the path tracer's noise below
-    del label["params"]["clip_path"], label["params"]["label_path"]
+    del label["params"]["label_path"]
     return frames, label
 
 

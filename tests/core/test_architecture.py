@@ -181,9 +181,23 @@ def test_files_are_written_atomically_in_one_place():
     found = set()
     for package in PACKAGES:
         for path in (REPO / package).rglob("*.py"):
-            if re.search(r"\bos\.(replace|rename)\(|\bmkstemp\(|\.rename\(", path.read_text(encoding="utf-8")):
+            text = path.read_text(encoding="utf-8")
+            if re.search(r"\bos\.(replace|rename)\(|\bmkstemp\(|\.rename\(|\btmp\w*\.replace\(", text):
                 found.add(path.relative_to(REPO).as_posix())
     assert found == set(allowed)
+
+
+def test_one_random_number_scheme_from_plan_to_pixels():
+    """Issue 30 item 5: the planner and the render-time noise (joint noise, camera shake, hair guides) draw
+    from seeding.Stream; no farm module makes a numpy generator or uses Python's random module."""
+    import re
+
+    found = set()
+    for path in (REPO / "render_farm").rglob("*.py"):
+        if re.search(r"\bdefault_rng\(|np\.random\.|numpy\.random|^import random|^from random ",
+                     path.read_text(encoding="utf-8"), re.MULTILINE):
+            found.add(path.relative_to(REPO).as_posix())
+    assert found == set()
 
 
 def test_third_party_files_are_reached_through_the_asset_source():

@@ -6,6 +6,7 @@ import pytest
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.camera import frame_points, look_at, padded
 from render_farm.core.geometry.skeleton import REFERENCE_PELVIS_HEIGHT
+from render_farm.core.plan.seeding import stream_for
 from render_farm.core.scene import motion
 from render_farm.templates import find_template
 
@@ -187,13 +188,13 @@ def test_time_warp_keeps_first_and_last_pose_and_never_runs_backwards():
 
 def test_joint_noise_stays_within_its_amplitude_and_is_smooth(walk):
     rot = walk.rotation_array()
-    noisy = motion.joint_noise(rot, np.random.default_rng(3), 5.0)
+    noisy = motion.joint_noise(rot, stream_for(3, "joint_noise"), 5.0)
     delta = quat.angle(quat.multiply(quat.conjugate(rot), noisy))
     assert np.degrees(delta[:, 1:].max()) == pytest.approx(5.0, abs=1e-6)  # reaches, never exceeds
     assert np.all(delta[:, 0] < 1e-9)  # the root is left alone
     step = np.degrees(np.abs(np.diff(delta, axis=0))).max()
     assert step < 2.0  # smooth over time: small change from frame to frame
-    np.testing.assert_array_equal(motion.joint_noise(rot, np.random.default_rng(3), 0.0), rot)
+    np.testing.assert_array_equal(motion.joint_noise(rot, stream_for(3, "joint_noise"), 0.0), rot)
 
 
 @pytest.mark.parametrize("kind", ["pan", "orbit", "shake"])

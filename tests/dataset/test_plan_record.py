@@ -131,3 +131,31 @@ def test_a_clip_record_finds_a_changed_clip_by_stat_then_digest(tmp_path):
     assert clip_file_problem(clip, rec) is None
     clip.unlink()
     assert clip_file_problem(clip, rec) == "unreadable (No such file or directory)"
+
+
+def test_a_label_stores_each_job_field_once_and_gives_the_whole_job_back_in_either_layout():
+    """Issue 30 item 5: from schema 4 `params` leaves out what the label holds at its top level; a schema 3
+    label (the whole job in `params`) still gives its job back."""
+    from render_farm.core.label.labels import TOP_LEVEL_JOB_FIELDS, TOP_LEVEL_RENDER_FIELDS, label_job, label_params
+    from render_farm.core.plan.config import parse_config
+    from render_farm.core.plan.planner import plan
+    from render_farm.templates import find_template
+
+    config = parse_config({"seed": 5, "actions": ["handshake", "wave"], "clips_per_action": 2, "frames": 8,
+                           "annotations": {"mask": True}}, "test")
+    jobs = plan(config, [find_template(a) for a in config.actions])
+    assert jobs[0].partner is not None and jobs[0].passes_path  # the fields most easily lost
+    for job in jobs:
+        params = label_params(job)
+        assert not {field for _, field in TOP_LEVEL_JOB_FIELDS} & set(params)
+        assert not {field for _, field in TOP_LEVEL_RENDER_FIELDS} & set(params["render"])
+        top = {key: getattr(job, field) for key, field in TOP_LEVEL_JOB_FIELDS}
+        top |= {key: getattr(job.render, field) for key, field in TOP_LEVEL_RENDER_FIELDS}
+        new = {"schema_version": 4, **top, "params": params}
+        old = {"schema_version": 3, **top, "params": job.model_dump(mode="json")}
+        assert label_job(json.loads(json.dumps(new))) == job
+        assert label_job(json.loads(json.dumps(old))) == job
+        assert label_job({**new, "seed": job.seed + 1, "width": 64}).seed == job.seed + 1  # read from the top
+        assert label_job({**new, "width": 64}).render.width == 64
+        with pytest.raises(ValueError, match="body"):
+            label_job({**new, "params": {k: v for k, v in params.items() if k != "body"}})  # nothing made up

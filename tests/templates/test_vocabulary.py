@@ -11,6 +11,7 @@ from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.skeleton import JOINT_INDEX, JOINT_NAMES, REFERENCE_REST_JOINTS
 from render_farm.core.plan.config import parse_config
 from render_farm.core.plan.planner import plan
+from render_farm.core.plan.seeding import stream_for
 from render_farm.core.scene.clip_spec import resolve
 from render_farm.core.scene.motion import joint_noise
 from render_farm.core.template.model import save_template, template_json
@@ -30,7 +31,7 @@ def test_templates_check_names_a_near_duplicate_and_a_knee_bent_backwards_and_pa
     """One check of the whole library (a minute here) with five broken user templates beside it: exactly their
     four problems, so every built-in passes (valid, within joint limits, on the ground, no near-duplicates)."""
     wave = find_template("wave")
-    rot = joint_noise(wave.rotation_array(), np.random.default_rng(3), 2.0)
+    rot = joint_noise(wave.rotation_array(), stream_for(3, "joint_noise"), 2.0)
     copy = wave.model_copy(update={"id": "wave_again", "label": "wave again", "performances": [],
                                    "rotations": {n: rot[:, i].tolist() for i, n in enumerate(JOINT_NAMES)}})
     save_template(copy, tmp_path / "wave_again.json")

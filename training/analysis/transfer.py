@@ -24,7 +24,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.console import Console
 
-from synthact.atomic import write_text_atomic
+from synthact.atomic import replaced_on_success, write_text_atomic
 from synthact.errors import SynthActError, describe_validation_error
 from synthact.yamlio import load_yaml_mapping
 from training.config import TrainConfig, TrainConfigError
@@ -246,7 +246,8 @@ def plot_study(table: dict, path: Path) -> None:
     ax.set_ylabel("top-1 on real test folds")
     ax.legend(loc="upper left")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        with replaced_on_success(path, binary=True) as f:
+            fig.savefig(f, format="png", dpi=110)
+    finally:
+        plt.close(fig)

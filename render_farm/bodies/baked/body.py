@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from render_farm.core.geometry.skeleton import NUM_JOINTS
+from synthact.atomic import replaced_on_success
 
 BAKE_FORMAT = 2  # 2: COCO keypoint regressors
 
@@ -45,9 +46,7 @@ class BakedBody:
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader never sees a half-written body."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{np.random.default_rng().integers(1 << 30)}.tmp")
-        with open(tmp, "wb") as f:
+        with replaced_on_success(path, binary=True) as f:
             np.savez_compressed(
                 f,
                 format=np.int64(BAKE_FORMAT),
@@ -64,7 +63,6 @@ class BakedBody:
                                 "keypoint_names": list(self.keypoint_names)}).encode(), dtype=np.uint8
                 ),
             )
-        tmp.replace(path)
 
 
 def load_body(path: Path) -> BakedBody:

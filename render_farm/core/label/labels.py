@@ -14,7 +14,15 @@ from render_farm.core.label.integrity import ClipFile
 from render_farm.core.plan.jobs import Job
 from render_farm.core.scene.spec import ClipSpec, project
 
-LABEL_SCHEMA_VERSION = 3  # 2 added partner and props, 3 clip_file; older labels read as they are
+LABEL_SCHEMA_VERSION = 4  # 2 added partner and props, 3 clip_file, 4 each job field once; older labels still read
+
+# The job's fields the label keeps at its top level (label field, job field): `params` leaves them out, so
+# each is stored once. Schema 3 and older labels repeat them in `params`; label_job reads both.
+TOP_LEVEL_JOB_FIELDS = (("clip", "clip_path"), ("job_id", "job_id"), ("plan_id", "plan_id"),
+                        ("action_id", "action_id"), ("action_label", "action_label"),
+                        ("class_index", "class_index"), ("template_id", "template_id"), ("seed", "seed"),
+                        ("split", "split"), ("passes", "passes_path"))
+TOP_LEVEL_RENDER_FIELDS = (("fps", "fps"), ("frame_count", "frames"), ("width", "width"), ("height", "height"))
 
 
 class CameraLabel(BaseModel):
@@ -59,7 +67,7 @@ class PropLabel(BaseModel):
 class ClipLabel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1, 2, 3] = LABEL_SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3, 4] = LABEL_SCHEMA_VERSION
     clip: str = Field(description="Clip path relative to the dataset folder.")
     clip_file: ClipFile | None = Field(None, description="The clip's bytes as written: size, mtime and digest "
                                        "(a resume compares them with the clip; older labels lack them).")
@@ -75,7 +83,8 @@ class ClipLabel(BaseModel):
     frame_count: int
     width: int
     height: int
-    params: dict = Field(description="The job: every randomized parameter used.")
+    params: dict = Field(description="The rest of the job: every randomized parameter used (label_job gives "
+                         "the whole job back).")
     camera: CameraLabel
     joint_names: list[str]
     joints_3d: list[list[list[float]]] = Field(description="Per frame, per joint: world x, y, z in metres.")
@@ -151,7 +160,7 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, 
         frame_count=job.render.frames,
         width=job.render.width,
         height=job.render.height,
-        params=job.model_dump(mode="json"),
+        params=label_params(job),
         camera=CameraLabel(
             intrinsics=_r(pose.intrinsics),
             world_to_camera=[_r(cam.world_to_camera, 6) for cam in spec.cameras],
@@ -177,6 +186,25 @@ def make_label(job: Job, spec: ClipSpec, render_stats: dict[str, float] | None, 
         partner=partner,
         props=_prop_labels(job, spec),
     )
+
+
+def label_params(job: Job) -> dict:
+    """The job as a label's `params`: everything but the fields the label holds at its top level."""
+    return job.model_dump(mode="json", exclude={
+        **{field: True for _, field in TOP_LEVEL_JOB_FIELDS},
+        "render": {field for _, field in TOP_LEVEL_RENDER_FIELDS},
+    })
+
+
+def label_job(label: ClipLabel | dict) -> Job:
+    """The job a label was rendered from, from a label of any schema (older ones repeat the top-level fields
+    in `params`; from schema 4 they are stored once, at the top)."""
+    data = label.model_dump(mode="json") if isinstance(label, ClipLabel) else label
+    job = dict(data["params"])
+    if data.get("schema_version", 1) >= 4:
+        job.update({field: data.get(key) for key, field in TOP_LEVEL_JOB_FIELDS})
+        job["render"] = {**job["render"], **{field: data[key] for key, field in TOP_LEVEL_RENDER_FIELDS}}
+    return Job.model_validate(job)
 
 
 def load_label(path: Path) -> ClipLabel:

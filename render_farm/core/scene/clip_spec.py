@@ -16,7 +16,7 @@ from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.camera import CameraPose, frame_points, in_frame, moving_camera, padded
 from render_farm.core.geometry.skeleton import JOINT_INDEX, REFERENCE_PELVIS_HEIGHT, mirror_name
 from render_farm.core.plan.jobs import Job, PerformerParams
-from render_farm.core.plan.seeding import rng_for
+from render_farm.core.plan.seeding import Stream, stream_for
 from render_farm.core.scene import motion
 from render_farm.core.scene.motion import smooth_noise
 from render_farm.core.scene.spec import ActorTrack, ClipSpec, PropTrack
@@ -55,7 +55,7 @@ def place_cameras(joints: np.ndarray, job: Job) -> tuple[tuple[CameraPose, ...],
     points = padded(relative)
     base = frame_points(points, c.azimuth_deg, c.elevation_deg, c.focal_mm, r.width, r.height)
     target = (points.min(axis=0) + points.max(axis=0)) / 2.0
-    shake = smooth_noise(rng_for(job.seed, "camera_shake"), frames, 3, cycles=4.0) if c.motion == "shake" else None
+    shake = smooth_noise(stream_for(job.seed, "camera_shake"), frames, 3, cycles=4.0) if c.motion == "shake" else None
     per_frame = [padded(relative[k]) for k in range(frames)]
     scale = 1.0
     for _ in range(30):
@@ -92,7 +92,7 @@ class _Placement:
     def __init__(self, job: Job, scale_xy: float, scale_z: float, shift: np.ndarray):
         self.m, self.scale, self.shift = job.motion, np.array([scale_xy, scale_xy, scale_z]), shift
 
-    def place(self, track: _Track, positions: np.ndarray, noise: np.random.Generator | None,
+    def place(self, track: _Track, positions: np.ndarray, noise: Stream | None,
               performer: PerformerParams | None = None) -> tuple[np.ndarray, np.ndarray]:
         rot, trans = motion.resample(track, positions)
         if performer is not None:
@@ -139,7 +139,7 @@ def resolve(job: Job, template: ActionTemplate, rest_joints: np.ndarray,
     actors = []
     performers = [m.performer, job.partner.performer if job.partner is not None else None]
     for k, (track, rest, place) in enumerate(zip(tracks, rests, placements, strict=True)):
-        rot, trans = place.place(track, frames, rng_for(job.seed, noise_axes[k]), performers[k])
+        rot, trans = place.place(track, frames, stream_for(job.seed, noise_axes[k]), performers[k])
         joints, glob = kinematics.forward_kinematics(rest, rot, trans)
         actors.append(ActorTrack(rot, trans, joints, glob))
     every_joint = np.concatenate([a.joints_3d for a in actors], axis=1)

@@ -10,6 +10,7 @@ import numpy as np
 
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.skeleton import JOINT_INDEX, MIRROR_INDEX, REFERENCE_PELVIS_HEIGHT
+from render_farm.core.plan.seeding import Stream
 from render_farm.core.template.model import ActionTemplate
 
 
@@ -128,20 +129,21 @@ def warped_source_frames(template: ActionTemplate, frames: int, fps: float, spee
     return np.interp(u, np.linspace(0.0, 1.0, frames), plain)
 
 
-def smooth_noise(rng: np.random.Generator, frames: int, channels: int, cycles: float = 1.5) -> np.ndarray:
+def smooth_noise(rng: Stream, frames: int, channels: int, cycles: float = 1.5) -> np.ndarray:
     """Band-limited noise (frames, channels): a few low-frequency sinusoids with random phases,
-    scaled so that its largest value per channel has magnitude 1."""
+    scaled so that its largest value per channel has magnitude 1. Drawn from the planner's kind of stream
+    (one scheme from plan to pixels), one number at a time: the same on every machine."""
     t = np.linspace(0.0, 1.0, frames)[:, None]
     out = np.zeros((frames, channels))
     for k in (1, 2, 3):
-        phase = rng.uniform(0, 2 * np.pi, size=channels)
-        weight = rng.normal(size=channels) / k
+        phase = np.array([rng.uniform(0.0, 2 * np.pi) for _ in range(channels)])
+        weight = np.array([rng.normal(0.0, 1.0) for _ in range(channels)]) / k
         out += weight * np.sin(2 * np.pi * (cycles * k / 2.0) * t + phase)
     peak = np.abs(out).max(axis=0)
     return out / np.where(peak > 0, peak, 1.0)
 
 
-def joint_noise(rotations: np.ndarray, rng: np.random.Generator, amplitude_deg: float) -> np.ndarray:
+def joint_noise(rotations: np.ndarray, rng: Stream, amplitude_deg: float) -> np.ndarray:
     """Perturb every joint but the root by a smooth rotation of at most amplitude_deg."""
     if amplitude_deg <= 0:
         return rotations
