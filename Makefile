@@ -13,7 +13,7 @@ VENV42 ?= .venv-bpy42
 # Baked bodies and Blender's caches stay inside the checkout.
 export SYNTHACT_CACHE ?= $(CURDIR)/.cache/synthact
 
-.PHONY: demo test test-fast python-check system-deps test-system-deps lint bench templates figures clean
+.PHONY: demo test test-installs test-fast python-check system-deps test-system-deps lint bench templates figures clean
 
 # First of all: no Python to build with stops make in one line, before anything is installed.
 python-check:
@@ -56,7 +56,7 @@ LANE313 := tests/blender/test_blender_worker.py tests/addon \
            tests/executors/test_farm_scale.py::test_a_pool_recycling_every_two_jobs_renders_every_clip \
            tests/blender/test_blender_binary.py::test_frames_rendered_from_the_jobs_json_equal_those_from_the_job
 
-$(VENV313)/.installed: pyproject.toml
+$(VENV313)/.installed: pyproject.toml | $(VENV)/.dev-installed
 	@if [ -n "$(PYTHON313)" ]; then \
 	    $(PYTHON313) -m venv $(VENV313) && $(VENV313)/bin/pip install -q --upgrade pip && \
 	    $(VENV313)/bin/pip install -q -e '.[render]' 'pytest>=8' 'pytest-xdist>=3.6' && touch $@; \
@@ -67,12 +67,18 @@ $(VENV313)/.installed: pyproject.toml
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
-test: python-check test-system-deps $(VENV)/.dev-installed $(VENV42)/.installed $(VENV313)/.installed
+# The installs are independent of each other (Debian packages, the main venv, bpy 4.2, the 3.13 lane), so they
+# run side by side (mostly downloads); the 3.13 lane's editable install waits for the main one, as both write
+# the checkout's synthact.egg-info.
+test: python-check
+	@$(MAKE) --no-print-directory -j4 test-installs
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 	@if [ -f $(VENV313)/.installed ]; then \
 	    echo "bpy 5.1 lane (Python 3.13):" && \
 	    $(VENV313)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_PARALLEL) -k "not bpy4.2 and not 100_jobs" $(LANE313); \
 	fi
+
+test-installs: test-system-deps $(VENV)/.dev-installed $(VENV42)/.installed $(VENV313)/.installed
 
 # The quick lane while working: no Blender renders, no cluster, no training runs (tests marked slow or
 # blender); `make test` (CI) runs everything.
