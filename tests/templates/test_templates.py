@@ -45,10 +45,10 @@ def test_builtin_library_has_distinct_valid_actions():
         assert lowest_point(t) > -0.1, t.id
 
 
-# Re-authored in Blender by the sync test: two classes of each family, among them a loop, held props, two
-# people, a style made milder by the checks (rise_from_kneeling) and a repeat left out (kneel_down).
-AUTHORED_SAMPLE = ("walk", "hop_on_left_leg", "wave", "nod", "kneel_down", "rise_from_kneeling", "star_jump",
-                   "jumping_jacks", "drink_from_cup", "bicep_curl", "handshake", "hug")
+# Re-authored in Blender by the sync test: a class of each family, among them a loop (walk), a held prop, two
+# people, a style made milder by the checks (rise_from_kneeling) and a repeat left out (kneel_down). (Twelve
+# classes took 100 s of the suite; a vocabulary change shows in any family's class and in the next test.)
+AUTHORED_SAMPLE = ("walk", "wave", "kneel_down", "rise_from_kneeling", "jumping_jacks", "drink_from_cup", "hug")
 
 
 def _motion_close(a, b, where) -> None:
