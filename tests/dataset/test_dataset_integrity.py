@@ -171,7 +171,7 @@ def test_a_clip_written_over_and_a_corrupt_label_are_rendered_again(tmp_path, de
         clip = out / label["clip"]
         assert label["clip_file"]["bytes"] == clip.stat().st_size, stem
         assert label["clip_file"]["mtime_ns"] == clip.stat().st_mtime_ns, stem
-        assert label["schema_version"] == 3
+        assert label["schema_version"] == 4
 
     # 600 bytes zeroed inside a clip, same size: found by its mtime, then its digest.
     victim = out / "clips" / "wave" / "wave_00000.mp4"

@@ -221,7 +221,7 @@ def test_a_sample_of_every_family_renders_through_the_farm(tmp_path):
             frames = [f.to_ndarray(format="rgb24") for f in c.decode(c.streams.video[0])]
         assert len(frames) == 6 and frames[0].shape == (48, 64, 3) and np.stack(frames).std() > 5
         label = load_label(out / "labels" / action / clip.name.replace(".mp4", ".json"))
-        assert label.schema_version == 3 and label.action_id == action
+        assert label.schema_version == 4 and label.action_id == action
         if action == "handshake":
             p = label.partner
             assert np.array(p.joints_3d).shape == (6, 24, 3) and np.array(p.joints_2d).shape == (6, 24, 2)
