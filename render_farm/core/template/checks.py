@@ -83,6 +83,28 @@ def posed_points(rotations: np.ndarray, translation: np.ndarray, rest: np.ndarra
     return np.concatenate([pos, np.stack(tips, axis=1)], axis=1)
 
 
+POSE_BATCH_FRAMES = 8192  # frames posed in one call: enough to spread the per-joint overhead, little memory
+
+
+def posed_points_many(motions: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """posed_points of many motions ((T, 24, 4) rotations, (T, 3) root translation each), the same values:
+    every frame is posed on its own, so frames of many motions go through one call, which spends its time
+    on 24 joints' worth of numpy calls, not on the frames (a library check poses thousands of motions)."""
+    out: list[np.ndarray] = []
+    start = 0
+    while start < len(motions):
+        stop, frames = start, 0
+        while stop < len(motions) and (stop == start or frames + len(motions[stop][0]) <= POSE_BATCH_FRAMES):
+            frames += len(motions[stop][0])
+            stop += 1
+        chunk = motions[start:stop]
+        points = posed_points(np.concatenate([np.asarray(r, dtype=np.float64) for r, _ in chunk]),
+                              np.concatenate([np.asarray(t, dtype=np.float64) for _, t in chunk]))
+        out += np.split(points, np.cumsum([len(r) for r, _ in chunk])[:-1])
+        start = stop
+    return out
+
+
 def normalized(points: list[np.ndarray], duration_s: float) -> np.ndarray:
     """Features (T, P, 3) from posed points of each actor (T, 29, 3): heading turned so the first actor's hips
     face -Y at the first frame, every point relative to the first actor's pelvis on the ground, plus its velocity."""
@@ -114,9 +136,18 @@ def _sampled_actors(t: ActionTemplate, mirrored: bool) -> list[tuple[np.ndarray,
 
 
 def template_features(t: ActionTemplate, mirrored: bool = False) -> np.ndarray:
-    points = [posed_points(rot, trans) for rot, trans in _sampled_actors(t, mirrored)]
-    duration = t.duration * (1.0 if t.loops else (t.frame_count - 1) / t.frame_count)
-    return normalized(points, duration)
+    return many_template_features([t], mirrored)[0]
+
+
+def many_template_features(templates: list[ActionTemplate], mirrored: bool = False) -> list[np.ndarray]:
+    """template_features of each template, every actor of every template posed in one batch."""
+    actors = [_sampled_actors(t, mirrored) for t in templates]
+    points = iter(posed_points_many([m for a in actors for m in a]))
+    out = []
+    for t, a in zip(templates, actors, strict=True):
+        duration = t.duration * (1.0 if t.loops else (t.frame_count - 1) / t.frame_count)
+        out.append(normalized([next(points) for _ in a], duration))
+    return out
 
 
 def _aligned(a: np.ndarray, b: np.ndarray, loops: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -198,13 +229,14 @@ def near_duplicates(templates: list[ActionTemplate], threshold: float = DUPLICAT
     views = performances(templates)
     out = []
     by_shape: dict[tuple[int, ...], list[int]] = {}
-    plain = [template_features(t) for _, t in views]
+    plain = many_template_features([t for _, t in views])
+    mirrored = many_template_features([t for _, t in views], True)
     for i, f in enumerate(plain):
         by_shape.setdefault(f.shape, []).append(i)
     for members in by_shape.values():  # one- and two-person motions never compare (an infinite distance)
         ts = [views[i][1] for i in members]
         a = np.stack([plain[i] for i in members])
-        a_mirrored = np.stack([template_features(t, True) for t in ts])
+        a_mirrored = np.stack([mirrored[i] for i in members])
         loops = np.array([t.loops for t in ts])
         mirror = np.array([t.randomization.mirror for t in ts])
         d_plain = _pairwise_distances(a, a, loops)
@@ -260,7 +292,7 @@ def _swing_toward(local: np.ndarray, bone: np.ndarray, axis: np.ndarray) -> np.n
 def joint_limit_findings(t: ActionTemplate) -> list[Finding]:
     """Knees and elbows bent the wrong way, and a head turned into the trunk."""
     out = []
-    actors = [("", t)] + ([("partner ", _partner_template(t))] if t.partner is not None else [])
+    actors = _actors(t)
     for who, a in actors:
         rot = a.rotation_array()
         for side in ("left", "right"):
@@ -285,12 +317,18 @@ def joint_limit_findings(t: ActionTemplate) -> list[Finding]:
     return out
 
 
-def ground_findings(t: ActionTemplate) -> list[Finding]:
-    """Sinking into the floor, or floating above it for longer than a jump."""
+def _actors(t: ActionTemplate) -> list[tuple[str, ActionTemplate]]:
+    return [("", t)] + ([("partner ", _partner_template(t))] if t.partner is not None else [])
+
+
+def ground_findings(t: ActionTemplate, points: list[np.ndarray] | None = None) -> list[Finding]:
+    """Sinking into the floor, or floating above it for longer than a jump. `points`: each actor's posed
+    points at every frame, when the caller posed them already (posed_points_many)."""
     out = []
-    actors = [("", t)] + ([("partner ", _partner_template(t))] if t.partner is not None else [])
-    for who, a in actors:
-        pts = posed_points(a.rotation_array(), a.translation_array())
+    actors = _actors(t)
+    if points is None:
+        points = posed_points_many([(a.rotation_array(), a.translation_array()) for _, a in actors])
+    for (who, _), pts in zip(actors, points, strict=True):
         low = pts[..., 2].min(axis=1)
         if (k := int(np.argmin(low))) is not None and low[k] < -SINK_M:
             out.append(Finding(t.id, f"{who}sinks {-low[k]:.2f} m into the floor at frame {k}"))
@@ -308,8 +346,13 @@ def ground_findings(t: ActionTemplate) -> list[Finding]:
 def check_library(templates: list[ActionTemplate], threshold: float = DUPLICATE_DISTANCE_M) -> list[str]:
     """Every problem of a library, one line each: joint limits, ground contact, near-duplicate pairs."""
     lines = []
-    for name, t in performances(templates):
-        lines += [f"{name}: {f.message}" for f in joint_limit_findings(t) + ground_findings(t)]
+    views = performances(templates)
+    actors = [_actors(t) for _, t in views]
+    points = iter(posed_points_many([(a.rotation_array(), a.translation_array()) for each in actors
+                                     for _, a in each]))
+    for (name, t), each in zip(views, actors, strict=True):
+        found = joint_limit_findings(t) + ground_findings(t, [next(points) for _ in each])
+        lines += [f"{name}: {f.message}" for f in found]
     for a, b, d, ang in near_duplicates(templates, threshold):
         what = "performances of one class" if a.split(":")[0] == b.split(":")[0] else "of two classes"
         lines.append(f"{a} and {b} are near-duplicates ({what}): no body point differs by more than "
