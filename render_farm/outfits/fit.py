@@ -234,26 +234,40 @@ def skin_through(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: np.
     rest_joints = body.rest_joints.astype(np.float64)
     joints, glob = kinematics.forward_kinematics(rest_joints, rotations[None], translation[None])
     joints, glob = joints[0], glob[0]
-    skin = kinematics.skin(body.vertices.astype(np.float64), body.joint_weights, rest_joints, joints, glob)
-    normals = vertex_normals(skin, body.faces)
-    body_faces = body.faces[rendered_faces]
+    # Only the covered points and their neighbours are skinned (their normals need the faces around them):
+    # skinning the whole body for a few hundred points was half of the check's time.
+    wanted = np.concatenate([np.asarray(v, dtype=np.int64) for v in covered.values()] + [np.zeros(0, np.int64)])
+    around = body.faces[np.isin(body.faces, wanted).any(axis=1)]
+    near = np.union1d(np.unique(around), wanted)
+    skin_near = _skinned(body, near, joints, glob)
+    normals_near = vertex_normals(skin_near, np.searchsorted(near, around))
+    full_skin = None
     through = []
     for k, points in covered.items():
         if not len(points):
             continue
         piece = pieces[k]
         verts = posed_piece(piece, joints, glob, rest_joints)
+        at = np.searchsorted(near, points)
         if piece.source is None:
-            through.append(points[through_cloth(body, points, skin[points], joints, glob, verts, piece.faces)])
+            through.append(points[through_cloth(body, points, skin_near[at], joints, glob, verts, piece.faces)])
             continue
         reach = piece.thickness + 0.01
-        origins, dirs = skin[points] + normals[points] * START_M, normals[points]
+        origins, dirs = skin_near[at] + normals_near[at] * START_M, normals_near[at]
         missed = ~ray_hits(origins, dirs, verts, piece.faces, reach)
         if missed.any():  # skin folded over it covers it too (the back of a bent knee)
-            folded = ray_hits(origins[missed], dirs[missed], skin, body_faces, reach)
+            if full_skin is None:
+                full_skin = _skinned(body, np.arange(len(body.vertices)), joints, glob)
+            folded = ray_hits(origins[missed], dirs[missed], full_skin, body.faces[rendered_faces], reach)
             missed[np.nonzero(missed)[0][folded]] = False
         through.append(points[missed])
     return np.concatenate(through) if through else np.zeros(0, dtype=np.int64)
+
+
+def _skinned(body: BakedBody, index: np.ndarray, joints: np.ndarray, glob: np.ndarray) -> np.ndarray:
+    """The body vertices `index` posed (linear blend skinning, as Blender's Armature modifier)."""
+    return kinematics.skin(body.vertices[index].astype(np.float64), body.joint_weights[index],
+                           body.rest_joints.astype(np.float64), joints, glob)
 
 
 def left_out_points(body: BakedBody, pieces: list[OutfitPiece], rendered_faces: np.ndarray, every: int = 5
@@ -293,17 +307,17 @@ def skin_exposed(body: BakedBody, pieces: list[OutfitPiece], left_out: dict[int,
     rest_joints = body.rest_joints.astype(np.float64)
     joints, glob = kinematics.forward_kinematics(rest_joints, rotations[None], translation[None])
     joints, glob = joints[0], glob[0]
-    skin = kinematics.skin(body.vertices.astype(np.float64), body.joint_weights, rest_joints, joints, glob)
     exposed = []
     for k, points in left_out.items():
         if not len(points):
             continue
         verts = posed_piece(pieces[k], joints, glob, rest_joints)
+        skin = _skinned(body, points, joints, glob)  # the left-out points alone
         # Inside the skirt with its waist and hem closed: a bent tube's open ends face many ways, and rays
         # out of them would count skin deep inside as outside.
-        out = ~inside(skin[points], *capped(verts, pieces[k].faces))
+        out = ~inside(skin, *capped(verts, pieces[k].faces))
         if out.any():
-            beyond = through_cloth(body, points[out], skin[points[out]], joints, glob, verts, pieces[k].faces)
+            beyond = through_cloth(body, points[out], skin[out], joints, glob, verts, pieces[k].faces)
             out[np.nonzero(out)[0][beyond]] = False
         exposed.append(points[out])
     return np.concatenate(exposed) if exposed else np.zeros(0, dtype=np.int64)
