@@ -39,8 +39,11 @@ def unknown_action(action_id: str, known: list[str]) -> UnknownActionError:
                               "`synthact templates list`)")
 
 
-def find_template(action_id: str, extra_dirs: list[Path] | None = None) -> ActionTemplate:
-    paths = template_paths(extra_dirs)
+def find_template(action_id: str, extra_dirs: list[Path] | None = None,
+                  paths: dict[str, Path] | None = None) -> ActionTemplate:
+    """`paths`: template_paths(extra_dirs) when the caller has it already (the library's folders listed once,
+    not once per template)."""
+    paths = template_paths(extra_dirs) if paths is None else paths
     if action_id not in paths:
         raise unknown_action(action_id, sorted(paths))
     template = load_template(paths[action_id])
@@ -50,16 +53,18 @@ def find_template(action_id: str, extra_dirs: list[Path] | None = None) -> Actio
 
 
 def load_library(extra_dirs: list[Path] | None = None) -> list[ActionTemplate]:
-    return [find_template(i, extra_dirs) for i in sorted(template_paths(extra_dirs))]
+    paths = template_paths(extra_dirs)
+    return [find_template(i, paths=paths) for i in sorted(paths)]
 
 
 def read_library(extra_dirs: list[Path] | None = None) -> tuple[list[ActionTemplate], list[str]]:
     """Every template of the library that loads, and one line for each file that does not (load_library
     stops at the first)."""
+    paths = template_paths(extra_dirs)
     templates, problems = [], []
-    for template_id in sorted(template_paths(extra_dirs)):
+    for template_id in sorted(paths):
         try:
-            templates.append(find_template(template_id, extra_dirs))
+            templates.append(find_template(template_id, paths=paths))
         except SynthActError as exc:
             problems.append(str(exc))
     return templates, problems
