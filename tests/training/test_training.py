@@ -20,7 +20,8 @@ from training.engine.loop import TooManyBadVideos, train
 torch.set_num_threads(1)
 pytestmark = pytest.mark.slow
 
-# Settings that learn the blob motions in about 20 s on one core.
+# Settings small enough for 30 epochs to learn the blob motions on one core (the fixture below is still one of
+# the slowest parts of the suite: README, "Set-up").
 FAST = ["num_frames=8", "crop_size=32", "flip=false", "dropout=0.0", "optimizer=sgd", "warmup_epochs=1",
         "min_crop_area=0.8", "batch_size=8"]
 
