@@ -2,7 +2,7 @@
 performances, beside a plain render of the same jobs.
 
     python benchmarks/randomization_cost.py [--clips 2] [--per-action 1] [--actions wave,squat,punch,kick]
-                                            [--frames 16] [--samples 16]
+                                            [--frames 16] [--samples 16] [--variants plain,passes,rich,one]
 
 The same actions, seeds and bodies are planned three ways: "plain" (solid clothes, static camera,
 plain ground, HDRI, no area lights, no props), "plain" with the mask and depth passes, and "rich"
@@ -48,6 +48,8 @@ def main() -> int:
     p.add_argument("--actions", default=",".join(ACTIONS))
     p.add_argument("--frames", type=int, default=16)
     p.add_argument("--samples", type=int, default=16)
+    p.add_argument("--variants", default="plain,passes,rich,one",
+                   help="which plans to render, in this order: plain, passes, rich, one (one performance a class)")
     args = p.parse_args()
     from rich.console import Console
 
@@ -64,9 +66,14 @@ def main() -> int:
     one_each.mkdir()
     for action in actions:
         save_template(find_template(action).model_copy(update={"performances": []}), one_each / f"{action}.json")
+    variants = {"plain": ("plain", PLAIN), "passes": ("plain + mask and depth passes", PASSES),
+                "rich": ("rich", RICH),
+                "one": ("plain, one performance a class", {**PLAIN, "template_dirs": [str(one_each)]})}
+    chosen = args.variants.split(",")
+    if "plain" not in chosen or not set(chosen) <= set(variants):
+        p.error(f"--variants: a comma-separated list of {', '.join(variants)} that includes plain")
     rows = {}
-    for name, extra in (("plain", PLAIN), ("plain + mask and depth passes", PASSES), ("rich", RICH),
-                        ("plain, one performance a class", {**PLAIN, "template_dirs": [str(one_each)]})):
+    for name, extra in (variants[v] for v in chosen):
         config = parse_config({"seed": 3, "actions": actions, "clips_per_action": args.per_action,
                                "frames": args.frames, "fps": 16, "resolution": [224, 224], "samples": args.samples,
                                "denoise": False, **extra}, name)
@@ -95,7 +102,7 @@ def main() -> int:
     for name, (m, _) in rows.items():
         print(f"| {name} | {m['build_s']:.3f} | {m['render_s']:.2f} | {m['annotate_s']:.3f} | {m['passes_s']:.2f} "
               f"| {m['encode_s']:.3f} | {m['total_s']:.2f} |")
-    for name in ("rich", "plain + mask and depth passes", "plain, one performance a class"):
+    for name in [n for n in rows if n != "plain"]:
         print(f"\n{name} / plain total time per clip: {rows[name][0]['total_s'] / rows['plain'][0]['total_s']:.2f}")
     return 0
 

@@ -130,6 +130,23 @@ def test_the_check_names_a_copied_performance_and_a_performance_copied_into_anot
                for line in problems), problems
 
 
+def test_posing_many_motions_at_once_gives_each_its_own_points_bit_for_bit(monkeypatch):
+    """The library check poses every performance in batches of frames: the same points as posing each alone,
+    across batch boundaries, with a motion longer than a batch and one of a single frame among them."""
+    from render_farm.core.template import checks
+
+    hug = find_template("hug")
+    motions = [(t.rotation_array(), t.translation_array()) for t in
+               (find_template("wave"), hug, hug.performance(3), find_template("squat"))]
+    motions.insert(2, (motions[0][0][:1], motions[0][1][:1]))
+    monkeypatch.setattr(checks, "POSE_BATCH_FRAMES", 70)
+    assert max(len(r) for r, _ in motions) > 70 and sum(len(r) for r, _ in motions) > 3 * 70
+    many = checks.posed_points_many(motions)
+    assert len(many) == len(motions)
+    for (rotations, translation), points in zip(motions, many, strict=True):
+        np.testing.assert_array_equal(points, checks.posed_points(rotations, translation))
+
+
 def test_a_performer_style_is_drawn_per_actor_and_leaves_every_other_draw_as_it_was():
     templates = [find_template("handshake"), find_template("wave")]
     plain = plan(_config(["handshake", "wave"], 4), templates)
