@@ -135,12 +135,13 @@ def test_posing_many_motions_at_once_gives_each_its_own_points_bit_for_bit(monke
     across batch boundaries, with a motion longer than a batch and one of a single frame among them."""
     from render_farm.core.template import checks
 
-    hug = find_template("hug")
-    motions = [(t.rotation_array(), t.translation_array()) for t in
-               (find_template("wave"), hug, hug.performance(3), find_template("squat"))]
-    motions.insert(2, (motions[0][0][:1], motions[0][1][:1]))
-    monkeypatch.setattr(checks, "POSE_BATCH_FRAMES", 70)
-    assert max(len(r) for r, _ in motions) > 70 and sum(len(r) for r, _ in motions) > 3 * 70
+    wave, hug = find_template("wave"), find_template("hug")
+    motions = [(t.rotation_array(), t.translation_array()) for t in (wave, hug, hug.performance(3),
+                                                                      find_template("squat"))]
+    motions.insert(2, (motions[0][0][:1], motions[0][1][:1]))  # a single frame
+    motions.insert(3, (np.concatenate([motions[0][0]] * 3), np.concatenate([motions[0][1]] * 3)))  # 216 frames
+    monkeypatch.setattr(checks, "POSE_BATCH_FRAMES", 200)  # wave, hug and the single frame share a batch
+    assert [len(r) for r, _ in motions][:4] == [72, 96, 1, 216]
     many = checks.posed_points_many(motions)
     assert len(many) == len(motions)
     for (rotations, translation), points in zip(motions, many, strict=True):
