@@ -51,6 +51,9 @@ def main() -> int:
     p.add_argument("--variants", default="plain,passes,rich,one",
                    help="which plans to render, in this order: plain, passes, rich, one (one performance a class)")
     args = p.parse_args()
+    chosen = args.variants.split(",")
+    if "plain" not in chosen or not set(chosen) <= {"plain", "passes", "rich", "one"}:
+        p.error("--variants: a comma-separated list of plain, passes, rich, one that includes plain")
     from rich.console import Console
 
     from render_farm import pipeline
@@ -69,9 +72,6 @@ def main() -> int:
     variants = {"plain": ("plain", PLAIN), "passes": ("plain + mask and depth passes", PASSES),
                 "rich": ("rich", RICH),
                 "one": ("plain, one performance a class", {**PLAIN, "template_dirs": [str(one_each)]})}
-    chosen = args.variants.split(",")
-    if "plain" not in chosen or not set(chosen) <= set(variants):
-        p.error(f"--variants: a comma-separated list of {', '.join(variants)} that includes plain")
     rows = {}
     for name, extra in (variants[v] for v in chosen):
         config = parse_config({"seed": 3, "actions": actions, "clips_per_action": args.per_action,
