@@ -4,7 +4,7 @@ performances, beside a plain render of the same jobs.
     python benchmarks/randomization_cost.py [--clips 2] [--per-action 1] [--actions wave,squat,punch,kick]
                                             [--frames 16] [--samples 16] [--variants plain,passes,rich,one]
 
-The same actions, seeds and bodies are planned three ways: "plain" (solid clothes, static camera,
+The same actions, seeds and bodies are planned up to four ways: "plain" (solid clothes, static camera,
 plain ground, HDRI, no area lights, no props), "plain" with the mask and depth passes, and "rich"
 (patterned clothes, shaking camera, brick ground, two area lights, four props). Each plan renders
 in a fresh worker process with one Blender thread; the label's render_stats give build, render,
@@ -39,6 +39,7 @@ RICH = {"clothing": {"pattern": {"choice": ["stripes", "checks", "noise"]}},
         "camera": {"motion": {"choice": ["shake"]}},
         "scene": {"background": {"choice": ["hdri"]}, "ground": {"choice": ["bricks"]},
                   "distractors": 4, "area_lights": 2}}
+VARIANTS = ("plain", "passes", "rich", "one")  # --variants: the plans above, and plain from one performance a class
 
 
 def main() -> int:
@@ -48,12 +49,12 @@ def main() -> int:
     p.add_argument("--actions", default=",".join(ACTIONS))
     p.add_argument("--frames", type=int, default=16)
     p.add_argument("--samples", type=int, default=16)
-    p.add_argument("--variants", default="plain,passes,rich,one",
+    p.add_argument("--variants", default=",".join(VARIANTS),
                    help="which plans to render, in this order: plain, passes, rich, one (one performance a class)")
     args = p.parse_args()
     chosen = args.variants.split(",")
-    if "plain" not in chosen or not set(chosen) <= {"plain", "passes", "rich", "one"}:
-        p.error("--variants: a comma-separated list of plain, passes, rich, one that includes plain")
+    if "plain" not in chosen or not set(chosen) <= set(VARIANTS):
+        p.error(f"--variants: a comma-separated list of {', '.join(VARIANTS)} that includes plain")
     from rich.console import Console
 
     from render_farm import pipeline
