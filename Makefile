@@ -63,9 +63,10 @@ $(VENV313)/.installed: pyproject.toml | $(VENV)/.dev-installed
 	else echo "no Python 3.13 here: the bpy 5.1 lane will skip"; fi
 
 # Two pytest processes, each taking whole test files (--dist loadfile: a file's fixtures are made once):
-# most tests wait on a subprocess, a render or a 1-thread training run, so two share 2 cores well.
+# most tests wait on a subprocess, a render or a 1-thread training run, so two share 2 cores well. The files
+# go out in the order tests/conftest.py gives them, longest first (--no-loadscope-reorder keeps that order).
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The installs are independent of each other (Debian packages, the main venv, bpy 4.2, the 3.13 lane), so they
 # run side by side (mostly downloads); the 3.13 lane's editable install waits for the main one, as both write

@@ -13,6 +13,41 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("SYNTHACT_CACHE", str(REPO / ".cache" / "synthact"))
 
+# The files whose tests take minutes (renders, training runs, a cluster), longest first, as measured in a
+# whole-suite run (README, "Tests"). The two pytest processes take whole files in collection order (`make
+# test` passes --dist loadfile --no-loadscope-reorder): starting the longest files first leaves short files for
+# the end, so neither process runs a long file alone while the other waits. (xdist's own order, by number of
+# tests, put the cluster scenarios and the garment checks among the last files.)
+LONGEST_FILES_FIRST = (
+    "tests/executors/test_cluster.py",
+    "tests/test_pipeline_cli.py",
+    "tests/training/test_training.py",
+    "tests/bodies/test_garment_fit.py",
+    "tests/executors/test_farm_scale.py",
+    "tests/templates/test_templates.py",
+    "tests/templates/test_vocabulary.py",
+    "tests/blender/test_blender_binary.py",
+    "tests/blender/test_blender_worker.py",
+    "tests/dataset/test_dataset_integrity.py",
+    "tests/addon/test_addon.py",
+    "tests/test_hostile_input.py",
+    "tests/blender/test_bpy_lines.py",
+)
+
+
+def file_order(path: str) -> int:
+    """Where a test file goes in the run: a listed file by its place in the list, any other after them all."""
+    try:
+        return LONGEST_FILES_FIRST.index(path)
+    except ValueError:
+        return len(LONGEST_FILES_FIRST)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    # A stable sort: the tests of a file keep their order, and unlisted files keep theirs.
+    items.sort(key=lambda item: file_order(Path(item.fspath).relative_to(REPO).as_posix()))
+
+
 DEFAULT_PHENOTYPE = {"gender": 0.5, "age": 0.5, "muscle": 0.5, "weight": 0.5, "height": 0.5, "proportions": 0.5}
 
 
