@@ -40,11 +40,11 @@ def test_each_block_of_clips_deals_every_performance_once_and_the_deal_is_reprod
 
 def test_jobs_of_a_class_cover_its_performances_in_balance_and_record_them():
     hug = find_template("hug")
-    assert hug.performance_count == 12  # its own and 11 more (tools/families/interactions.py STYLES)
+    assert hug.performance_count == 14  # its own and 13 more (tools/families/interactions.py STYLES)
     wave = find_template("wave").performance(0)  # a class of one performance: its own motion
     jobs = plan(_config(["hug", "wave"], 20), [hug, wave])
     counts = Counter(j.motion.performance for j in jobs if j.action_id == "hug")
-    assert sorted(counts) == list(range(12)) and max(counts.values()) - min(counts.values()) <= 1
+    assert sorted(counts) == list(range(14)) and max(counts.values()) - min(counts.values()) <= 1
     assert {j.motion.performance for j in jobs if j.action_id == "wave"} == {0}
     lines = jobs_jsonl(jobs).splitlines()
     assert sum('"performance":' in line for line in lines) == sum(1 for j in jobs if j.motion.performance)
@@ -66,7 +66,7 @@ def test_a_template_of_one_performance_plans_the_same_bytes_as_its_schema_2_file
 def test_a_job_plays_the_motion_of_its_performance():
     hug = find_template("hug")
     k = [hug.performance_name(i) for i in range(hug.performance_count)].index("walk_in")
-    jobs = plan(_config(["hug"], 9, frames=60, fps=10), [hug])  # 6 s: the whole performance
+    jobs = plan(_config(["hug"], 14, frames=60, fps=10), [hug])  # 6 s: the whole performance; a clip each
     walk = next(j for j in jobs if j.motion.performance == k)
     still = next(j for j in jobs if j.motion.performance == 0)
 
@@ -77,8 +77,8 @@ def test_a_job_plays_the_motion_of_its_performance():
 
     assert travel(walk) > 0.8  # walks in from a metre away
     assert travel(still) < 0.3
-    with pytest.raises(IndexError, match="hug has 12 performance"):
-        hug.performance(12)
+    with pytest.raises(IndexError, match="hug has 14 performance"):
+        hug.performance(14)
 
 
 def test_performances_round_trip_and_bad_ones_are_named(tmp_path):

@@ -75,7 +75,7 @@ def test_templates_list_json_shows_family_props_and_actors():
                                             "crouched"]
     assert rows["hug"]["performances"] == ["main", "walk_in", "both_walk_in", "brisk", "gentle", "long", "high",
                                            "low", "walk_in_brisk", "meet_and_part", "walk_up_and_back",
-                                           "both_walk_in_far"]
+                                           "both_walk_in_far", "step_in_and_back", "step_in_and_back_long"]
     assert {r["family"] for r in rows.values()} == {"locomotion", "gesture", "posture", "exercise", "object",
                                                    "interaction"}
 
@@ -94,7 +94,8 @@ def test_meeting_performances_walk_up_from_metres_away_and_part_afterwards(actio
     template = find_template(action)
     own = _pair_gap(template, "main")
     # (name, metres both walk up together, metres they part by): the styles in tools/families/interactions.py
-    for name, approach, part in (("meet_and_part", 1.4, 1.4), ("walk_up_and_back", 1.4, 1.0), ("walk_in", 1.0, 0.0)):
+    for name, approach, part in (("meet_and_part", 1.4, 1.4), ("walk_up_and_back", 1.4, 1.0), ("walk_in", 1.0, 0.0),
+                                 ("step_in_and_back", 0.84, 0.84)):
         gap = _pair_gap(template, name)
         assert gap[0] == pytest.approx(own[0] + approach, abs=0.01), name  # they walk up
         assert gap.min() == pytest.approx(own.min(), abs=0.02), name  # to the action's own contact
