@@ -59,7 +59,7 @@ LANE313 := tests/blender/test_blender_worker.py tests/addon \
 $(VENV313)/.installed: pyproject.toml | $(VENV)/.dev-installed
 	@if [ -n "$(PYTHON313)" ]; then \
 	    $(PYTHON313) -m venv $(VENV313) && $(VENV313)/bin/pip install -q --upgrade pip && \
-	    $(VENV313)/bin/pip install -q -e '.[render]' 'pytest>=8' 'pytest-xdist>=3.6' && touch $@; \
+	    $(VENV313)/bin/pip install -q -e '.[render]' 'pytest>=8' 'pytest-xdist>=3.8' && touch $@; \
 	else echo "no Python 3.13 here: the bpy 5.1 lane will skip"; fi
 
 # Two pytest processes, each taking whole test files (--dist loadfile: a file's fixtures are made once):
