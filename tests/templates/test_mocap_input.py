@@ -163,7 +163,9 @@ def test_a_signal_during_an_import_leaves_no_temporary_file(tmp_path, sig):
     synthact = Path(sys.executable).with_name("synthact")
     proc = subprocess.Popen([str(synthact), "templates", "import-bvh", str(tmp_path), "--labels",
                              str(tmp_path / "labels.csv"), "--max-skate", "1.0"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # A runner started in the background hands SIGINT down ignored; Ctrl-C is not.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 300
         # Stop it once Blender has exported a template: the temporary folder is in use then.
