@@ -45,7 +45,7 @@ def file_order(path: str) -> int:
 
 def pytest_collection_modifyitems(config, items) -> None:
     # A stable sort: the tests of a file keep their order, and unlisted files keep theirs.
-    items.sort(key=lambda item: file_order(Path(item.fspath).relative_to(REPO).as_posix()))
+    items.sort(key=lambda item: file_order(item.path.relative_to(REPO).as_posix()))
 
 
 DEFAULT_PHENOTYPE = {"gender": 0.5, "age": 0.5, "muscle": 0.5, "weight": 0.5, "height": 0.5, "proportions": 0.5}
