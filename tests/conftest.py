@@ -84,7 +84,8 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 900):
 
 
 def session_processes(sid: int) -> list[str]:
-    """Command lines of the live processes in session `sid` (zombies excluded): what a run left behind."""
+    """Command lines of the live processes in session `sid` (zombies and exiting processes excluded): what a run
+    left behind."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -92,6 +93,8 @@ def session_processes(sid: int) -> list[str]:
             cmdline = (stat.parent / "cmdline").read_text().replace("\0", " ")
         except OSError:
             continue
-        if int(fields[3]) == sid and fields[0] != "Z":
+        # An empty command line is a process in the middle of exiting (its memory already released, not yet a
+        # zombie): a Blender killed a moment before takes a while to tear down on a busy machine.
+        if int(fields[3]) == sid and fields[0] != "Z" and cmdline:
             found.append(cmdline)
     return found
