@@ -41,8 +41,10 @@ def blob_clip(direction: str, rng: np.random.Generator, size: int = 32, frames: 
     return out
 
 
-def make_motion_dataset(root: Path, train_per_class: int = 16, val_per_class: int = 6, seed: int = 0) -> Path:
-    """A SynthAct-layout dataset (classes.txt, train.txt, val.txt, clips/) of blob motions."""
+def make_motion_dataset(root: Path, train_per_class: int = 16, val_per_class: int = 6, seed: int = 0,
+                        speed: float = 1.0) -> Path:
+    """A SynthAct-layout dataset (classes.txt, train.txt, val.txt, clips/) of blob motions, `speed` pixels a
+    frame."""
     rng = np.random.default_rng(seed)
     classes = list(DIRECTIONS)
     (root / "classes.txt").parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +54,7 @@ def make_motion_dataset(root: Path, train_per_class: int = 16, val_per_class: in
         for i, c in enumerate(classes):
             for k in range(n):
                 rel = f"clips/{c}/{split}_{k:03d}.mp4"
-                write_video(root / rel, blob_clip(c, rng))
+                write_video(root / rel, blob_clip(c, rng, speed=speed))
                 lines.append(f"{rel} {i}\n")
         (root / f"{split}.txt").write_text("".join(lines))
     return root
