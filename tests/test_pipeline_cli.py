@@ -21,6 +21,7 @@ from render_farm.core.label.labels import ClipLabel
 from render_farm.core.plan.config import load_config
 from render_farm.dataset.folder import OutputFolder
 from tests.conftest import DEFAULT_PHENOTYPE, REPO, run_cli, session_processes
+from tests.executors.cluster.interrupting import restore_sigint
 
 pytestmark = pytest.mark.slow
 
@@ -517,7 +518,7 @@ def test_ctrl_c_and_sigterm_stop_the_workers_and_list_only_complete_clips(tmp_pa
     for how in ("ctrl-c", "sigterm"):
         proc = subprocess.Popen([exe, "render", str(cfg), "--out", str(out), "--workers", "2"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                                preexec_fn=restore_sigint)
         assert _wait_for_partial(out, proc), f"{how}: no clip was being encoded"
         if how == "ctrl-c":
             os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole process group

@@ -20,6 +20,7 @@ import yaml
 
 from render_farm.dataset.folder import SCRATCH_PREFIX, pid_namespace, remove_orphaned_scratch, scratch_name
 from tests.conftest import DEFAULT_PHENOTYPE, REPO, session_processes
+from tests.executors.cluster.interrupting import restore_sigint
 
 SYNTHACT = str(Path(sys.executable).with_name("synthact"))
 STOP_S = 15  # the bound: a signalled run is gone within this
@@ -132,7 +133,7 @@ def test_a_signal_ends_the_run_within_seconds_in_every_state(tmp_path, default_b
     proc = subprocess.Popen([SYNTHACT, "render", str(tiny_config(tmp_path)), "--out", str(out), "--workers", "2",
                              "--recycle-after", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, env=env_with(scratch),
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=restore_sigint)
     logs = out / "logs"
 
     def worker_logs() -> int:

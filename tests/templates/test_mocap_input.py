@@ -16,6 +16,7 @@ import pytest
 from render_farm.templates.bvh_cut import BvhSegmentError, cut_segment
 from render_farm.templates.mocap import read_descriptions, read_labels_csv
 from tests.conftest import run_cli
+from tests.executors.cluster.interrupting import restore_sigint
 
 HEAD = ("HIERARCHY\nROOT Hips\n{\n  OFFSET 0 0 0\n  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation "
         "Yrotation\n  End Site\n  {\n    OFFSET 0 10 0\n  }\n}\nMOTION\n")
@@ -164,8 +165,7 @@ def test_a_signal_during_an_import_leaves_no_temporary_file(tmp_path, sig):
     proc = subprocess.Popen([str(synthact), "templates", "import-bvh", str(tmp_path), "--labels",
                              str(tmp_path / "labels.csv"), "--max-skate", "1.0"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            # A runner started in the background hands SIGINT down ignored; Ctrl-C is not.
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=restore_sigint)
     try:
         deadline = time.monotonic() + 300
         # Stop it once Blender has exported a template: the temporary folder is in use then.
