@@ -152,14 +152,18 @@ def _beats(first: Pose, second: Pose, count: int) -> list[Pose]:
 
 
 def handshake(style: Style = Style()) -> TemplateSpec:
-    d = 0.95 + style.spacing_m
+    # People shaking hands stand close, elbows bent and forearms level, the hands meeting at the waist (what
+    # UT-Interaction's real handshakes show, docs/benchmarks.md; arms straight and slanting down from 0.95 m
+    # apart read as a shove or a punch).
+    d = 0.78 + style.spacing_m
     # Standing further apart, the hands meet higher: at 1 m high, 0.95 m apart is as far as the arms reach.
-    up = max(1.0 + style.height, 1.0 + 1.2 * style.spacing_m)
-    a1, b1 = meet("right", 0.0, d / 2, up, d, 0.3)
-    a2, b2 = meet("right", 0.0, d / 2, up - 0.06 * style.amplitude, d, 0.3)
+    up = max(1.0 + style.height, 1.0 + 1.2 * (d - 0.95))
+    # Each wrist stops 4 cm short of the middle, so the hands close round each other rather than past.
+    a1, b1 = meet("right", 0.0, d / 2 - 0.04, up, d - 0.08, 0.3)
+    a2, b2 = meet("right", 0.0, d / 2 - 0.04, up - 0.06 * style.amplitude, d - 0.08, 0.3)
     pumps = 2 + style.repeats
-    # A smaller handshake comes with a slight bow.
-    bow = spine(forward=20 * (1 - style.amplitude)) if style.amplitude < 1 else {}
+    # Leaning in a little; a smaller handshake comes with a slight bow.
+    bow = spine(forward=6 + 20 * max(0.0, 1 - style.amplitude))
     mine = [STAND, *_beats(merge(ARMS_DOWN, a1, bow), merge(ARMS_DOWN, a2, bow), pumps), STAND]
     theirs = [STAND, *_beats(merge(ARMS_DOWN, b1, bow), merge(ARMS_DOWN, b2, bow), pumps), STAND]
     return pair("handshake", "shake hands", "Two people facing each other reach out and shake right hands.",
@@ -168,9 +172,11 @@ def handshake(style: Style = Style()) -> TemplateSpec:
 
 def hug(style: Style = Style()) -> TemplateSpec:
     d = 0.38 + style.spacing_m / 2
-    hi, lo = 1.28 + style.height / 2, 1.2 + style.height / 2
-    wrap_a = merge(reach("left", 0.12, d + 0.12, hi, 1.2), reach("right", 0.12, d + 0.12, lo, 1.2), head(turn=30))
-    wrap_b = merge(reach("left", 0.12, d + 0.12, lo, 1.2), reach("right", 0.12, d + 0.12, hi, 1.2), head(turn=30))
+    # The arms wrap round the partner: one over a shoulder, one under the other arm, the hands on the partner's
+    # back near its spine (hands reaching past the partner's back at shoulder height stuck out like a shove).
+    hi, lo = 1.34 + style.height / 2, 1.1 + style.height / 2
+    wrap_a = merge(reach("left", -0.04, d + 0.08, hi, 1.4), reach("right", -0.04, d + 0.08, lo, 1.4), head(turn=30))
+    wrap_b = merge(reach("left", -0.04, d + 0.08, lo, 1.4), reach("right", -0.04, d + 0.08, hi, 1.4), head(turn=30))
     out = 0.8 * style.amplitude
     open_ = merge(arm("left", (out, 0.6, 0.0)), arm("right", (out, 0.6, 0.0)))
     spans = [0.2, 0.2, 0.3 * style.hold, 0.15, 0.15]
