@@ -12,8 +12,9 @@ from render_farm.core.geometry.kinematics import forward_kinematics
 from render_farm.core.geometry.skeleton import JOINT_INDEX, REFERENCE_REST_JOINTS
 from render_farm.core.plan.config import ConfigError, parse_config
 from render_farm.core.plan.planner import jobs_jsonl, performance_index, plan
+from render_farm.core.plan.seeding import stream_for
 from render_farm.core.scene.clip_spec import resolve
-from render_farm.core.scene.motion import perform
+from render_farm.core.scene.motion import perform, sway
 from render_farm.core.template.checks import check_library
 from render_farm.core.template.model import TemplateError, load_template, parse_template, template_json
 from render_farm.templates import BUILTIN_DIR, find_template
@@ -186,6 +187,41 @@ def test_perform_scales_movement_about_the_mean_pose_bends_the_torso_and_carries
     assert (joints(rot)[:, head, 1] - leaning[:, head, 1]).min() > 0.08  # the head goes forward (-Y)
     carried = joints(perform(rot, 1.0, 0.0, 15.0))
     assert (carried[:, wrist, 0] - joints(rot)[:, wrist, 0]).min() > 0.08  # the idle left arm swings out (+X)
+
+
+def test_sway_is_planned_only_where_asked_and_moves_hips_torso_and_head_within_its_bounds():
+    templates = [find_template("handshake")]
+    styled = plan(_config(["handshake"], 6, motion={"performer": {}}), templates)
+    swaying = plan(_config(["handshake"], 6, motion={"performer": {"sway_cm": [2.0, 5.0]}}), templates)
+    assert '"sway_cm"' not in jobs_jsonl(styled)  # the default: performer lines as they were
+    for a, b in zip(styled, swaying, strict=True):
+        assert 2.0 <= b.motion.performer.sway_cm <= 5.0 and 2.0 <= b.partner.performer.sway_cm <= 5.0
+        assert a.motion.performer == b.motion.performer.model_copy(update={"sway_cm": 0.0})  # drawn last
+    with pytest.raises(ConfigError, match="sway_cm"):
+        _config(["wave"], 1, motion={"performer": {"sway_cm": [0.0, 12.0]}})
+
+    rot, trans = templates[0].rotation_array(), templates[0].translation_array()
+    still = sway(rot, trans, stream_for(1, "sway"), 0.0)
+    assert still[0] is rot and still[1] is trans
+    # A job resolves to a swaying clip: both actors' hips drift off the performance's path, by at most sway_cm
+    # (scaled with the body, as all root motion).
+    plain_spec = resolve(styled[0], templates[0], REFERENCE_REST_JOINTS, REFERENCE_REST_JOINTS)
+    sway_spec = resolve(swaying[0], templates[0], REFERENCE_REST_JOINTS, REFERENCE_REST_JOINTS)
+    for a, b, cm in [(plain_spec.joints_3d, sway_spec.joints_3d, swaying[0].motion.performer.sway_cm),
+                     (plain_spec.partner.joints_3d, sway_spec.partner.joints_3d, swaying[0].partner.performer.sway_cm)]:
+        off = np.linalg.norm((b - a)[:, 0, :2], axis=1)
+        assert 0.005 < off.max() <= cm / 100 + 1e-6
+    moved, drifted = sway(rot, trans, stream_for(1, "sway"), 4.0)
+    again = sway(rot, trans, stream_for(1, "sway"), 4.0)
+    np.testing.assert_array_equal(moved, again[0])  # the job's stream decides it: the same on every machine
+    drift = np.linalg.norm((drifted - trans)[:, :2], axis=1)
+    assert drift.max() <= 0.04 + 1e-9 and drift.max() > 0.02 and np.all(drifted[:, 2] == trans[:, 2])
+    head, spine, knee = JOINT_INDEX["head"], JOINT_INDEX["spine2"], JOINT_INDEX["left_knee"]
+    turned = quat.angle(quat.multiply(quat.conjugate(rot[:, head]), moved[:, head]))
+    bent = quat.angle(quat.multiply(quat.conjugate(rot[:, spine]), moved[:, spine]))
+    assert np.degrees(turned.max()) > 4.0 and np.degrees(bent.max()) > 0.3
+    np.testing.assert_array_equal(moved[:, knee], rot[:, knee])  # legs as performed: the whole body drifts
+    assert not np.allclose(sway(rot, trans, stream_for(2, "sway"), 4.0)[1], drifted)
 
 
 def test_the_performance_limit_holds_at_every_count_past_it():

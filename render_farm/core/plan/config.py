@@ -58,6 +58,10 @@ class PerformerRanges(_Strict):
         _d([-4.0, 10.0]), description="Torso bent forward (+) or back (-), degrees, over the three spine joints.")
     arm_carriage_deg: dist_in(-15.0, 30.0, "arm_carriage_deg") = Field(
         _d([-3.0, 12.0]), description="Upper arms carried away from (+) or towards (-) the body, degrees.")
+    sway_cm: dist_in(0.0, 10.0, "sway_cm") = Field(
+        _d(0.0), description="Idle motion: the hips drift up to this far (cm) and the torso and head sway with "
+                             "them, slowly, as people standing shift their weight (0: a rig moves only where "
+                             "the performance moves it).")
 
 
 class MotionRanges(_Strict):

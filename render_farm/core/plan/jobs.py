@@ -33,6 +33,11 @@ class PerformerParams(_Strict):
     energy: float = Field(gt=0)
     lean_deg: float
     arm_carriage_deg: float
+    sway_cm: float = Field(0.0, ge=0, description="How far the hips drift as the actor stands and shifts weight.")
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict:
+        return _without_defaults(handler(self), {"sway_cm": 0.0})
 
 
 def _without_defaults(data: dict, defaults: dict) -> dict:

@@ -192,7 +192,8 @@ def sample_performer(config: DatasetConfig, seed: int, axis: str) -> PerformerPa
     rng = stream_for(seed, axis)
     return PerformerParams(energy=round(float(ranges.energy.sample(rng)), 4),
                            lean_deg=round(float(ranges.lean_deg.sample(rng)), 3),
-                           arm_carriage_deg=round(float(ranges.arm_carriage_deg.sample(rng)), 3))
+                           arm_carriage_deg=round(float(ranges.arm_carriage_deg.sample(rng)), 3),
+                           sway_cm=round(float(ranges.sway_cm.sample(rng)), 3))
 
 
 def sample_camera(config: DatasetConfig, seed: int) -> CameraParams:

@@ -93,10 +93,13 @@ class _Placement:
         self.m, self.scale, self.shift = job.motion, np.array([scale_xy, scale_xy, scale_z]), shift
 
     def place(self, track: _Track, positions: np.ndarray, noise: Stream | None,
-              performer: PerformerParams | None = None) -> tuple[np.ndarray, np.ndarray]:
+              performer: PerformerParams | None = None, sway: Stream | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
         rot, trans = motion.resample(track, positions)
         if performer is not None:
             rot = motion.perform(rot, performer.energy, performer.lean_deg, performer.arm_carriage_deg)
+            if performer.sway_cm > 0 and sway is not None:
+                rot, trans = motion.sway(rot, trans, sway, performer.sway_cm)
         if noise is not None:
             rot = motion.joint_noise(rot, noise, self.m.joint_noise_deg)
         if self.m.mirror:
@@ -139,7 +142,8 @@ def resolve(job: Job, template: ActionTemplate, rest_joints: np.ndarray,
     actors = []
     performers = [m.performer, job.partner.performer if job.partner is not None else None]
     for k, (track, rest, place) in enumerate(zip(tracks, rests, placements, strict=True)):
-        rot, trans = place.place(track, frames, stream_for(job.seed, noise_axes[k]), performers[k])
+        rot, trans = place.place(track, frames, stream_for(job.seed, noise_axes[k]), performers[k],
+                                 stream_for(job.seed, f"{noise_axes[k]}_sway"))
         joints, glob = kinematics.forward_kinematics(rest, rot, trans)
         actors.append(ActorTrack(rot, trans, joints, glob))
     every_joint = np.concatenate([a.joints_3d for a in actors], axis=1)

@@ -170,6 +170,9 @@ def offset_root(translation: np.ndarray, distance: float, angle_deg: float) -> n
 
 
 SPINE = tuple(JOINT_INDEX[n] for n in ("spine1", "spine2", "spine3"))
+HEAD = JOINT_INDEX["head"]
+# Idle motion per centimetre of hip drift: the torso leans back over the hips, the head turns and nods.
+SWAY_TORSO_DEG_PER_CM, SWAY_HEAD_TURN_DEG_PER_CM, SWAY_HEAD_NOD_DEG_PER_CM = 1.2, 3.0, 1.5
 # Left, right shoulder: the sign that turns each upper arm away from the body (+X is the actor's left).
 SHOULDERS = {JOINT_INDEX["left_shoulder"]: 1.0, JOINT_INDEX["right_shoulder"]: -1.0}
 
@@ -195,3 +198,32 @@ def perform(rotations: np.ndarray, energy: float, lean_deg: float, arm_carriage_
             out_turn = quat.from_axis_angle(np.array([0.0, 1.0, 0.0]), -sign * np.radians(arm_carriage_deg))
             out[:, j] = quat.normalize(quat.multiply(out_turn, out[:, j]))
     return out
+
+
+def sway(rotations: np.ndarray, translation: np.ndarray, rng: Stream, sway_cm: float
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """Idle motion on top of a performance, as people standing shift their weight: the root drifts smoothly
+    at most `sway_cm` centimetres across the ground (template units), the torso bends back over the hips
+    (SWAY_TORSO_DEG_PER_CM, shared over the spine) and the head turns and nods on its own slow noise. A
+    rig otherwise moves only where its keys move it; real people never stand that still."""
+    if sway_cm <= 0:
+        return rotations, translation
+    frames = rotations.shape[0]
+    noise = smooth_noise(rng, frames, 4)  # hips across, hips forward, head turn, head nod: each peaks at 1
+    drift = noise[:, :2] / max(float(np.linalg.norm(noise[:, :2], axis=1).max()), 1.0)  # at most 1 in length
+    trans = translation.copy()
+    trans[:, :2] += drift * sway_cm / 100.0
+    out = rotations.copy()
+    # Hips to the actor's left (+X) bend the torso to its right (a turn about +Y bends it left, as
+    # tools.authoring.spine); hips forward (-Y) bend it back (about +X: forward).
+    torso = np.radians(SWAY_TORSO_DEG_PER_CM * sway_cm / len(SPINE))
+    for j in SPINE:
+        side = quat.from_axis_angle(np.array([0.0, 1.0, 0.0]), -torso * drift[:, 0])
+        back = quat.from_axis_angle(np.array([1.0, 0.0, 0.0]), torso * drift[:, 1])
+        out[:, j] = quat.normalize(quat.multiply(out[:, j], quat.multiply(side, back)))
+    turn = quat.from_axis_angle(np.array([0.0, 0.0, 1.0]), np.radians(SWAY_HEAD_TURN_DEG_PER_CM * sway_cm)
+                                * noise[:, 2])
+    nod = quat.from_axis_angle(np.array([1.0, 0.0, 0.0]), np.radians(SWAY_HEAD_NOD_DEG_PER_CM * sway_cm)
+                               * noise[:, 3])
+    out[:, HEAD] = quat.normalize(quat.multiply(out[:, HEAD], quat.multiply(turn, nod)))
+    return out, trans
