@@ -3,8 +3,8 @@ dataset and top-1 on the synthetic validation clips, one row per variant, side b
 
 Each variant is a synthetic dataset folder or a dataset config (rendered first, then pretrained with the
 recipe's `pretrain` settings through `synthact train transfer`'s own code); each trained model is then also
-scored with the evaluation-side choices changed one at a time (a clip_seconds window instead of the whole
-video, a centre crop instead of the whole frame).
+scored with the evaluation-side choices changed one at a time (the whole video alone or centred spans of it
+averaged, a clip_seconds window instead of the whole video, a centre crop instead of the whole frame).
 
     python benchmarks/transfer_ablation.py --real ../shared/realdata/ut_interaction_set1 \\
         --recipe examples/transfer_recipe_cpu.yaml --out runs/ablation \\
@@ -36,6 +36,8 @@ from training.engine.loop import run_eval  # noqa: E402
 # Evaluation-side choices, each changed alone from the recipe's.
 EVAL_CHANGES = {
     "as trained": {},
+    "whole clip alone": {"eval_spans": [1.0]},
+    "centred spans 1, 0.75, 0.5": {"eval_spans": [1.0, 0.75, 0.5]},
     "2 s window from the start": {"whole_video": False, "clip_seconds": 2.0},
     "centre crop": {"frame_fit": "crop"},
 }

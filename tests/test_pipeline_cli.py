@@ -288,6 +288,18 @@ def test_transfer_study_on_a_stand_in_real_set_resumes_after_a_kill(quickstart, 
     assert tuned["checkpoint"] == str(study / "pretrain" / "last.pt") and tuned["mapping"] == str(mapping)
     assert scratch["checkpoint"] is None and scratch["mode"] == "pretrain"
     assert synthetic["blocks.5.proj.weight"].shape[0] == 4
+    views = json.loads((study / "folds" / "fold2" / "scratch" / "eval" / "metrics.json").read_text())["views"]
+    assert views == {"clips": 1, "crops": 1, "spans": [1.0]}
+    # The recipe's evaluation settings hold for a checkpoint given as it is, pretrained with others.
+    spans = tmp_path / "spans.yaml"
+    spans.write_text(yaml.safe_dump({"common": {"eval_spans": [1.0, 0.5]}, "arms": ["zero_shot"]}))
+    again = run_cli("train", "transfer", "--synthetic", str(study / "pretrain" / "last.pt"), "--real", str(real),
+                    "--out", str(tmp_path / "spans"), "--mapping", str(mapping), "--groups", "ut_interaction",
+                    "--recipe", str(spans))
+    assert again.returncode == 0, again.stderr[-3000:]
+    for fold in ("fold1", "fold2"):
+        scored = json.loads((tmp_path / "spans" / "folds" / fold / "zero_shot" / "eval" / "metrics.json").read_text())
+        assert scored["views"]["spans"] == [1.0, 0.5] and scored["clips"] == 4
 
 
 @pytest.fixture(scope="module")

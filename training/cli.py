@@ -101,14 +101,24 @@ def eval_(checkpoint: Annotated[Path, typer.Option("--checkpoint", help="Checkpo
           data: DataOpt = None, split: Annotated[str, typer.Option(help="Split to evaluate.")] = "val",
           out: OutOpt = None, clips: Annotated[int | None, typer.Option(min=1, help="Clips per video.")] = None,
           crops: Annotated[int | None, typer.Option(min=1, help="Crops per clip.")] = None,
+          spans: Annotated[str | None, typer.Option(
+              help="whole_video: centred shares of each video to score, averaged, e.g. 1,0.75,0.5.")] = None,
           device: DeviceOpt = None, mapping: MappingOpt = None) -> None:
     """Top-1, top-5, mean class accuracy, per-class accuracy and the confusion matrix. With --mapping, a model
     of other classes is scored on the data's classes only (zero-shot)."""
     from training.engine.loop import run_eval
 
+    eval_spans = None
+    if spans is not None:
+        try:
+            eval_spans = [float(x) for x in spans.split(",")]
+        except ValueError:
+            eval_spans = []
+        if not 1 <= len(eval_spans) <= 8 or not all(0 < x <= 1 for x in eval_spans):
+            _fail(f"--spans {spans}: 1 to 8 comma-separated shares of the video, each above 0 and at most 1")
     try:
-        run_eval(checkpoint, data, split, out, {"eval_clips": clips, "eval_crops": crops, "device": device},
-                 console=console, mapping=mapping)
+        run_eval(checkpoint, data, split, out, {"eval_clips": clips, "eval_crops": crops, "eval_spans": eval_spans,
+                                                "device": device}, console=console, mapping=mapping)
     except (SynthActError, ValueError) as exc:
         _fail(str(exc))
 

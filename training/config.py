@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -78,6 +78,12 @@ class TrainConfig(BaseModel):
     max_bad_fraction: float = Field(0.05, ge=0, le=1, description="Fail when more videos than this are unreadable.")
     eval_clips: int = Field(1, ge=1, description="Uniform clips per video at evaluation.")
     eval_crops: int = Field(1, ge=1, description="Spatial crops per clip at evaluation.")
+    eval_spans: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+        [1.0], min_length=1, max_length=8,
+        description="whole_video: at evaluation, num_frames are spread over each of these centred shares of the "
+                    "video in turn (1: all of it) and the scores averaged. A segmented real clip often holds "
+                    "people walking up before the action and away after it, which a rendered whole action "
+                    "does not.")
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
     @model_validator(mode="after")

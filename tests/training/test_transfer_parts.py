@@ -167,3 +167,21 @@ def test_whole_video_spreads_the_frames_over_all_of_it(tmp_path):
     clip = trained[0]["video"] * 0.225 + 0.45
     span = (float(clip[:, -1].mean()) - float(clip[:, 0].mean())) * 255
     assert span >= 0.8 * 6 * 39 - 6  # training jitters within 80-100% of the video
+    # eval_spans: one view per centred share of the video, in order; the whole video's view comes first as before.
+    spans = VideoClipDataset(videos, train=False, num_frames=5, crop_size=32, whole_video=True,
+                             eval_spans=(1.0, 0.5), clips_per_video=2)[0]["video"]
+    assert spans.shape[0] == 4  # clips_per_video x spans
+    level = (spans * 0.225 + 0.45).mean(dim=(1, 3, 4)) * 255  # (views, T)
+    assert [round(float(v)) for v in level[0]] == whole
+    expected = [10 + 6 * round(9.75 + 19.5 * k / 4) for k in range(5)]  # frames 9.75 .. 29.25 of 0 .. 39
+    assert all(abs(float(v) - e) <= 3 for v, e in zip(level[1], expected, strict=True)), level[1]
+    assert torch.equal(spans[2:], spans[:2])
+
+
+@pytest.mark.slow
+def test_eval_spans_are_refused_in_one_line_when_malformed(tmp_path):
+    for bad in ("0,1", "1.5", "a,b", ",".join(["1"] * 9)):
+        result = run_cli("train", "eval", "--checkpoint", str(tmp_path / "none.pt"), "--spans", bad)
+        assert result.returncode == 2
+        assert result.stderr.strip() == (f"error: --spans {bad}: 1 to 8 comma-separated shares of the video, "
+                                         "each above 0 and at most 1")

@@ -103,8 +103,16 @@ def _done(run: Path) -> dict | None:
         return None  # a result cut short is run again
 
 
-def _evaluate(checkpoint: Path, test: VideoList, run: Path, console: Console, mapping: str | None) -> dict:
-    summary = run_eval(checkpoint, None, "test", run / "eval", {}, console=console, mapping=mapping, videos=test)
+# Evaluation-only settings: where the recipe's common section sets one, it holds for every arm's scoring, even
+# of a checkpoint given as it is (pretrained before, or with other settings).
+EVAL_FIELDS = ("eval_spans", "eval_clips", "eval_crops")
+
+
+def _evaluate(checkpoint: Path, test: VideoList, run: Path, console: Console, mapping: str | None,
+              recipe: TransferRecipe) -> dict:
+    overrides = {k: recipe.common[k] for k in EVAL_FIELDS if k in recipe.common}
+    summary = run_eval(checkpoint, None, "test", run / "eval", overrides, console=console, mapping=mapping,
+                       videos=test)
     result = {k: summary[k] for k in ("top1", "mean_class_accuracy", "clips", "per_class", "confusion")}
     result["classes"] = test.classes
     write_text_atomic(run / RESULT, json.dumps(result, indent=1))
@@ -138,7 +146,7 @@ def _run_arm(arm: Arm, checkpoint: Path, real: Path, train_list: VideoList, test
              recipe: TransferRecipe, mapping: str | None, console: Console) -> dict:
     mapping = mapping or BY_NAME
     if arm == "zero_shot":
-        return _evaluate(checkpoint, test, run, console, mapping)
+        return _evaluate(checkpoint, test, run, console, mapping, recipe)
     fields = {"data": real, "out": run}
     if arm == "scratch":
         cfg = _config(recipe, arm, mode="pretrain", **fields)
@@ -146,7 +154,7 @@ def _run_arm(arm: Arm, checkpoint: Path, real: Path, train_list: VideoList, test
         mode = "linear-probe" if arm == "linear_probe" else "finetune"
         cfg = _config(recipe, arm, mode=mode, checkpoint=checkpoint, mapping=mapping, **fields)
     train(cfg, resume=True, console=console, lists=(train_list, test))
-    return _evaluate(run / CHECKPOINT, test, run, console, None)
+    return _evaluate(run / CHECKPOINT, test, run, console, None, recipe)
 
 
 def run_transfer(synthetic: Path, real: Path, out: Path, mapping: str | None, groups: str | None,

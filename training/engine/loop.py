@@ -63,7 +63,7 @@ def eval_dataset(cfg: TrainConfig, videos: VideoList, frame_mode: str = "motion"
     return VideoClipDataset(videos, train=False, num_frames=cfg.num_frames, crop_size=cfg.crop_size,
                             clip_seconds=cfg.clip_seconds, clips_per_video=cfg.eval_clips, crops=cfg.eval_crops,
                             seed=cfg.seed, frame_mode=frame_mode, whole_video=cfg.whole_video, fit=cfg.frame_fit,
-                            frame_input=cfg.frame_input)
+                            frame_input=cfg.frame_input, eval_spans=tuple(cfg.eval_spans))
 
 
 def _loader(dataset, sampler, cfg: TrainConfig, batch_size: int) -> torch.utils.data.DataLoader:
@@ -300,7 +300,8 @@ def run_eval(checkpoint: Path, data: Path | None, split: str, out: Path | None, 
         summary, confusion, bad = evaluate(model, eval_dataset(cfg, videos), cfg, d, device, classes)
         summary["bad_videos"] = bad
         summary["confusion"] = confusion.tolist()
-        summary["views"] = {"clips": cfg.eval_clips, "crops": cfg.eval_crops}
+        summary["views"] = {"clips": cfg.eval_clips, "crops": cfg.eval_crops,
+                            "spans": list(cfg.eval_spans) if cfg.whole_video else None}
         if d.main:
             out = Path(out or Path(checkpoint).parent / f"eval-{split}")
             out.mkdir(parents=True, exist_ok=True)
