@@ -217,10 +217,11 @@ def sway(rotations: np.ndarray, translation: np.ndarray, rng: Stream, sway_cm: f
     # Hips to the actor's left (+X) bend the torso to its right (a turn about +Y bends it left, as
     # tools.authoring.spine); hips forward (-Y) bend it back (about +X: forward).
     torso = np.radians(SWAY_TORSO_DEG_PER_CM * sway_cm / len(SPINE))
+    side = quat.from_axis_angle(np.array([0.0, 1.0, 0.0]), -torso * drift[:, 0])
+    back = quat.from_axis_angle(np.array([1.0, 0.0, 0.0]), torso * drift[:, 1])
+    bend = quat.multiply(side, back)
     for j in SPINE:
-        side = quat.from_axis_angle(np.array([0.0, 1.0, 0.0]), -torso * drift[:, 0])
-        back = quat.from_axis_angle(np.array([1.0, 0.0, 0.0]), torso * drift[:, 1])
-        out[:, j] = quat.normalize(quat.multiply(out[:, j], quat.multiply(side, back)))
+        out[:, j] = quat.normalize(quat.multiply(out[:, j], bend))
     turn = quat.from_axis_angle(np.array([0.0, 0.0, 1.0]), np.radians(SWAY_HEAD_TURN_DEG_PER_CM * sway_cm)
                                 * noise[:, 2])
     nod = quat.from_axis_angle(np.array([1.0, 0.0, 0.0]), np.radians(SWAY_HEAD_NOD_DEG_PER_CM * sway_cm)
