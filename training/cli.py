@@ -106,6 +106,7 @@ def eval_(checkpoint: Annotated[Path, typer.Option("--checkpoint", help="Checkpo
           device: DeviceOpt = None, mapping: MappingOpt = None) -> None:
     """Top-1, top-5, mean class accuracy, per-class accuracy and the confusion matrix. With --mapping, a model
     of other classes is scored on the data's classes only (zero-shot)."""
+    from training.config import MAX_EVAL_SPANS
     from training.engine.loop import run_eval
 
     eval_spans = None
@@ -114,8 +115,9 @@ def eval_(checkpoint: Annotated[Path, typer.Option("--checkpoint", help="Checkpo
             eval_spans = [float(x) for x in spans.split(",")]
         except ValueError:
             eval_spans = []
-        if not 1 <= len(eval_spans) <= 8 or not all(0 < x <= 1 for x in eval_spans):
-            _fail(f"--spans {spans}: 1 to 8 comma-separated shares of the video, each above 0 and at most 1")
+        if not 1 <= len(eval_spans) <= MAX_EVAL_SPANS or not all(0 < x <= 1 for x in eval_spans):
+            _fail(f"--spans {spans}: 1 to {MAX_EVAL_SPANS} comma-separated shares of the video, each above 0 and "
+                  "at most 1")
     try:
         run_eval(checkpoint, data, split, out, {"eval_clips": clips, "eval_crops": crops, "eval_spans": eval_spans,
                                                 "device": device}, console=console, mapping=mapping)

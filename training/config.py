@@ -19,6 +19,9 @@ class TrainConfigError(SynthActError):
     pass
 
 
+MAX_EVAL_SPANS = 8  # centred shares scored per video: each is another forward pass at evaluation
+
+
 class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
@@ -79,7 +82,7 @@ class TrainConfig(BaseModel):
     eval_clips: int = Field(1, ge=1, description="Uniform clips per video at evaluation.")
     eval_crops: int = Field(1, ge=1, description="Spatial crops per clip at evaluation.")
     eval_spans: list[Annotated[float, Field(gt=0, le=1)]] = Field(
-        [1.0], min_length=1, max_length=8,
+        [1.0], min_length=1, max_length=MAX_EVAL_SPANS,
         description="whole_video: at evaluation, num_frames are spread over each of these centred shares of the "
                     "video in turn (1: all of it) and the scores averaged. A segmented real clip often holds "
                     "people walking up before the action and away after it, which a rendered whole action "

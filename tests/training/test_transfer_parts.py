@@ -143,6 +143,16 @@ def test_transfer_refuses_bad_input_in_one_line(tmp_path):
                      str(tmp_path / "real"), "--out", str(tmp_path / "study"), "--groups", "ut_interaction")
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "0 group(s) found" in result.stderr
+    # A bad evaluation setting in the recipe stops the study before the checkpoint is even looked for.
+    for sequence in (1, 2):
+        (tmp_path / "real" / "walk" / f"utinteraction_set1_{sequence}_{sequence}_0.avi").write_bytes(b"")
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("common: {eval_spans: [1.0, 2.0]}\n")
+    result = run_cli("train", "transfer", "--synthetic", str(tmp_path / "none.pt"), "--real",
+                     str(tmp_path / "real"), "--out", str(tmp_path / "study"), "--groups", "ut_interaction",
+                     "--recipe", str(recipe))
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: recipe (common): eval_spans.1: Input should be less than or equal to 1"
 
 
 def test_whole_video_spreads_the_frames_over_all_of_it(tmp_path):

@@ -108,9 +108,15 @@ def _done(run: Path) -> dict | None:
 EVAL_FIELDS = ("eval_spans", "eval_clips", "eval_crops")
 
 
+def eval_overrides(recipe: TransferRecipe, real: Path) -> dict:
+    """The evaluation settings the recipe's common section sets, checked as TrainConfig fields of a run on
+    the real set."""
+    cfg = _config(recipe, "common", data=real)
+    return {k: getattr(cfg, k) for k in EVAL_FIELDS if k in recipe.common}
+
+
 def _evaluate(checkpoint: Path, test: VideoList, run: Path, console: Console, mapping: str | None,
-              recipe: TransferRecipe) -> dict:
-    overrides = {k: recipe.common[k] for k in EVAL_FIELDS if k in recipe.common}
+              overrides: dict) -> dict:
     summary = run_eval(checkpoint, None, "test", run / "eval", overrides, console=console, mapping=mapping,
                        videos=test)
     result = {k: summary[k] for k in ("top1", "mean_class_accuracy", "clips", "per_class", "confusion")}
@@ -143,10 +149,10 @@ def pretrained_checkpoint(synthetic: Path, recipe: TransferRecipe, out: Path, co
 
 
 def _run_arm(arm: Arm, checkpoint: Path, real: Path, train_list: VideoList, test: VideoList, run: Path,
-             recipe: TransferRecipe, mapping: str | None, console: Console) -> dict:
+             recipe: TransferRecipe, mapping: str | None, console: Console, scoring: dict) -> dict:
     mapping = mapping or BY_NAME
     if arm == "zero_shot":
-        return _evaluate(checkpoint, test, run, console, mapping, recipe)
+        return _evaluate(checkpoint, test, run, console, mapping, scoring)
     fields = {"data": real, "out": run}
     if arm == "scratch":
         cfg = _config(recipe, arm, mode="pretrain", **fields)
@@ -154,7 +160,7 @@ def _run_arm(arm: Arm, checkpoint: Path, real: Path, train_list: VideoList, test
         mode = "linear-probe" if arm == "linear_probe" else "finetune"
         cfg = _config(recipe, arm, mode=mode, checkpoint=checkpoint, mapping=mapping, **fields)
     train(cfg, resume=True, console=console, lists=(train_list, test))
-    return _evaluate(run / CHECKPOINT, test, run, console, None, recipe)
+    return _evaluate(run / CHECKPOINT, test, run, console, None, scoring)
 
 
 def run_transfer(synthetic: Path, real: Path, out: Path, mapping: str | None, groups: str | None,
@@ -165,6 +171,7 @@ def run_transfer(synthetic: Path, real: Path, out: Path, mapping: str | None, gr
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     splits = real_folds(Path(real), groups, folds)  # bad groups or layouts fail before any training
+    scoring = eval_overrides(recipe, Path(real))  # and so do bad evaluation settings
     checkpoint = pretrained_checkpoint(Path(synthetic), recipe, out, console)
     synthetic_classes = list(load_checkpoint(checkpoint).get("classes", []))
     results: dict[str, dict[str, dict]] = {arm: {} for arm in recipe.arms}
@@ -177,7 +184,8 @@ def run_transfer(synthetic: Path, real: Path, out: Path, mapping: str | None, gr
                     shutil.rmtree(run)  # killed before its first epoch ended: nothing to resume
                 console.print(f"{name}: {ARM_TITLES[arm]} ({len(train_list)} training, {len(test)} test clips)",
                               highlight=False, markup=False)
-                result = _run_arm(arm, checkpoint, Path(real), train_list, test, run, recipe, mapping, console)
+                result = _run_arm(arm, checkpoint, Path(real), train_list, test, run, recipe, mapping, console,
+                                  scoring)
             results[arm][name] = result
             console.print(f"{name}: {arm} top-1 {result['top1']:.3f}", highlight=False, markup=False)
     table = summarize_study(results, splits[0][2].classes, synthetic_classes, checkpoint, real, mapping)
