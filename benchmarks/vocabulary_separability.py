@@ -1,7 +1,7 @@
 """Can the vocabulary be told apart once the farm has randomized it? Nearest-neighbour top-1 on 3D joint
 trajectories, without rendering.
 
-    python benchmarks/vocabulary_separability.py [--clips 10] [--pool 16]
+    python benchmarks/vocabulary_separability.py [--clips 10] [--pool 16] [--performer '{"lean_deg": [-15, 30]}']
 
 Plans `--clips` clips of every built-in class with the default randomization (views, speed, time warp,
 joint noise, mirroring, start phase, bodies) and resolves each job exactly as a worker does (ClipSpec: the
@@ -16,8 +16,10 @@ Distance: mean squared difference, minimised over time shifts of up to a quarter
 at random phases). Each clip is classified by its nearest other clip (leave-one-out). Target: 95% top-1.
 
 Two runs side by side, the same jobs otherwise: every class played by its own motion only, and every
-performance with a performer style per actor (issue 28). Each reports top-1 and the mean distance between
-two clips of one class (how much variety a class shows), overall and per family.
+performance with a performer style per actor (issue 28; `--performer`: its ranges, JSON, default the
+config's defaults). Each reports top-1, the mean distance between two clips of one class (how much variety a
+class shows) and, for scale, the mean distance between two clips of different classes with as many actors,
+overall and per family (a family's between-class distance: between its own classes).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -43,6 +46,7 @@ from render_farm.core.plan.seeding import stream_for  # noqa: E402
 from render_farm.core.scene.clip_spec import resolve  # noqa: E402
 from render_farm.core.template.checks import normalized, posed_points  # noqa: E402
 from render_farm.templates import load_library  # noqa: E402
+from synthact.errors import describe_validation_error  # noqa: E402
 
 PHENOTYPE = ("gender", "age", "muscle", "weight", "height", "proportions")
 
@@ -90,7 +94,13 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=10)
     ap.add_argument("--pool", type=int, default=16)
+    ap.add_argument("--performer", default="{}", help="the performer's ranges in the second run, JSON "
+                    "(PerformerRanges fields), e.g. '{\"lean_deg\": [-15, 30]}'")
     args = ap.parse_args()
+    try:
+        performer = PerformerRanges.model_validate_json(args.performer)
+    except ValidationError as e:
+        raise SystemExit(describe_validation_error("--performer", e)) from None
     full = load_library()
     base = DatasetConfig(actions=[t.id for t in full], clips_per_action=args.clips, seed=2026)
     pool = body_pool(base, args.pool)
@@ -99,7 +109,7 @@ def main() -> int:
     runs = {
         "one_performance": (base, [t.performance(0) for t in full]),
         "all_performances_and_performer": (base.model_copy(update={"motion": base.motion.model_copy(
-            update={"performer": PerformerRanges()})}), full),
+            update={"performer": performer})}), full),
     }
     results = {name: separability(config, library, pool) for name, (config, library) in runs.items()}
     a, b = (results[k]["within_class_distance"] for k in runs)
@@ -121,28 +131,34 @@ def separability(config: DatasetConfig, library: list, pool) -> dict:
         labels.append(job.class_index)
         actors.append(f.shape[1])
     labels, actors = np.array(labels), np.array(actors)
+    names = [t.id for t in library]
+    family_of = np.array([by_id[names[c]].family for c in labels])
     predicted = np.empty_like(labels)
     within = np.zeros(len(labels))  # each clip's mean distance to the other clips of its class
+    between = np.zeros(len(labels))  # ... and to the clips of other classes with as many actors
+    between_family = np.zeros(len(labels))  # ... and to those of other classes of its own family
     for count in np.unique(actors):  # one-person and two-person clips are never confused (two people show)
         idx = np.nonzero(actors == count)[0]
         d = distances(np.stack([feats[i] for i in idx]).astype(np.float32), config.frames // 4)
         predicted[idx] = labels[idx[d.argmin(axis=1)]]
         same = (labels[idx][:, None] == labels[idx][None, :]) & ~np.eye(len(idx), dtype=bool)
         within[idx] = np.where(same, d, 0.0).sum(axis=1) / np.maximum(same.sum(axis=1), 1)
+        other = ~same & ~np.eye(len(idx), dtype=bool)
+        between[idx] = np.where(other, d, 0.0).sum(axis=1) / np.maximum(other.sum(axis=1), 1)
+        kin = other & (family_of[idx][:, None] == family_of[idx][None, :])
+        between_family[idx] = np.where(kin, d, 0.0).sum(axis=1) / np.maximum(kin.sum(axis=1), 1)
     correct = predicted == labels
-    names = [t.id for t in library]
     confused = Counter((names[a], names[b]) for a, b in zip(labels[~correct], predicted[~correct], strict=True))
-    families = {}
-    for fam in sorted({t.family for t in library}):
-        mask = np.array([by_id[names[c]].family == fam for c in labels])
-        families[fam] = round(float(correct[mask].mean()), 4)
+    families = {fam: round(float(correct[family_of == fam].mean()), 4) for fam in sorted(set(family_of))}
     result = {
         "classes": len(library), "clips": len(jobs), "top1": round(float(correct.mean()), 4),
         "per_family_top1": families,
         "within_class_distance": round(float(within.mean()), 5),
-        "within_class_distance_by_family": {
-            fam: round(float(within[np.array([by_id[names[c]].family == fam for c in labels])].mean()), 5)
-            for fam in families},
+        "within_class_distance_by_family": {fam: round(float(within[family_of == fam].mean()), 5)
+                                             for fam in families},
+        "between_class_distance": round(float(between.mean()), 5),
+        "between_class_distance_by_family": {fam: round(float(between_family[family_of == fam].mean()), 5)
+                                              for fam in families},
         "most_confused": [f"{a} -> {b}: {n}" for (a, b), n in confused.most_common(12)],
         "classes_below_80": sorted(names[c] for c in set(labels) if correct[labels == c].mean() < 0.8),
         "seconds": round(time.perf_counter() - t0, 1),
