@@ -152,9 +152,10 @@ def separability(config: DatasetConfig, library: list, pool) -> dict:
         idx = np.nonzero(actors == count)[0]
         d = distances(np.stack([feats[i] for i in idx]).astype(np.float32), config.frames // 4)
         predicted[idx] = labels[idx[d.argmin(axis=1)]]
-        same = (labels[idx][:, None] == labels[idx][None, :]) & ~np.eye(len(idx), dtype=bool)
+        equal = labels[idx][:, None] == labels[idx][None, :]  # true on the diagonal: a clip is its own class
+        same = equal & ~np.eye(len(idx), dtype=bool)
         within[idx] = np.where(same, d, 0.0).sum(axis=1) / np.maximum(same.sum(axis=1), 1)
-        other = ~same & ~np.eye(len(idx), dtype=bool)
+        other = ~equal
         between[idx] = np.where(other, d, 0.0).sum(axis=1) / np.maximum(other.sum(axis=1), 1)
         kin = other & (family_of[idx][:, None] == family_of[idx][None, :])
         between_family[idx] = np.where(kin, d, 0.0).sum(axis=1) / np.maximum(kin.sum(axis=1), 1)
