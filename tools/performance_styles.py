@@ -14,6 +14,9 @@ and in-between checks run as for any authored key). What a style changes:
   wave waved twice, a squat done twice); loops and actions with held props keep their keys.
 - `lean` (degrees, forward; negative: back), `stance` (degrees each leg spreads out), `knees` (degrees of
   knee bend, the hips and ankles sharing it so the feet stay flat): a posture held through the action.
+- `join` (the idle hand joins a one-handed action), `reach` (degrees the working arms are carried higher;
+  negative: lower), `rest` (where the free hands rest: "hips", "front", "behind", "crossed"): the arms,
+  where the action's keys allow each (tools.performance_arms reads which hands work from the keys).
 
 After the change each key keeps the height of its lowest point, so feet stay on the floor and a jump stays as
 high as authored; a pose the change would push into the floor is lifted, as `keyframed` lifts any key.
@@ -21,7 +24,9 @@ high as authored; a pose the change would push into the floor is lifted, as `key
 A style can still break a class: a kneeling start scaled up straightens the knee past straight, a slow jump
 floats. Each performance is therefore sampled as Blender will play its keys (sine easing on every channel)
 and put through the library's joint-limit and floor checks; one that fails is made milder (`tries`) until it
-passes and still differs from the class's own motion by the library's near-duplicate measure.
+passes and still differs from the class's own motion by the library's near-duplicate measure (against other
+classes' performances, `synthact templates check` holds the library: a style that made one class's performance
+a near-duplicate of another's would fail it).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from render_farm.core.template.checks import (
 )
 from render_farm.core.template.model import ActionTemplate, PartnerMotion
 from tools.authoring import FPS, SOLVED, Partner, Pose, TemplateSpec, keyframed, solve_pose
+from tools.performance_arms import KEEPS_HANDS, ONE_HANDED, arm_use, with_arms
 
 MAX_TURN_DEG = 170.0
 MILDER = (1.0, 0.6, 0.3)  # how much of a style is tried, in turn, until the performance passes the checks
@@ -58,31 +64,38 @@ class PerformanceStyle:
     lean: float = 0.0
     stance: float = 0.0
     knees: float = 0.0
+    join: bool = False
+    reach: float = 0.0
+    rest: str = ""
 
     def milder(self, f: float, posture: float | None = None) -> PerformanceStyle:
         """`f` of the tempo and amplitude changes and `posture` (default: `f`) of the posture's."""
         g = f if posture is None else posture
         return replace(self, tempo=1 + f * (self.tempo - 1), amplitude=1 + f * (self.amplitude - 1),
-                       lean=g * self.lean, stance=g * self.stance, knees=g * self.knees)
+                       lean=g * self.lean, stance=g * self.stance, knees=g * self.knees, reach=g * self.reach)
 
     def tries(self) -> list[PerformanceStyle]:
         """The style, then milder ones in turn: the tempo and amplitude first (the posture kept, so the
-        performance stays distinct), then without its repeat, then everything."""
+        performance stays distinct), then without its repeat, then everything, then with the arms as
+        authored."""
         out = [self.milder(f, posture=1.0) for f in MILDER]
         if self.repeats:
             out += [replace(self.milder(f, posture=1.0), repeats=0) for f in MILDER]
-        return out + [self.milder(f) for f in MILDER[1:]]
+        out += [self.milder(f) for f in MILDER[1:]]
+        if self.join or self.reach or self.rest:
+            out.append(replace(out[-1], join=False, reach=0.0, rest=""))
+        return out
 
 
 STYLES = (
-    PerformanceStyle("brisk", tempo=0.78, amplitude=1.25, knees=12.0),
-    PerformanceStyle("gentle", tempo=1.3, amplitude=0.7, lean=-12.0),
-    PerformanceStyle("big", tempo=1.1, amplitude=1.35, stance=12.0),
-    PerformanceStyle("small", tempo=0.9, amplitude=0.6, lean=12.0),
-    PerformanceStyle("twice", repeats=1, lean=-8.0, stance=9.0),
-    PerformanceStyle("leaning", amplitude=1.1, lean=22.0),
-    PerformanceStyle("wide", stance=16.0, knees=20.0),
-    PerformanceStyle("crouched", tempo=1.15, amplitude=0.85, knees=30.0, lean=10.0),
+    PerformanceStyle("brisk", tempo=0.78, amplitude=1.25, knees=12.0, reach=20.0),
+    PerformanceStyle("gentle", tempo=1.3, amplitude=0.7, lean=-12.0, join=True, reach=-15.0, rest="front"),
+    PerformanceStyle("big", tempo=1.1, amplitude=1.35, stance=12.0, join=True, reach=25.0),
+    PerformanceStyle("small", tempo=0.9, amplitude=0.6, lean=12.0, reach=-20.0, rest="behind"),
+    PerformanceStyle("twice", repeats=1, lean=-8.0, stance=9.0, join=True, rest="hips"),
+    PerformanceStyle("leaning", amplitude=1.1, lean=22.0, reach=10.0),
+    PerformanceStyle("wide", stance=16.0, knees=20.0, join=True, reach=-10.0, rest="crossed"),
+    PerformanceStyle("crouched", tempo=1.15, amplitude=0.85, knees=30.0, lean=10.0, reach=15.0, rest="front"),
 )
 """The further performances of every class without styles of its own (tools.families.build_library)."""
 
@@ -99,7 +112,10 @@ def styled(spec: TemplateSpec, style: PerformanceStyle) -> TemplateSpec:
     duration = spec.duration * style.tempo
     if repeats:
         times, mine, theirs, duration = _repeated(times, mine, theirs, duration, repeats)
-    mine = _restyled(mine, style, spec.loops)
+    hands = _ArmsOf(one_handed=bool(spec.props) or spec.id in ONE_HANDED, keeps_hands=spec.id in KEEPS_HANDS,
+                    holding=frozenset(s for h in spec.props if h.actor == 0 for s in ("left", "right")
+                                      if h.hand in (f"{s}_hand", "both_hands")))
+    mine = _restyled(mine, style, spec.loops, hands)
     keys = [(t, {SOLVED: pose}) for t, pose in zip(times, mine, strict=True)]
     partner = None
     if spec.partner is not None:
@@ -146,14 +162,27 @@ def _halfway(a: Solved, b: Solved) -> Solved:
     return quat.slerp(a[0], b[0], np.full(a[0].shape[:-1], 0.5)), (a[1] + b[1]) / 2
 
 
-def _restyled(poses: list[Solved], style: PerformanceStyle, loops: bool) -> list[Solved]:
+@dataclass(frozen=True)
+class _ArmsOf:
+    """What a class allows its arms (tools.performance_arms)."""
+
+    one_handed: bool = True
+    keeps_hands: bool = True
+    holding: frozenset[str] = frozenset()
+
+
+def _restyled(poses: list[Solved], style: PerformanceStyle, loops: bool, hands: _ArmsOf = _ArmsOf()) -> list[Solved]:
     cycle = poses[:-1] if loops else poses  # a loop's last key repeats its first
     ref_local = _mean_rotation(np.stack([p[0] for p in cycle])) if loops else poses[0][0]
     ref_root = np.mean([p[1] for p in cycle], axis=0) if loops else poses[0][1]
     local = np.stack([p[0] for p in poses])
     root = np.stack([p[1] for p in poses])
-    new_local = _postured(_scaled(ref_local, local, style.amplitude), style)
+    new_local = _scaled(ref_local, local, style.amplitude)
     new_root = ref_root + style.amplitude * (root - ref_root)
+    if style.join or style.reach or style.rest:
+        use = arm_use(new_local, new_root, ref_local, ref_root, hands.one_handed, hands.holding, hands.keeps_hands)
+        new_local = with_arms(new_local, new_root, use, style.join, style.reach, style.rest)
+    new_local = _postured(new_local, style)
     # Keep each key's lowest point where it was: feet on the floor, a jump as high as authored.
     new_root[:, 2] += _lowest(local, root) - _lowest(new_local, new_root)
     return list(zip(new_local, new_root, strict=True))
