@@ -48,6 +48,7 @@ from render_farm.core.template.checks import (
 from render_farm.core.template.model import ActionTemplate, PartnerMotion
 from tools.authoring import FPS, SOLVED, Partner, Pose, TemplateSpec, keyframed, solve_pose
 from tools.performance_arms import KEEPS_HANDS, ONE_HANDED, arm_use, with_arms
+from tools.performance_legs import STANDS, legs_still, seated
 
 MAX_TURN_DEG = 170.0
 MILDER = (1.0, 0.6, 0.3)  # how much of a style is tried, in turn, until the performance passes the checks
@@ -67,6 +68,7 @@ class PerformanceStyle:
     join: bool = False
     reach: float = 0.0
     rest: str = ""
+    seat: str = ""
 
     def milder(self, f: float, posture: float | None = None) -> PerformanceStyle:
         """`f` of the tempo and amplitude changes and `posture` (default: `f`) of the posture's."""
@@ -82,8 +84,8 @@ class PerformanceStyle:
         if self.repeats:
             out += [replace(self.milder(f, posture=1.0), repeats=0) for f in MILDER]
         out += [self.milder(f) for f in MILDER[1:]]
-        if self.join or self.reach or self.rest:
-            out.append(replace(out[-1], join=False, reach=0.0, rest=""))
+        if self.join or self.reach or self.rest or self.seat:
+            out.append(replace(out[-1], join=False, reach=0.0, rest="", seat=""))
         return out
 
 
@@ -94,8 +96,9 @@ STYLES = (
     PerformanceStyle("small", tempo=0.9, amplitude=0.6, lean=12.0, reach=-20.0, rest="behind"),
     PerformanceStyle("twice", repeats=1, lean=-8.0, stance=9.0, join=True, rest="hips"),
     PerformanceStyle("leaning", amplitude=1.1, lean=22.0, reach=10.0),
-    PerformanceStyle("wide", stance=16.0, knees=20.0, join=True, reach=-10.0, rest="crossed"),
-    PerformanceStyle("crouched", tempo=1.15, amplitude=0.85, knees=30.0, lean=10.0, reach=15.0, rest="front"),
+    PerformanceStyle("wide", stance=16.0, knees=20.0, join=True, reach=-10.0, rest="crossed", seat="kneeling"),
+    PerformanceStyle("crouched", tempo=1.15, amplitude=0.85, knees=30.0, lean=10.0, reach=15.0, rest="front",
+                     seat="cross_legged"),
 )
 """The further performances of every class without styles of its own (tools.families.build_library)."""
 
@@ -113,6 +116,7 @@ def styled(spec: TemplateSpec, style: PerformanceStyle) -> TemplateSpec:
     if repeats:
         times, mine, theirs, duration = _repeated(times, mine, theirs, duration, repeats)
     hands = _ArmsOf(one_handed=bool(spec.props) or spec.id in ONE_HANDED, keeps_hands=spec.id in KEEPS_HANDS,
+                    sits=can_sit(spec),
                     holding=frozenset(s for h in spec.props if h.actor == 0 for s in ("left", "right")
                                       if h.hand in (f"{s}_hand", "both_hands")))
     mine = _restyled(mine, style, spec.loops, hands)
@@ -164,25 +168,49 @@ def _halfway(a: Solved, b: Solved) -> Solved:
 
 @dataclass(frozen=True)
 class _ArmsOf:
-    """What a class allows its arms (tools.performance_arms)."""
+    """What a class allows its arms and legs (tools.performance_arms, tools.performance_legs)."""
 
     one_handed: bool = True
     keeps_hands: bool = True
+    sits: bool = False  # whether a seated style sits (can_sit)
     holding: frozenset[str] = frozenset()
 
 
+def can_sit(spec: TemplateSpec) -> bool:
+    """Whether the class's seated styles sit: a one-person class whose legs take no part in its keys and that
+    is not done on the feet regardless (tools.performance_legs)."""
+    if spec.partner is not None or spec.id in STANDS:
+        return False
+    poses = [solve_pose(p) for _, p in spec.keys]
+    return legs_still(np.stack([p[0] for p in poses]), np.stack([p[1] for p in poses]), *_reference(poses, spec.loops))
+
+
+def style_name(spec: TemplateSpec, style: PerformanceStyle) -> str:
+    """The name of the class's performance in `style`: the seat's where it sits ("kneeling"), else the style's."""
+    return style.seat if style.seat and can_sit(spec) else style.name
+
+
+def _reference(poses: list[Solved], loops: bool) -> Solved:
+    """The pose a style changes the keys about: the first key; a loop's average pose."""
+    if not loops:
+        return poses[0]
+    cycle = poses[:-1]  # a loop's last key repeats its first
+    return _mean_rotation(np.stack([p[0] for p in cycle])), np.mean([p[1] for p in cycle], axis=0)
+
+
 def _restyled(poses: list[Solved], style: PerformanceStyle, loops: bool, hands: _ArmsOf = _ArmsOf()) -> list[Solved]:
-    cycle = poses[:-1] if loops else poses  # a loop's last key repeats its first
-    ref_local = _mean_rotation(np.stack([p[0] for p in cycle])) if loops else poses[0][0]
-    ref_root = np.mean([p[1] for p in cycle], axis=0) if loops else poses[0][1]
+    ref_local, ref_root = _reference(poses, loops)
     local = np.stack([p[0] for p in poses])
     root = np.stack([p[1] for p in poses])
     new_local = _scaled(ref_local, local, style.amplitude)
     new_root = ref_root + style.amplitude * (root - ref_root)
-    if style.join or style.reach or style.rest:
+    seat = bool(style.seat) and hands.sits
+    if style.join or style.reach or style.rest or seat:
         use = arm_use(new_local, new_root, ref_local, ref_root, hands.one_handed, hands.holding, hands.keeps_hands)
+        if seat:  # first, so that a rest (hands in front, crossed) replaces the seat's arms
+            new_local, new_root = seated(new_local, new_root, ref_local, ref_root, style.seat, use)
         new_local = with_arms(new_local, new_root, use, style.join, style.reach, style.rest)
-    new_local = _postured(new_local, style)
+    new_local = _postured(new_local, style, legs=not seat)
     # Keep each key's lowest point where it was: feet on the floor, a jump as high as authored.
     new_root[:, 2] += _lowest(local, root) - _lowest(new_local, new_root)
     return list(zip(new_local, new_root, strict=True))
@@ -203,8 +231,9 @@ def _scaled(ref: np.ndarray, local: np.ndarray, amplitude: float) -> np.ndarray:
     return quat.normalize(quat.multiply(ref, turned))
 
 
-def _postured(local: np.ndarray, style: PerformanceStyle) -> np.ndarray:
-    """(K, J, 4) rotations with the style's posture turned into the spine, hips, knees and ankles."""
+def _postured(local: np.ndarray, style: PerformanceStyle, legs: bool = True) -> np.ndarray:
+    """(K, J, 4) rotations with the style's posture turned into the spine, hips, knees and ankles (the legs
+    left as they are where `legs` is false: a seat's)."""
     out = local.copy()
 
     def turn(joint: str, degrees: tuple[float, float, float]) -> None:
@@ -214,7 +243,7 @@ def _postured(local: np.ndarray, style: PerformanceStyle) -> np.ndarray:
     if style.lean:
         for j in _SPINE:
             turn(j, (style.lean / len(_SPINE), 0.0, 0.0))
-    for side, outward in _OUTWARD.items():
+    for side, outward in _OUTWARD.items() if legs else ():
         if style.stance:
             turn(f"{side}_hip", (0.0, outward * style.stance, 0.0))
             turn(f"{side}_ankle", (0.0, -outward * style.stance, 0.0))
@@ -240,7 +269,8 @@ def performances_of(spec: TemplateSpec, styles: tuple[PerformanceStyle, ...] = S
                     ) -> tuple[tuple[str, TemplateSpec], ...]:
     """The class's further performances, one per style: the first of the style's tries that passes the
     joint-limit and floor checks and is no near-duplicate of the class's own motion (else the first that
-    passes the checks; else the last tried, which `synthact templates check` then reports)."""
+    passes the checks; else the last tried, which `synthact templates check` then reports). Each is named
+    after its style, or its seat where it sits (style_name)."""
     main = played(spec)
     features: dict = {}  # the main motion's, measured once for every try
     out = []
@@ -251,13 +281,14 @@ def performances_of(spec: TemplateSpec, styles: tuple[PerformanceStyle, ...] = S
             sampled = played(performance)
             if _findings(sampled):
                 continue
-            chosen = chosen or performance
+            chosen = chosen or (attempt, performance)
             d, ang = template_distance(main, sampled, features, angles_within=DUPLICATE_DISTANCE_M,
                                        keys=("main", f"{style.name}:{k}"))
             if d >= DUPLICATE_DISTANCE_M or ang >= DUPLICATE_ANGLE_DEG:
-                chosen = performance
+                chosen = (attempt, performance)
                 break
-        out.append((style.name, chosen or performance))
+        attempt, performance = chosen or (attempt, performance)
+        out.append((style_name(spec, attempt) if attempt.seat else style.name, performance))
     return tuple(out)
 
 

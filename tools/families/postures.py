@@ -53,6 +53,12 @@ ONE_KNEE: Pose = merge(
     leg("left", 85, 90, 0), leg("right", 5, 95, -55), {"root": (0.0, 0.05, _at(0.5))},
     reach("left", 0.15, 0.3, 0.9 + 0.39, 0.3), arm("right", (0.15, 0.05, -1.0)),
 )
+CROSS_LEGGED: Pose = merge(  # sitting on the floor, thighs out, each shin folded in across the body, hands on the knees
+    {"left_hip": Euler(-100, 75, 20), "right_hip": Euler(-100, -75, -20), "left_knee": Euler(120, 0, 0),
+     "right_knee": Euler(140, 0, 0)},  # the left shin in front of the right
+    reach("left", 0.26, 0.26, 1.0, 0.5), reach("right", 0.26, 0.26, 1.0, 0.5),
+    {"root": (0.0, 0.05, _at(0.13))},
+)
 CROUCHED: Pose = merge(_crouch(0.5, 120, 140, 30), {"spine1": Euler(35, 0, 0)}, head(nod=-20),
                        arm("left", (0.1, 0.5, -1.0), (0.05, 0.6, -1.0)),
                        arm("right", (0.1, 0.5, -1.0), (0.05, 0.6, -1.0)))
@@ -183,14 +189,8 @@ def stand_up_from_floor() -> TemplateSpec:
 
 
 def sit_cross_legged() -> TemplateSpec:
-    crossed = merge(
-        {"left_hip": Euler(-80, 0, -50), "right_hip": Euler(-80, 0, 50), "left_knee": Euler(130, 0, 0),
-         "right_knee": Euler(130, 0, 0)},
-        reach("left", 0.22, 0.25, 0.42 + 0.75, 0.5), reach("right", 0.22, 0.25, 0.42 + 0.75, 0.5),
-        {"root": (0.0, 0.05, _at(0.12))},
-    )
     return keyframed("sit_cross_legged", "sit cross-legged", "Lowering down to sit cross-legged on the floor, hands "
-                     "resting on the knees.", 3.2, spread([STAND, CROUCHED, crossed, crossed]),
+                     "resting on the knees.", 3.2, spread([STAND, CROUCHED, CROSS_LEGGED, CROSS_LEGGED]),
                      randomization=_rand())
 
 
