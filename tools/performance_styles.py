@@ -115,11 +115,11 @@ def styled(spec: TemplateSpec, style: PerformanceStyle) -> TemplateSpec:
     duration = spec.duration * style.tempo
     if repeats:
         times, mine, theirs, duration = _repeated(times, mine, theirs, duration, repeats)
-    hands = _ArmsOf(one_handed=bool(spec.props) or spec.id in ONE_HANDED, keeps_hands=spec.id in KEEPS_HANDS,
-                    sits=can_sit(spec),
-                    holding=frozenset(s for h in spec.props if h.actor == 0 for s in ("left", "right")
-                                      if h.hand in (f"{s}_hand", "both_hands")))
-    mine = _restyled(mine, style, spec.loops, hands)
+    allowed = _Allowed(one_handed=bool(spec.props) or spec.id in ONE_HANDED, keeps_hands=spec.id in KEEPS_HANDS,
+                       sits=can_sit(spec),
+                       holding=frozenset(s for h in spec.props if h.actor == 0 for s in ("left", "right")
+                                         if h.hand in (f"{s}_hand", "both_hands")))
+    mine = _restyled(mine, style, spec.loops, allowed)
     keys = [(t, {SOLVED: pose}) for t, pose in zip(times, mine, strict=True)]
     partner = None
     if spec.partner is not None:
@@ -167,7 +167,7 @@ def _halfway(a: Solved, b: Solved) -> Solved:
 
 
 @dataclass(frozen=True)
-class _ArmsOf:
+class _Allowed:
     """What a class allows its arms and legs (tools.performance_arms, tools.performance_legs)."""
 
     one_handed: bool = True
@@ -198,15 +198,17 @@ def _reference(poses: list[Solved], loops: bool) -> Solved:
     return _mean_rotation(np.stack([p[0] for p in cycle])), np.mean([p[1] for p in cycle], axis=0)
 
 
-def _restyled(poses: list[Solved], style: PerformanceStyle, loops: bool, hands: _ArmsOf = _ArmsOf()) -> list[Solved]:
+def _restyled(poses: list[Solved], style: PerformanceStyle, loops: bool, allowed: _Allowed = _Allowed()
+              ) -> list[Solved]:
     ref_local, ref_root = _reference(poses, loops)
     local = np.stack([p[0] for p in poses])
     root = np.stack([p[1] for p in poses])
     new_local = _scaled(ref_local, local, style.amplitude)
     new_root = ref_root + style.amplitude * (root - ref_root)
-    seat = bool(style.seat) and hands.sits
+    seat = bool(style.seat) and allowed.sits
     if style.join or style.reach or style.rest or seat:
-        use = arm_use(new_local, new_root, ref_local, ref_root, hands.one_handed, hands.holding, hands.keeps_hands)
+        use = arm_use(new_local, new_root, ref_local, ref_root, allowed.one_handed, allowed.holding,
+                      allowed.keeps_hands)
         if seat:  # first, so that a rest (hands in front, crossed) replaces the seat's arms
             new_local, new_root = seated(new_local, new_root, ref_local, ref_root, style.seat, use)
         new_local = with_arms(new_local, new_root, use, style.join, style.reach, style.rest)
