@@ -117,12 +117,17 @@ def arm_use(local: np.ndarray, root: np.ndarray, ref_local: np.ndarray, ref_root
     hands = np.linalg.norm(pos[:, JOINT_INDEX["left_hand"]] - pos[:, JOINT_INDEX["right_hand"]], axis=-1)
     if len(working) == 2 and hands.min() < HANDS_MEET_M:
         reachable = False
-    chest_up = quat.rotate(glob[:, JOINT_INDEX["spine3"]], np.broadcast_to(_UP, (len(local), 3)))[:, 2]
-    upright = bool(np.degrees(np.arccos(np.clip(chest_up, -1.0, 1.0))).max() <= UPRIGHT_DEG)
+    upright = stays_upright(glob)
     every = np.ones(len(local), dtype=bool)
     free = tuple(s for s in SIDES if upright and not keeps_hands and s not in holding and s not in working
                  and nearest(s, FREE_CONTACT, every) >= CONTACT_M)
     return ArmUse(travel, working, joinable, reachable, free)
+
+
+def stays_upright(glob: np.ndarray) -> bool:
+    """Whether the chest stays within UPRIGHT_DEG of vertical at every key, from global rotations (K, 24, 4)."""
+    chest_up = quat.rotate(glob[:, JOINT_INDEX["spine3"]], np.broadcast_to(_UP, (len(glob), 3)))[:, 2]
+    return bool(np.degrees(np.arccos(np.clip(chest_up, -1.0, 1.0))).max() <= UPRIGHT_DEG)
 
 
 def with_arms(local: np.ndarray, root: np.ndarray, use: ArmUse, join: bool, reach_deg: float, rest: str = ""

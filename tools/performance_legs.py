@@ -4,8 +4,9 @@ floor (`seat`) — a wave or a phone call is as often made down on the floor as 
 Whether the legs take part is read from the keys, not listed per class: they do not when, at every key,
 each foot stays within STILL_M of where the reference pose (the first key; a loop's average pose) has it
 relative to the pelvis, the pelvis stays within STILL_M of its reference place and within STILL_DEG of its
-reference turn, and the chest within UPRIGHT_DEG of vertical (a bow bends the body it would sit down); a
-class done on the feet whatever its keys say (STANDS: a jump rope's hop is a few centimetres) stays standing.
+reference turn, and the chest within UPRIGHT_DEG (tools.performance_arms) of vertical (a bow bends the body
+it would sit down); a class done on the feet whatever its keys say (STANDS: a jump rope's hop is a few
+centimetres) stays standing.
 
 A seat takes its legs, and the pelvis's height and tilt, from the posture classes' own poses (SEATS:
 tools.families.postures): every key keeps the action's upper body, turned with the pelvis as the action turns
@@ -25,7 +26,7 @@ from render_farm.core.geometry import kinematics
 from render_farm.core.geometry import quaternion as quat
 from render_farm.core.geometry.skeleton import JOINT_INDEX, REFERENCE_REST_JOINTS
 from tools.authoring import solve_pose
-from tools.performance_arms import ARM_CHAIN, UPRIGHT_DEG, WORKING_M, ArmUse
+from tools.performance_arms import ARM_CHAIN, WORKING_M, ArmUse, stays_upright
 
 STANDS = frozenset({"jump_rope", "calf_raises", "tennis_forehand", "tennis_backhand", "shadow_boxing", "sweep_floor"})
 """Classes done on the feet though the legs barely move in their keys (a rope jumped, a broom swept), by id."""
@@ -33,7 +34,6 @@ STILL_M = 0.05
 STILL_DEG = 15.0
 LEGS = tuple(f"{side}_{part}" for side in ("left", "right") for part in ("hip", "knee", "ankle", "foot"))
 FEET = ("left_ankle", "right_ankle", "left_foot", "right_foot")
-_UP = np.array([0.0, 0.0, 1.0])
 
 
 @cache
@@ -65,8 +65,7 @@ def legs_still(local: np.ndarray, root: np.ndarray, ref_local: np.ndarray, ref_r
     turn = quat.multiply(quat.conjugate(ref_local[pelvis]), local[:, pelvis])
     if np.degrees(quat.angle(np.where(turn[:, :1] < 0, -turn, turn))).max() >= STILL_DEG:
         return False
-    chest_up = quat.rotate(glob[:, JOINT_INDEX["spine3"]], np.broadcast_to(_UP, (len(local), 3)))[:, 2]
-    return bool(np.degrees(np.arccos(np.clip(chest_up, -1.0, 1.0))).max() <= UPRIGHT_DEG)
+    return stays_upright(glob)
 
 
 def seated(local: np.ndarray, root: np.ndarray, ref_local: np.ndarray, ref_root: np.ndarray, seat: str,
